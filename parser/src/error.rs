@@ -1,0 +1,62 @@
+//! Errors reading an input. Each names where it happened; none stops the other inputs.
+
+use crate::location::Location;
+
+/// Something in one input could not be read. The input's other evidence is kept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: {kind}")]
+pub struct InputError {
+    /// Where: the file, member, entry or line, and byte offset.
+    pub location: Location,
+    /// What went wrong.
+    pub kind: InputErrorKind,
+}
+
+/// The kinds of input errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputErrorKind {
+    /// The operating system refused (open, read, directory walk).
+    #[error("cannot read: {0}")]
+    Io(String),
+    /// A compressed stream is corrupt or cut short.
+    #[error("cannot decompress: {0}")]
+    Decompress(String),
+    /// The bytes are not the format they claimed to be, or end early.
+    #[error("{0}")]
+    Syntax(String),
+    /// Some records could not be read; the rest were.
+    #[error("{count} of {total} entries could not be read; the first: {first}")]
+    Records {
+        /// How many records failed.
+        count: u64,
+        /// How many records were framed.
+        total: u64,
+        /// The first failure, with its location.
+        first: String,
+    },
+    /// The input's format is not one batchdiag reads.
+    #[error("not a recognized input: {0}")]
+    Unrecognized(String),
+}
+
+impl InputError {
+    /// Builds an error at a location.
+    pub fn new(location: Location, kind: InputErrorKind) -> Self {
+        InputError { location, kind }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_names_the_place() {
+        let e = InputError::new(
+            Location::file("a.har").at_offset(42),
+            InputErrorKind::Syntax("unexpected end of input".into()),
+        );
+        assert_eq!(e.to_string(), "a.har (byte 42): unexpected end of input");
+    }
+}

@@ -1,0 +1,129 @@
+use super::*;
+use serde_json::json;
+
+fn entry(method: &str, url: &str, post: Option<&str>, status: u16, body: Option<&str>, base64: bool) -> Vec<u8> {
+    let mut content = json!({"size": 10, "mimeType": "application/json"});
+    if let Some(b) = body {
+        if base64 {
+            use base64::Engine as _;
+            content["text"] = json!(base64::engine::general_purpose::STANDARD.encode(b));
+            content["encoding"] = json!("base64");
+        } else {
+            content["text"] = json!(b);
+        }
+    }
+    let mut request = json!({"method": method, "url": url, "headers": [], "httpVersion": "http/2.0"});
+    if let Some(p) = post {
+        request["postData"] = json!({"mimeType": "application/json", "text": p});
+    }
+    serde_json::to_vec(&json!({
+        "startedDateTime": "2024-05-01T12:00:00.000+02:00",
+        "request": request,
+        "response": {"status": status, "statusText": "", "headers": [], "content": content},
+    }))
+    .unwrap()
+}
+
+const PKG: &str = "https://management.azure.com/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Batch/batchAccounts/acct1/applications/app1/versions/2.0?api-version=2024-07-01";
+
+fn batch_bodies() -> (String, String) {
+    let req = json!({"requests": [
+        {"httpMethod": "GET", "name": "n-get", "url": "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Batch/batchAccounts/acct1?api-version=2024-07-01"},
+        {"httpMethod": "PUT", "name": "n-put", "url": PKG, "content": {}},
+    ]});
+    // Responses in the opposite order from the requests.
+    let resp = json!({"responses": [
+        {"name": "n-put", "httpStatusCode": 409, "headers": {}, "content": {"error": {"code": "AutoStorageNoPermission", "message": "The managed identity does not have permission to access auto storage account.", "target": "BatchAccount"}}, "contentLength": 318},
+        {"name": "n-get", "httpStatusCode": 200, "content": {"id": "x"}},
+    ]});
+    (req.to_string(), resp.to_string())
+}
+
+fn loc() -> Location {
+    Location { entry: Some(7), offset: Some(100), ..Location::file("p.har") }
+}
+
+#[test]
+fn inner_409_behind_outer_200_paired_by_name() {
+    let (req, resp) = batch_bodies();
+    for b64 in [false, true] {
+        let e = entry("POST", "https://management.azure.com/batch?api-version=2020-06-01", Some(&req), 200, Some(&resp), b64);
+        let out = extract_entry(&e, &loc()).unwrap();
+        assert!(out.batch_call);
+        assert_eq!(out.inner_requests, 2);
+        assert_eq!(out.evidence.len(), 1);
+        let ev = &out.evidence[0];
+        assert_eq!(ev.time.as_deref(), Some("2024-05-01T10:00:00Z"));
+        assert_eq!(ev.source, loc());
+        let Fact::ArmError(a) = &ev.fact;
+        assert_eq!(a.status, 409);
+        assert_eq!(a.method.as_deref(), Some("PUT"));
+        assert_eq!(a.url.as_deref(), Some(PKG));
+        assert_eq!(a.code.as_deref(), Some("AutoStorageNoPermission"));
+        assert_eq!(a.target.as_deref(), Some("BatchAccount"));
+        let r = a.resource.as_ref().unwrap();
+        assert_eq!(r.name_of("applications"), Some("app1"));
+        let env = a.envelope.as_ref().unwrap();
+        assert_eq!(env.status, 200);
+        assert_eq!(env.name.as_deref(), Some("n-put"));
+    }
+}
+
+#[test]
+fn batch_without_bodies_is_counted_not_guessed() {
+    let e = entry("POST", "https://management.azure.com/batch?api-version=2020-06-01", None, 200, None, false);
+    let out = extract_entry(&e, &loc()).unwrap();
+    assert!(out.batch_call && out.batch_without_response);
+    assert!(out.evidence.is_empty());
+}
+
+#[test]
+fn unpaired_inner_error_keeps_status_and_code() {
+    let (_, resp) = batch_bodies();
+    let e = entry("POST", "https://management.azure.com/batch?api-version=2020-06-01", None, 200, Some(&resp), false);
+    let out = extract_entry(&e, &loc()).unwrap();
+    let Fact::ArmError(a) = &out.evidence[0].fact;
+    assert_eq!(a.url, None);
+    assert_eq!(a.code.as_deref(), Some("AutoStorageNoPermission"));
+}
+
+#[test]
+fn direct_arm_error_outside_an_envelope() {
+    let body = r#"{"error":{"code":"AutoStorageNoPermission","message":"m","target":"BatchAccount","details":[{"code":"Inner","message":"d"}]}}"#;
+    let e = entry("PUT", PKG, None, 409, Some(body), false);
+    let out = extract_entry(&e, &loc()).unwrap();
+    assert!(!out.batch_call);
+    let Fact::ArmError(a) = &out.evidence[0].fact;
+    assert_eq!(a.envelope, None);
+    assert_eq!(a.details[0].code.as_deref(), Some("Inner"));
+}
+
+#[test]
+fn unrelated_failures_and_successes_are_not_evidence() {
+    let e = entry("GET", "https://portal.azure.com/Content/missing.png", None, 404, Some("nope"), false);
+    assert!(extract_entry(&e, &loc()).unwrap().evidence.is_empty());
+    let e = entry("PUT", PKG, None, 200, Some("{}"), false);
+    assert!(extract_entry(&e, &loc()).unwrap().evidence.is_empty());
+}
+
+#[test]
+fn arm_error_without_json_body_is_still_evidence() {
+    let e = entry("GET", PKG, None, 502, Some("<html>Bad gateway</html>"), false);
+    let out = extract_entry(&e, &loc()).unwrap();
+    let Fact::ArmError(a) = &out.evidence[0].fact;
+    assert_eq!((a.status, a.code.as_deref()), (502, None));
+}
+
+#[test]
+fn not_an_entry_is_an_error() {
+    assert!(extract_entry(b"{\"request\": 5}", &loc()).unwrap_err().contains("not a valid HAR entry"));
+    assert!(extract_entry(b"[]", &loc()).is_err());
+}
+
+#[test]
+fn broken_batch_body_is_a_warning() {
+    let e = entry("POST", "https://management.azure.com/batch", Some("{"), 200, Some("{\"x\":1}"), false);
+    let out = extract_entry(&e, &loc()).unwrap();
+    assert!(out.warning.is_some());
+    assert!(out.evidence.is_empty());
+}

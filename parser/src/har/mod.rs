@@ -1,0 +1,300 @@
+//! HAR captures (HTTP Archive 1.1/1.2) from Chrome, Edge, Firefox and sanitizers.
+//!
+//! [`read_har`] streams any reader (a file, a gzip stream, stdin) through a
+//! sliding buffer: [`framing`] cuts `log.entries` into elements, each batch of
+//! complete elements is parsed in parallel by [`entry`] and [`extract`], and
+//! the buffer then drops what it no longer needs. Memory is bounded by the
+//! chunk size plus the largest entry (itself capped by
+//! [`HarOptions::max_entry_bytes`]), never by the file.
+
+pub mod entry;
+pub mod extract;
+pub mod framing;
+
+use std::io::Read;
+use std::ops::Range;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{InputError, InputErrorKind};
+use crate::evidence::Evidence;
+use crate::location::Location;
+use framing::{Event, Framer, LogField};
+
+/// Limits and buffer sizes for [`read_har`].
+#[derive(Debug, Clone)]
+pub struct HarOptions {
+    /// An entry larger than this is skipped (with a warning) instead of buffered.
+    pub max_entry_bytes: usize,
+    /// How much to read at a time.
+    pub chunk_bytes: usize,
+}
+
+impl Default for HarOptions {
+    fn default() -> Self {
+        HarOptions {
+            max_entry_bytes: 64 << 20,
+            chunk_bytes: 4 << 20,
+        }
+    }
+}
+
+/// What a HAR capture held, besides evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HarSummary {
+    /// `log.version`.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// `log.creator` as `name version`.
+    #[serde(default)]
+    pub creator: Option<String>,
+    /// `log.browser` as `name version`.
+    #[serde(default)]
+    pub browser: Option<String>,
+    /// Entries framed in `log.entries`.
+    pub entries: u64,
+    /// Portal `POST /batch` calls.
+    pub batch_calls: u64,
+    /// Inner requests in those calls.
+    pub batch_requests: u64,
+    /// `/batch` calls whose response body the capture did not keep.
+    pub batch_without_response: u64,
+}
+
+/// Everything [`read_har`] found in one capture.
+#[derive(Debug, Default)]
+pub struct HarResult {
+    /// Evidence in entry order.
+    pub evidence: Vec<Evidence>,
+    /// Counts and creator.
+    pub summary: HarSummary,
+    /// The error that stopped reading, or that summarises unreadable entries.
+    pub error: Option<InputError>,
+    /// Problems that did not lose evidence.
+    pub warnings: Vec<String>,
+}
+
+const MAX_WARNINGS: usize = 20;
+
+struct Collector<'l> {
+    base_loc: &'l Location,
+    result: HarResult,
+    bad_entries: u64,
+    first_bad: Option<String>,
+    warnings_dropped: u64,
+}
+
+impl Collector<'_> {
+    fn warn(&mut self, w: String) {
+        if self.result.warnings.len() < MAX_WARNINGS {
+            self.result.warnings.push(w);
+        } else {
+            self.warnings_dropped += 1;
+        }
+    }
+
+    fn entry_loc(&self, index: u64, offset: u64) -> Location {
+        Location {
+            entry: Some(index),
+            offset: Some(offset),
+            ..self.base_loc.clone()
+        }
+    }
+
+    /// Parses a batch of framed entries in parallel, keeping entry order.
+    fn process(&mut self, buf: &[u8], base: u64, pending: &mut Vec<(u64, Range<usize>)>) {
+        let outcomes: Vec<_> = pending
+            .par_iter()
+            .map(|(index, r)| {
+                let loc = self.entry_loc(*index, base + r.start as u64);
+                let outcome = extract::extract_entry(&buf[r.clone()], &loc);
+                (loc, outcome)
+            })
+            .collect();
+        pending.clear();
+        for (loc, outcome) in outcomes {
+            match outcome {
+                Ok(o) => {
+                    let s = &mut self.result.summary;
+                    s.batch_calls += u64::from(o.batch_call);
+                    s.batch_requests += o.inner_requests;
+                    s.batch_without_response += u64::from(o.batch_without_response);
+                    self.result.evidence.extend(o.evidence);
+                    if let Some(w) = o.warning {
+                        self.warn(format!("{loc}: {w}"));
+                    }
+                }
+                Err(msg) => {
+                    self.bad_entries += 1;
+                    if self.first_bad.is_none() {
+                        self.first_bad = Some(format!("{loc}: {msg}"));
+                    }
+                }
+            }
+        }
+    }
+
+    fn field(&mut self, field: LogField, bytes: &[u8]) {
+        #[derive(Deserialize)]
+        struct NameVersion {
+            #[serde(default)]
+            name: String,
+            #[serde(default)]
+            version: String,
+        }
+        let s = &mut self.result.summary;
+        match field {
+            LogField::Version => s.version = serde_json::from_slice::<String>(bytes).ok(),
+            LogField::Creator | LogField::Browser => {
+                let text = serde_json::from_slice::<NameVersion>(bytes)
+                    .ok()
+                    .map(|nv| format!("{} {}", nv.name, nv.version).trim().to_string());
+                if field == LogField::Creator {
+                    s.creator = text;
+                } else {
+                    s.browser = text;
+                }
+            }
+        }
+    }
+
+    fn finish(mut self, entries: u64) -> HarResult {
+        self.result.summary.entries = entries;
+        if self.warnings_dropped > 0 {
+            let n = self.warnings_dropped;
+            self.result.warnings.push(format!("... and {n} more warnings"));
+        }
+        if let (Some(first), None) = (self.first_bad.take(), self.result.error.as_ref()) {
+            self.result.error = Some(InputError::new(
+                self.base_loc.clone(),
+                InputErrorKind::Records {
+                    count: self.bad_entries,
+                    total: entries,
+                    first,
+                },
+            ));
+        }
+        self.result
+    }
+}
+
+/// Streams a HAR document from `reader` and extracts its evidence.
+///
+/// Never fails as a whole: a read error, a truncated file or a broken entry
+/// ends up in [`HarResult::error`] with its location, and everything read
+/// before it is kept.
+pub fn read_har<R: Read>(mut reader: R, loc: &Location, opts: &HarOptions) -> HarResult {
+    let mut framer = Framer::new();
+    let mut c = Collector {
+        base_loc: loc,
+        result: HarResult::default(),
+        bad_entries: 0,
+        first_bad: None,
+        warnings_dropped: 0,
+    };
+    let chunk = opts.chunk_bytes.max(1);
+    let mut buf: Vec<u8> = Vec::with_capacity(chunk.min(opts.max_entry_bytes) + chunk);
+    let mut base: u64 = 0;
+    let mut eof = false;
+    let mut pending: Vec<(u64, Range<usize>)> = Vec::new();
+
+    loop {
+        match framer.next(&buf, base, eof) {
+            Ok(Event::Entry { index, start, end }) => {
+                pending.push((index, (start - base) as usize..(end - base) as usize));
+            }
+            Ok(Event::Discarded { index, start, end }) => c.warn(format!(
+                "{}: entry of {} bytes is larger than the {} byte limit and was skipped",
+                c.entry_loc(index, start),
+                end - start,
+                opts.max_entry_bytes
+            )),
+            Ok(Event::Field { field, start, end }) => {
+                c.field(field, &buf[(start - base) as usize..(end - base) as usize]);
+            }
+            Ok(Event::End) => {
+                c.process(&buf, base, &mut pending);
+                break;
+            }
+            Err(fe) => {
+                c.process(&buf, base, &mut pending);
+                c.result.error = Some(InputError::new(
+                    loc.at_offset(fe.offset),
+                    InputErrorKind::Syntax(fe.message),
+                ));
+                break;
+            }
+            Ok(Event::NeedMore) => {
+                c.process(&buf, base, &mut pending);
+                let keep = framer.keep_from();
+                drop_front(&mut buf, &mut base, keep);
+                if buf.len() >= opts.max_entry_bytes {
+                    if framer.in_value() {
+                        framer.discard_current();
+                        drop_front(&mut buf, &mut base, framer.keep_from());
+                    } else {
+                        c.result.error = Some(InputError::new(
+                            loc.at_offset(base),
+                            InputErrorKind::Syntax(format!(
+                                "a single token is larger than the {} byte limit",
+                                opts.max_entry_bytes
+                            )),
+                        ));
+                        break;
+                    }
+                }
+                match fill(&mut reader, &mut buf, chunk) {
+                    Ok(0) => eof = true,
+                    Ok(_) => {}
+                    Err(e) => {
+                        let at = base + buf.len() as u64;
+                        let kind = if e.kind() == std::io::ErrorKind::InvalidData
+                            || e.kind() == std::io::ErrorKind::UnexpectedEof
+                        {
+                            InputErrorKind::Decompress(e.to_string())
+                        } else {
+                            InputErrorKind::Io(e.to_string())
+                        };
+                        c.result.error = Some(InputError::new(loc.at_offset(at), kind));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let entries = framer.entries_seen();
+    c.finish(entries)
+}
+
+fn drop_front(buf: &mut Vec<u8>, base: &mut u64, keep: u64) {
+    let n = (keep.saturating_sub(*base) as usize).min(buf.len());
+    if n > 0 {
+        buf.drain(..n);
+        *base += n as u64;
+    }
+}
+
+/// Appends up to `chunk` bytes; returns how many were read (0 at end of input).
+fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, chunk: usize) -> std::io::Result<usize> {
+    let old = buf.len();
+    buf.resize(old + chunk, 0);
+    let mut got = 0;
+    // Fill the whole chunk when the reader allows, so batches stay large.
+    while got < chunk {
+        match reader.read(&mut buf[old + got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.truncate(old + got);
+                return if got > 0 { Ok(got) } else { Err(e) };
+            }
+        }
+    }
+    buf.truncate(old + got);
+    Ok(got)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,132 @@
+use std::io::Write as _;
+
+use super::*;
+use crate::evidence::Fact;
+
+fn doc(n_noise: usize) -> String {
+    let mut entries = Vec::new();
+    for i in 0..n_noise {
+        entries.push(format!(
+            r#"{{"startedDateTime":"2024-05-01T10:00:{:02}.000Z","request":{{"method":"GET","url":"https://portal.azure.com/c/{i}.js","headers":[]}},"response":{{"status":200,"headers":[],"content":{{"size":3,"mimeType":"text/javascript","text":"x=1"}}}}}}"#,
+            i % 60
+        ));
+    }
+    let err_body = r#"{\"error\":{\"code\":\"AutoStorageNoPermission\",\"message\":\"m\",\"target\":\"BatchAccount\"}}"#;
+    entries.insert(
+        n_noise / 2,
+        format!(
+            r#"{{"startedDateTime":"2024-05-01T10:01:00Z","request":{{"method":"PUT","url":"https://management.azure.com/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a/applications/app/versions/1"}},"response":{{"status":409,"content":{{"text":"{err_body}"}}}}}}"#
+        ),
+    );
+    format!(
+        "{{\"log\":{{\"version\":\"1.2\",\"creator\":{{\"name\":\"Firefox\",\"version\":\"125.0\"}},\"browser\":{{\"name\":\"Firefox\",\"version\":\"125.0\"}},\"entries\":[\n{}\n]}}}}",
+        entries.join(",\n")
+    )
+}
+
+fn opts(chunk: usize, max: usize) -> HarOptions {
+    HarOptions { chunk_bytes: chunk, max_entry_bytes: max }
+}
+
+#[test]
+fn reads_summary_and_evidence() {
+    let d = doc(10);
+    let r = read_har(d.as_bytes(), &Location::file("f.har"), &HarOptions::default());
+    assert_eq!(r.error, None);
+    assert_eq!(r.summary.entries, 11);
+    assert_eq!(r.summary.creator.as_deref(), Some("Firefox 125.0"));
+    assert_eq!(r.summary.version.as_deref(), Some("1.2"));
+    assert_eq!(r.evidence.len(), 1);
+    assert_eq!(r.evidence[0].source.entry, Some(5));
+}
+
+#[test]
+fn same_result_for_any_chunk_size() {
+    let d = doc(40);
+    let whole = read_har(d.as_bytes(), &Location::file("f.har"), &HarOptions::default());
+    for chunk in [1, 13, 100, 4096] {
+        let r = read_har(d.as_bytes(), &Location::file("f.har"), &opts(chunk, 1 << 20));
+        assert_eq!(r.evidence, whole.evidence, "chunk {chunk}");
+        assert_eq!(r.summary, whole.summary, "chunk {chunk}");
+        assert_eq!(r.error, None);
+    }
+}
+
+#[test]
+fn gzip_stream() {
+    let d = doc(5);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(d.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    let r = read_har(flate2::read::MultiGzDecoder::new(&bytes[..]), &Location::file("f.har.gz"), &opts(64, 1 << 20));
+    assert_eq!(r.error, None);
+    assert_eq!(r.evidence.len(), 1);
+    // A cut gzip stream loses the tail, keeps the head, and says so.
+    let cut = &bytes[..bytes.len() / 2];
+    let r = read_har(flate2::read::MultiGzDecoder::new(cut), &Location::file("f.har.gz"), &opts(64, 1 << 20));
+    assert!(r.error.is_some());
+}
+
+#[test]
+fn truncated_file_keeps_entries_before_the_cut() {
+    let d = doc(10);
+    let cut = &d.as_bytes()[..d.len() - 200];
+    let r = read_har(cut, &Location::file("t.har"), &opts(50, 1 << 20));
+    let e = r.error.unwrap();
+    assert_eq!(e.location.offset, Some(cut.len() as u64));
+    assert!(e.to_string().contains("truncated"), "{e}");
+    assert_eq!(r.evidence.len(), 1);
+    assert!(r.summary.entries >= 8);
+}
+
+#[test]
+fn a_broken_entry_does_not_hide_the_others() {
+    let d = doc(4).replacen(r#""request":{"method":"GET""#, r#""request":7,"x":{"method":"GET""#, 1);
+    let r = read_har(d.as_bytes(), &Location::file("b.har"), &HarOptions::default());
+    assert_eq!(r.evidence.len(), 1);
+    let e = r.error.unwrap();
+    assert!(matches!(e.kind, InputErrorKind::Records { count: 1, total: 5, .. }), "{e}");
+    assert!(e.to_string().contains("log.entries[0]"), "{e}");
+}
+
+#[test]
+fn oversized_entries_are_skipped_with_a_warning() {
+    let d = doc(3).replace("x=1", &"y".repeat(5000));
+    let r = read_har(d.as_bytes(), &Location::file("big.har"), &opts(256, 2048));
+    assert_eq!(r.error, None);
+    assert_eq!(r.summary.entries, 4);
+    assert_eq!(r.warnings.len(), 3, "{:?}", r.warnings);
+    assert!(r.warnings[0].contains("larger than the 2048 byte limit"));
+    let Fact::ArmError(a) = &r.evidence[0].fact;
+    assert_eq!(a.status, 409);
+}
+
+#[test]
+fn read_errors_are_reported_with_offset() {
+    struct Failing(usize);
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let d = b"{\"log\":{\"entries\":[";
+            let n = d.len().min(buf.len());
+            buf[..n].copy_from_slice(&d[..n]);
+            self.0 -= 1;
+            Ok(n)
+        }
+    }
+    let r = read_har(Failing(1), &Location::file("io.har"), &opts(64, 1024));
+    let e = r.error.unwrap();
+    assert!(e.to_string().contains("disk on fire"), "{e}");
+    assert_eq!(e.location.offset, Some(19));
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_bytes_any_chunk_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400), chunk in 1usize..64) {
+        let mut d = b"{\"log\":{\"entries\":[".to_vec();
+        d.extend_from_slice(&bytes);
+        let _ = read_har(&d[..], &Location::file("r.har"), &opts(chunk, 256));
+    }
+}
