@@ -1,1 +1,49 @@
-//! placeholder
+//! # batchdiag-analyzer
+//!
+//! Turns evidence into diagnoses: root causes from the catalog (BD101-BD403)
+//! with their evidence, confidence and the exact fix.
+//!
+//! Brief overview:
+//! - [`analyze`] takes what the parser read and returns a [`Report`], the
+//!   JSON contract (`schema_version` 1).
+//! - [`rules::catalog::RULES`] is the catalog as data; each rule carries
+//!   samples that must and must not fire.
+//! - [`redact::redact`] is the single redaction layer between a report and
+//!   any writer.
+#![deny(missing_docs)]
+
+pub mod redact;
+pub mod report;
+pub mod rules;
+pub mod template;
+
+use batchdiag_parser::{Evidence, InputKind, InputReport};
+
+pub use report::{Confidence, Diagnosis, Report, SCHEMA_VERSION};
+
+/// Builds the report: numbers the evidence, applies every rule, and records what was checked.
+pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>) -> Report {
+    let evidence: Vec<report::EvidenceItem> = evidence
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| report::EvidenceItem { id: format!("E{}", i + 1), evidence: e })
+        .collect();
+    let kinds: Vec<InputKind> = inputs.iter().filter(|i| i.error.is_none() || i.evidence_count > 0 || i.har.is_some()).map(|i| i.kind).collect();
+    let mut diagnoses = Vec::new();
+    let mut checked = Vec::new();
+    for rule in rules::catalog::RULES {
+        let found = rule.evaluate(&evidence);
+        checked.push(rule.check(!found.is_empty(), &kinds));
+        diagnoses.extend(found);
+    }
+    // Most certain first; the catalog order breaks ties.
+    diagnoses.sort_by_key(|d| d.confidence);
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: report::Tool { name: "batchdiag".into(), version: env!("CARGO_PKG_VERSION").into() },
+        inputs,
+        evidence,
+        diagnoses,
+        checked,
+    }
+}

@@ -88,3 +88,12 @@ pub struct Envelope {
     #[serde(default)]
     pub name: Option<String>,
 }
+
+impl Fact {
+    /// The ARM error, if this fact is one.
+    pub fn as_arm_error(&self) -> Option<&ArmError> {
+        match self {
+            Fact::ArmError(a) => Some(a),
+        }
+    }
+}

@@ -34,6 +34,7 @@ pub mod error;
 pub mod evidence;
 pub mod har;
 pub mod location;
+pub mod secrets;
 pub mod source;
 pub mod time;
 

@@ -1,0 +1,95 @@
+//! Recognizing credentials in text, so that no output ever repeats one.
+//!
+//! One function, [`redact_str`], knows every shape of secret batchdiag may
+//! meet: JWTs (bearer tokens, IMDS `access_token`s), `Authorization` schemes,
+//! SAS signatures and other secret query parameters, token and key fields in
+//! JSON or form bodies (escaped or not), connection-string keys and cookies.
+//! It replaces the secret part and keeps the rest, so that a URL still names
+//! its storage account and container.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// The replacement text for a removed secret.
+pub const REDACTED: &str = "[REDACTED]";
+
+struct Pattern {
+    re: Regex,
+    replacement: &'static str,
+}
+
+static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+    let p = |re: &str, replacement: &'static str| Pattern {
+        // The patterns are constants checked by the tests below.
+        re: Regex::new(re).unwrap_or_else(|e| panic!("secret pattern {re}: {e}")),
+        replacement,
+    };
+    vec![
+        // A JWT anywhere: header.payload.signature, base64url.
+        p(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*", "[REDACTED:jwt]"),
+        // Authorization schemes followed by a credential.
+        p(r"(?i)\b(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{6,}", "$1$2[REDACTED]"),
+        // Secret query parameters in URLs and form bodies (SAS `sig` above all).
+        p(r"(?i)([?&;](?:sig|signature|access_token|refresh_token|id_token|token|client_secret|code|password|secret|api[-_]?key|subscription-key|x-ms-token)=)[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\]*", "$1[REDACTED]"),
+        // Token and key fields in JSON (escaped or not) and key=value text.
+        p(r#"(?i)((?:access_token|refresh_token|id_token|client_secret|password|secret|accountkey|sharedaccesskey|primarykey|secondarykey|primarymasterkey|key1|key2|x-ms-token-[a-z-]+)(?:\\?")?\s*[:=]\s*(?:\\?")?)[^"\\&\s,;}\[][^"\\&\s,;}]{3,}"#, "$1[REDACTED]"),
+        // Header lines that carry credentials.
+        p(r"(?i)\b((?:set-)?cookie|authorization|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-functions-key)(\s*:\s*)[^\s\x22\[][^\r\n\x22]*", "$1$2[REDACTED]"),
+    ]
+});
+
+/// Returns `s` with every secret replaced; borrows when there was none.
+pub fn redact_str(s: &str) -> Cow<'_, str> {
+    let mut out = Cow::Borrowed(s);
+    for p in PATTERNS.iter() {
+        if let Cow::Owned(o) = p.re.replace_all(&out, p.replacement) {
+            out = Cow::Owned(o);
+        }
+    }
+    out
+}
+
+/// True when `s` holds anything [`redact_str`] would remove.
+pub fn contains_secret(s: &str) -> bool {
+    PATTERNS.iter().any(|p| p.re.is_match(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJvaWQiOiJjYW5hcnkifQ.c2lnbmF0dXJlLWNhbmFyeQ";
+
+    #[test]
+    fn removes_every_kind() {
+        let cases = [
+            (format!("Authorization: Bearer {JWT}"), "canary"),
+            (format!("token {JWT} end"), "c2lnbmF0dXJl"),
+            ("https://sa.blob.core.windows.net/c/b?sv=2022-11-02&se=2030-01-01&sp=r&sig=SIGCANARY%2B%3D".into(), "SIGCANARY"),
+            (r#"{"access_token":"TOKCANARY","client_id":"c"}"#.into(), "TOKCANARY"),
+            (r#"{\"refresh_token\":\"TOKCANARY2\"}"#.into(), "TOKCANARY2"),
+            ("DefaultEndpointsProtocol=https;AccountName=sa;AccountKey=KEYCANARY==;EndpointSuffix=x".into(), "KEYCANARY"),
+            ("Cookie: portalSession=COOKIECANARY; other=1".into(), "COOKIECANARY"),
+            ("authorization: SharedKey sa:SKCANARY123=".into(), "SKCANARY"),
+            ("grant_type=x&client_secret=CSCANARY&scope=y".into(), "CSCANARY"),
+        ];
+        for (input, canary) in cases {
+            let out = redact_str(&input);
+            assert!(!out.contains(canary), "{input} -> {out}");
+            assert!(contains_secret(&input), "{input}");
+            assert!(!contains_secret(&out), "{out}");
+        }
+    }
+
+    #[test]
+    fn keeps_what_is_not_secret() {
+        let url = "https://sa.blob.core.windows.net/c/b?sv=2022-11-02&se=2030-01-01&sp=r&sig=abc";
+        assert_eq!(redact_str(url), "https://sa.blob.core.windows.net/c/b?sv=2022-11-02&se=2030-01-01&sp=r&sig=[REDACTED]");
+        let plain = "PUT https://management.azure.com/subscriptions/s/resourceGroups/g?api-version=2024-07-01 -> 409 AutoStorageNoPermission";
+        assert!(matches!(redact_str(plain), Cow::Borrowed(_)));
+        assert!(!contains_secret("The managed identity does not have permission to access auto storage account."));
+        assert!(!contains_secret(r#"{"client_id":"00000000-0000-0000-0000-000000000000"}"#));
+    }
+}
