@@ -1,1 +1,411 @@
+//! End-to-end tests: run the `batchdiag` binary as a user would.
+//!
+//! - Golden tests: every bundle under `corpus/` is analysed in JSON and text;
+//!   the whole output and the exit code must equal `corpus/expected/<bundle>.*`.
+//!   Refresh them with `UPDATE_GOLDEN=1 cargo test --test e2e`, then review the diff.
+//! - Secrets: canaries planted in every place a capture holds a credential
+//!   never reach any output format or error message.
+//! - Inputs from stdin, exit codes, colour and the catalog commands.
 
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("cli/ has a parent")
+        .to_path_buf()
+}
+
+fn batchdiag(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_batchdiag"));
+    cmd.args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("the binary runs");
+    if let Some(data) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        let data = data.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&data);
+        });
+    }
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
+}
+
+fn bundles() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("corpus"))
+        .expect("corpus/ exists")
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir() && e.file_name() != "expected")
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 8, "corpus has bundles: {names:?}");
+    names
+}
+
+/// Compares with the golden file, or rewrites it under UPDATE_GOLDEN=1.
+fn golden(name: &str, got: &str) -> Option<String> {
+    let path = root().join("corpus/expected").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
+        std::fs::write(&path, got).expect("write golden");
+        return None;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_GOLDEN=1", path.display()));
+    (want != got).then(|| {
+        format!(
+            "{name} differs from {}:\n--- want\n{want}\n--- got\n{got}",
+            path.display()
+        )
+    })
+}
+
+#[test]
+fn corpus_golden_outputs() {
+    let mut failures = Vec::new();
+    for b in bundles() {
+        let dir = format!("corpus/{b}");
+        let j = batchdiag(&["analyze", "--format", "json", &dir], None);
+        let t = batchdiag(&["analyze", "--color", "never", &dir], None);
+        assert_eq!(
+            j.status.code(),
+            t.status.code(),
+            "{b}: both formats exit alike"
+        );
+        failures.extend(golden(&format!("{b}.json"), &text(&j)));
+        failures.extend(golden(&format!("{b}.txt"), &text(&t)));
+        failures.extend(golden(
+            &format!("{b}.exit"),
+            &format!("{}\n", j.status.code().unwrap_or(-1)),
+        ));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn corpus_expectations_in_plain_words() {
+    // Independent of the golden files: what each bundle must show.
+    let codes = |b: &str| -> (Vec<String>, i32) {
+        let o = batchdiag(
+            &["analyze", "--format", "json", &format!("corpus/{b}")],
+            None,
+        );
+        let v = json(&o);
+        let codes = v["diagnoses"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|d| d["code"].as_str().unwrap_or("").to_string())
+            .collect();
+        (codes, o.status.code().unwrap_or(-1))
+    };
+    for b in [
+        "bd101-chrome",
+        "bd101-chrome-gz",
+        "bd101-firefox",
+        "bd101-sanitized-base64",
+        "bd101-direct-put",
+    ] {
+        assert_eq!(codes(b), (vec!["BD101".to_string()], 1), "{b}");
+    }
+    assert_eq!(codes("bd101-truncated"), (vec!["BD101".to_string()], 3));
+    assert_eq!(
+        codes("mixed-two-accounts"),
+        (vec!["BD101".to_string(), "BD101".to_string()], 1)
+    );
+    assert_eq!(codes("healthy-upload"), (vec![], 0));
+    assert_eq!(codes("other-409"), (vec![], 0));
+}
+
+#[test]
+fn json_contract_v1_shape() {
+    let v = json(&batchdiag(
+        &["analyze", "-f", "json", "corpus/bd101-truncated"],
+        None,
+    ));
+    assert_eq!(v["schema_version"], 1);
+    let input = &v["inputs"][0];
+    assert_eq!(input["kind"], "har");
+    assert!(input["error"]
+        .as_str()
+        .expect("an error message")
+        .contains("byte"));
+    let d = &v["diagnoses"][0];
+    for key in [
+        "code",
+        "slug",
+        "title",
+        "confidence",
+        "scenario",
+        "evidence",
+        "remediation",
+        "missing_evidence",
+    ] {
+        assert!(d.get(key).is_some(), "diagnosis has {key}");
+    }
+    assert_eq!(d["slug"], "autostorage-no-permission");
+    assert_eq!(d["confidence"], "confirmed");
+    assert!(d["scenario"].is_null());
+    let eid = d["evidence"][0].as_str().expect("evidence id");
+    let e = v["evidence"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["id"] == eid)
+        .expect("cited evidence exists");
+    assert_eq!(e["kind"], "arm_error");
+    assert_eq!(e["status"], 409);
+    assert_eq!(e["envelope"]["status"], 200);
+    assert_eq!(e["source"]["entry"], 150);
+    assert_eq!(d["subjects"]["account"], "contosobatch");
+    assert_eq!(d["subjects"]["applications"][0]["application"], "render");
+}
+
+#[test]
+fn stdin_plain_and_gzip() {
+    let plain =
+        std::fs::read(root().join("corpus/bd101-firefox/firefox-upload.har")).expect("read");
+    let o = batchdiag(&["analyze", "-f", "json", "-"], Some(&plain));
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(v["inputs"][0]["path"], "-");
+    assert_eq!(v["diagnoses"][0]["code"], "BD101");
+    let gz =
+        std::fs::read(root().join("corpus/bd101-chrome-gz/portal-upload.har.gz")).expect("read");
+    let v = json(&batchdiag(&["analyze", "-f", "json", "-"], Some(&gz)));
+    assert_eq!(v["inputs"][0]["compression"], "gzip");
+    assert_eq!(v["diagnoses"][0]["subjects"]["account"], "contosobatch");
+}
+
+#[test]
+fn exit_codes() {
+    assert_eq!(
+        batchdiag(&["analyze"], None).status.code(),
+        Some(2),
+        "no path"
+    );
+    assert_eq!(
+        batchdiag(&["analyze", "--format", "xml", "corpus"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(batchdiag(&["frobnicate"], None).status.code(), Some(2));
+    let o = batchdiag(
+        &[
+            "analyze",
+            "-f",
+            "json",
+            "does/not/exist.har",
+            "corpus/healthy-upload",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let v = json(&o);
+    assert!(v["inputs"][0]["error"]
+        .as_str()
+        .expect("error")
+        .starts_with("does/not/exist.har: cannot read"));
+    assert!(
+        v["inputs"][1]["error"].is_null(),
+        "the other input is still read"
+    );
+    let o = batchdiag(
+        &[
+            "analyze",
+            "-f",
+            "json",
+            "corpus/mixed-two-accounts/notes.txt",
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "a named file of unknown format is an error"
+    );
+    assert!(json(&o)["inputs"][0]["error"]
+        .as_str()
+        .expect("error")
+        .contains("not a recognized input"));
+}
+
+#[test]
+fn random_bytes_named_har_and_empty_files() {
+    let dir = tempdir("junk");
+    std::fs::write(dir.join("random.har"), [0x00u8, 0xff, 0x13, 0x37, 0x42]).expect("write");
+    std::fs::write(dir.join("empty.har"), b"").expect("write");
+    std::fs::write(dir.join("array.har"), b"[1,2,3]").expect("write");
+    let o = batchdiag(
+        &["analyze", "-f", "json", dir.to_str().expect("utf-8 path")],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let v = json(&o);
+    for input in v["inputs"].as_array().expect("array") {
+        assert!(input["error"].is_string(), "{input}");
+    }
+    assert!(o.stderr.is_empty(), "errors go to the report, not stderr");
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let plain = batchdiag(&["analyze", "corpus/bd101-direct-put"], None);
+    assert!(
+        !text(&plain).contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
+    let forced = batchdiag(
+        &["analyze", "--color", "always", "corpus/bd101-direct-put"],
+        None,
+    );
+    assert!(text(&forced).contains("\u{1b}["));
+}
+
+#[test]
+fn catalog_commands() {
+    let o = batchdiag(&["rules"], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).contains("BD101  autostorage-no-permission"));
+    let o = batchdiag(&["explain", "autostorage-no-permission"], None);
+    assert!(text(&o).contains("AutoStorageNoPermission"));
+    let o = batchdiag(&["explain", "BD999"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown diagnosis"));
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("batchdiag-e2e-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+const CANARIES: &[&str] = &[
+    "CANARYJWTSIG",
+    "CANARYCOOKIE",
+    "CANARYSETCOOKIE",
+    "CANARYSASSIG",
+    "CANARYINNERSIG",
+    "CANARYACCESS",
+    "CANARYREFRESH",
+    "CANARYMSGBEARER",
+    "CANARYKEY",
+    "CANARYPATHSECRET",
+];
+
+/// A capture with a canary in every place a credential can sit, including
+/// places that end up in evidence (inner URLs, error messages, file names).
+fn canary_har() -> String {
+    let jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJvaWQiOiIxMjMiLCJ4bXNfbWlyaWQiOiIvc3Vicy94In0.CANARYJWTSIG";
+    let inner_url = "https://management.azure.com/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a/applications/app/versions/1?api-version=2024-07-01&sig=CANARYINNERSIG";
+    let message = format!("The managed identity does not have permission. Authorization: Bearer {jwt} token=CANARYMSGBEARER AccountKey=CANARYKEY==");
+    let req = serde_json::json!({"requests": [{"httpMethod": "PUT", "name": "n1", "url": inner_url, "content": {"access_token": "CANARYACCESS"}}]}).to_string();
+    let resp = serde_json::json!({"responses": [{"name": "n1", "httpStatusCode": 409, "content": {"error": {"code": "AutoStorageNoPermission", "message": message, "target": "BatchAccount"}}}]}).to_string();
+    let token_body = serde_json::json!({"access_token": jwt, "refresh_token": "CANARYREFRESH", "expires_in": "3599"}).to_string();
+    serde_json::json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": [
+        {"startedDateTime": "2024-05-01T10:00:00Z",
+         "request": {"method": "POST", "url": "https://management.azure.com/batch?api-version=2020-06-01",
+            "headers": [{"name": "Authorization", "value": format!("Bearer {jwt}")}, {"name": "Cookie", "value": "s=CANARYCOOKIE"}],
+            "cookies": [{"name": "s", "value": "CANARYCOOKIE"}],
+            "postData": {"mimeType": "application/json", "text": req}},
+         "response": {"status": 200, "headers": [{"name": "Set-Cookie", "value": "t=CANARYSETCOOKIE"}], "cookies": [{"name": "t", "value": "CANARYSETCOOKIE"}],
+            "content": {"mimeType": "application/json", "text": resp}}},
+        {"startedDateTime": "2024-05-01T10:00:01Z",
+         "request": {"method": "GET", "url": "https://sa.blob.core.windows.net/c/b.zip?sv=2022-11-02&sig=CANARYSASSIG", "headers": []},
+         "response": {"status": 403, "content": {"mimeType": "application/xml", "text": "<Error><Code>AuthorizationPermissionMismatch</Code></Error>"}}},
+        {"startedDateTime": "2024-05-01T10:00:02Z",
+         "request": {"method": "PUT", "url": "https://management.azure.com/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a/applications/app/versions/2?sig=CANARYSASSIG", "headers": []},
+         "response": {"status": 409, "content": {"mimeType": "application/json", "text": serde_json::json!({"error": {"code": "AutoStorageNoPermission", "message": format!("refresh_token={}", "CANARYREFRESH")}}).to_string()}}},
+        {"startedDateTime": "2024-05-01T10:00:03Z",
+         "request": {"method": "POST", "url": "https://login.microsoftonline.com/common/oauth2/v2.0/token", "headers": [],
+            "postData": {"mimeType": "application/x-www-form-urlencoded", "text": "refresh_token=CANARYREFRESH&client_secret=CANARYKEY"}},
+         "response": {"status": 200, "content": {"mimeType": "application/json", "text": token_body}}}
+    ]}})
+    .to_string()
+}
+
+#[test]
+fn no_output_repeats_a_secret() {
+    let dir = tempdir("canary");
+    let har = canary_har();
+    std::fs::write(dir.join("capture.har"), &har).expect("write");
+    // A truncated copy whose error message quotes the place it broke, and a
+    // file whose very name carries a SAS signature.
+    std::fs::write(dir.join("cut.har"), &har[..har.len() - 300]).expect("write");
+    let odd = dir.join("export?sig=CANARYPATHSECRET.har");
+    std::fs::write(&odd, b"\x00\x01 not json").expect("write");
+    let d = dir.to_str().expect("utf-8");
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["analyze", "-f", "json", d],
+        vec!["analyze", "--color", "always", d],
+        vec!["analyze", "--color", "never", d],
+    ] {
+        let o = batchdiag(&args, None);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {}", text(&o));
+        outputs.push(text(&o) + &String::from_utf8_lossy(&o.stderr));
+    }
+    let o = batchdiag(&["analyze", "-f", "json", "-"], Some(har.as_bytes()));
+    outputs.push(text(&o) + &String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value =
+        serde_json::from_str(&outputs[0][..outputs[0].rfind('}').expect("json") + 1])
+            .expect("json");
+    assert_eq!(
+        v["diagnoses"][0]["code"], "BD101",
+        "the diagnosis survives redaction"
+    );
+    for out in &outputs {
+        for c in CANARIES {
+            assert!(!out.contains(c), "output repeats {c}:\n{out}");
+        }
+        assert!(!out.contains("eyJ0eXAi"), "a JWT leaked");
+    }
+    assert!(
+        outputs[0].contains("sig=[REDACTED]"),
+        "the URL is kept, its signature is not"
+    );
+}
+
+#[test]
+fn corpus_outputs_hold_no_credentials() {
+    // The corpus captures carry bearer tokens, cookies, refresh tokens and SAS URLs.
+    for b in bundles() {
+        for args in [
+            vec!["analyze", "-f", "json"],
+            vec!["analyze", "--color", "never"],
+        ] {
+            let mut a = args.clone();
+            let dir = format!("corpus/{b}");
+            a.push(&dir);
+            let out = text(&batchdiag(&a, None));
+            assert!(!out.contains("eyJ0eXAi"), "{b}: JWT in output");
+            assert!(!out.contains("portalId="), "{b}: cookie in output");
+            assert!(!out.contains("refresh_token="), "{b}: token in output");
+            assert!(
+                !out.contains("sig=") || out.contains("sig=[REDACTED]"),
+                "{b}: SAS signature in output"
+            );
+        }
+    }
+}

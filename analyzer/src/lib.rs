@@ -26,9 +26,16 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>) -> Report {
     let evidence: Vec<report::EvidenceItem> = evidence
         .into_iter()
         .enumerate()
-        .map(|(i, e)| report::EvidenceItem { id: format!("E{}", i + 1), evidence: e })
+        .map(|(i, e)| report::EvidenceItem {
+            id: format!("E{}", i + 1),
+            evidence: e,
+        })
         .collect();
-    let kinds: Vec<InputKind> = inputs.iter().filter(|i| i.error.is_none() || i.evidence_count > 0 || i.har.is_some()).map(|i| i.kind).collect();
+    let kinds: Vec<InputKind> = inputs
+        .iter()
+        .filter(|i| i.error.is_none() || i.evidence_count > 0 || i.har.is_some())
+        .map(|i| i.kind)
+        .collect();
     let mut diagnoses = Vec::new();
     let mut checked = Vec::new();
     for rule in rules::catalog::RULES {
@@ -40,7 +47,10 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>) -> Report {
     diagnoses.sort_by_key(|d| d.confidence);
     Report {
         schema_version: SCHEMA_VERSION,
-        tool: report::Tool { name: "batchdiag".into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: report::Tool {
+            name: "batchdiag".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         inputs,
         evidence,
         diagnoses,

@@ -49,7 +49,10 @@ mod tests {
         let mut v = Values::new();
         v.insert("account", "acct1".into());
         assert_eq!(
-            fill("az batch account show -n {account} -g {resource_group} --query \"{{a: b}}\"", &v),
+            fill(
+                "az batch account show -n {account} -g {resource_group} --query \"{{a: b}}\"",
+                &v
+            ),
             "az batch account show -n acct1 -g <resource-group> --query \"{a: b}\""
         );
         assert_eq!(fill("no braces", &v), "no braces");

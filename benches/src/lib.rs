@@ -1,1 +1,10 @@
-//! gen
+//! Input generators for batchdiag's corpus and benchmarks.
+//!
+//! - [`har_gen`] builds realistic Azure portal HAR captures entry by entry.
+//! - [`corpus`] writes the sample bundles under `corpus/`.
+//! - [`large`] writes the multi-hundred-megabyte inputs the benchmarks use.
+#![allow(missing_docs)]
+
+pub mod corpus;
+pub mod har_gen;
+pub mod large;

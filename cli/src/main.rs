@@ -1,1 +1,155 @@
-fn main(){}
+//! `batchdiag`: the command-line front end. Parsing, analysis and redaction
+//! live in the libraries; this binary wires them together, picks a writer
+//! and turns the outcome into an exit code.
+
+mod args;
+mod writers;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use batchdiag_analyzer::redact::{redact, redact_message};
+use batchdiag_analyzer::rules::catalog;
+use batchdiag_analyzer::template::fill;
+use clap::Parser as _;
+
+use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format};
+
+/// Exit code: analysis ran, no diagnosis.
+const EXIT_CLEAN: u8 = 0;
+/// Exit code: at least one diagnosis.
+const EXIT_DIAGNOSES: u8 = 1;
+/// Exit code: bad command line (clap uses it too).
+const EXIT_USAGE: u8 = 2;
+/// Exit code: some input could not be fully read.
+const EXIT_INPUT_ERROR: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::from(EXIT_CLEAN);
+            }
+            let msg = redact_message(&format!("{e:#}"));
+            let _ = writeln!(io::stderr(), "batchdiag: error: {msg}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Analyze(a) => analyze(a),
+        Command::Rules { format } => rules(format),
+        Command::Explain { code } => explain(&code),
+    }
+}
+
+fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
+    if let Some(n) = a.jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .context("cannot start the worker threads")?;
+    }
+    let opts = batchdiag_parser::ReadOptions {
+        har: batchdiag_parser::har::HarOptions {
+            max_entry_bytes: a.max_entry_size,
+            ..Default::default()
+        },
+    };
+    let bundle = batchdiag_parser::read_sources(&a.paths, &opts);
+    let report = batchdiag_analyzer::analyze(bundle.inputs, bundle.evidence);
+    let redacted = redact(&report)?;
+    let stdout = io::stdout();
+    match a.format {
+        Format::Json => {
+            let mut out = io::BufWriter::new(stdout.lock());
+            writers::json::write(&mut out, &redacted)?;
+            out.flush()?;
+        }
+        Format::Text => {
+            let choice = match a.color {
+                ColorChoice::Auto => anstream::ColorChoice::Auto,
+                ColorChoice::Always => anstream::ColorChoice::Always,
+                ColorChoice::Never => anstream::ColorChoice::Never,
+            };
+            let mut out = io::BufWriter::new(anstream::AutoStream::new(stdout.lock(), choice));
+            writers::text::write(&mut out, &redacted)?;
+            out.flush()?;
+        }
+    }
+    let r = redacted.report();
+    Ok(if r.inputs.iter().any(|i| i.error.is_some()) {
+        EXIT_INPUT_ERROR
+    } else if !r.diagnoses.is_empty() {
+        EXIT_DIAGNOSES
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn rules(format: Format) -> anyhow::Result<u8> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = catalog::RULES
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "code": r.code, "slug": r.slug, "title": r.title,
+                        "scenario": r.scenario, "confidence": r.confidence.as_str(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &list)?;
+            writeln!(out)?;
+        }
+        Format::Text => {
+            for r in catalog::RULES {
+                writeln!(out, "{}  {:<36} {}", r.code, r.slug, r.title)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+fn explain(code: &str) -> anyhow::Result<u8> {
+    let Some(r) = catalog::find(code) else {
+        let known: Vec<&str> = catalog::RULES.iter().map(|r| r.code).collect();
+        anyhow::bail!(
+            "unknown diagnosis {code:?}; known codes: {}",
+            known.join(", ")
+        );
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    writeln!(out, "{} {}: {}\n", r.code, r.slug, r.title)?;
+    writeln!(out, "{}\n", r.explanation)?;
+    // Without evidence every placeholder shows as <name>, which is what a reader fills in.
+    let none = Default::default();
+    writeln!(out, "Fix: {}", fill(r.remediation.summary, &none))?;
+    for (n, s) in r.remediation.steps.iter().enumerate() {
+        writeln!(out, "  {}. {}", n + 1, fill(s, &none))?;
+    }
+    for (d, s) in r.remediation.commands {
+        writeln!(
+            out,
+            "\n  # {}\n  {}",
+            fill(d, &none),
+            fill(s, &none).replace('\n', "\n  ")
+        )?;
+    }
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}

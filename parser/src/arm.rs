@@ -33,18 +33,26 @@ impl ArmResourceId {
         let path = strip_to_path(url_or_path);
         let path = path.split(['?', '#']).next().unwrap_or("");
         let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let start = segs.iter().position(|s| s.eq_ignore_ascii_case("subscriptions"))?;
+        let start = segs
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case("subscriptions"))?;
         let segs = &segs[start..];
         let subscription = (*segs.get(1)?).to_string();
         let mut used = 2;
         let mut resource_group = None;
-        if segs.get(2).is_some_and(|s| s.eq_ignore_ascii_case("resourceGroups")) {
+        if segs
+            .get(2)
+            .is_some_and(|s| s.eq_ignore_ascii_case("resourceGroups"))
+        {
             resource_group = segs.get(3).map(|s| s.to_string());
             used = if resource_group.is_some() { 4 } else { 3 };
         }
         let mut provider = None;
         let mut types = Vec::new();
-        if segs.get(used).is_some_and(|s| s.eq_ignore_ascii_case("providers")) {
+        if segs
+            .get(used)
+            .is_some_and(|s| s.eq_ignore_ascii_case("providers"))
+        {
             if let Some(ns) = segs.get(used + 1) {
                 provider = Some(ns.to_string());
                 used += 2;
@@ -74,7 +82,9 @@ impl ArmResourceId {
 
     /// True when the provider namespace matches (case-insensitive).
     pub fn is_provider(&self, ns: &str) -> bool {
-        self.provider.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(ns))
+        self.provider
+            .as_deref()
+            .is_some_and(|p| p.eq_ignore_ascii_case(ns))
     }
 }
 
@@ -249,7 +259,10 @@ mod tests {
 
     #[test]
     fn relative_path_and_odd_inputs() {
-        let r = ArmResourceId::parse("/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a").unwrap();
+        let r = ArmResourceId::parse(
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a",
+        )
+        .unwrap();
         assert_eq!(r.name_of("batchAccounts"), Some("a"));
         assert!(ArmResourceId::parse("https://example.com/x").is_none());
         assert!(ArmResourceId::parse("/subscriptions").is_none());
@@ -259,7 +272,10 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(host_of("https://user@Management.Azure.com:443/batch?x"), Some("Management.Azure.com"));
+        assert_eq!(
+            host_of("https://user@Management.Azure.com:443/batch?x"),
+            Some("Management.Azure.com")
+        );
         assert!(is_arm_host("MANAGEMENT.azure.com"));
         assert_eq!(strip_to_path("https://h/batch?api"), "/batch?api");
         assert_eq!(strip_to_path("https://h"), "/");

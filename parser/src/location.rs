@@ -73,7 +73,10 @@ mod tests {
             offset: Some(400),
         };
         assert_eq!(l.to_string(), "b.zip!/p/n/agent-debug.log:12 (byte 400)");
-        let h = Location { entry: Some(3), ..Location::file("x.har") };
+        let h = Location {
+            entry: Some(3),
+            ..Location::file("x.har")
+        };
         assert_eq!(h.to_string(), "x.har log.entries[3]");
     }
 }

@@ -28,15 +28,30 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     };
     vec![
         // A JWT anywhere: header.payload.signature, base64url.
-        p(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*", "[REDACTED:jwt]"),
+        p(
+            r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
+            "[REDACTED:jwt]",
+        ),
         // Authorization schemes followed by a credential.
-        p(r"(?i)\b(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{6,}", "$1$2[REDACTED]"),
+        p(
+            r"(?i)\b(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{6,}",
+            "$1$2[REDACTED]",
+        ),
         // Secret query parameters in URLs and form bodies (SAS `sig` above all).
-        p(r"(?i)([?&;](?:sig|signature|access_token|refresh_token|id_token|token|client_secret|code|password|secret|api[-_]?key|subscription-key|x-ms-token)=)[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\]*", "$1[REDACTED]"),
+        p(
+            r"(?i)([?&;](?:sig|signature|access_token|refresh_token|id_token|token|client_secret|code|password|secret|api[-_]?key|subscription-key|x-ms-token)=)[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\]*",
+            "$1[REDACTED]",
+        ),
         // Token and key fields in JSON (escaped or not) and key=value text.
-        p(r#"(?i)((?:access_token|refresh_token|id_token|client_secret|password|secret|accountkey|sharedaccesskey|primarykey|secondarykey|primarymasterkey|key1|key2|x-ms-token-[a-z-]+)(?:\\?")?\s*[:=]\s*(?:\\?")?)[^"\\&\s,;}\[][^"\\&\s,;}]{3,}"#, "$1[REDACTED]"),
+        p(
+            r#"(?i)((?:access_token|refresh_token|id_token|client_secret|password|secret|accountkey|sharedaccesskey|primarykey|secondarykey|primarymasterkey|key1|key2|x-ms-token-[a-z-]+)(?:\\?")?\s*[:=]\s*(?:\\?")?)[^"\\&\s,;}\[][^"\\&\s,;}]{3,}"#,
+            "$1[REDACTED]",
+        ),
         // Header lines that carry credentials.
-        p(r"(?i)\b((?:set-)?cookie|authorization|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-functions-key)(\s*:\s*)[^\s\x22\[][^\r\n\x22]*", "$1$2[REDACTED]"),
+        p(
+            r"(?i)\b((?:set-)?cookie|authorization|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-functions-key)(\s*:\s*)[^\s\x22\[][^\r\n\x22]*",
+            "$1$2[REDACTED]",
+        ),
     ]
 });
 
@@ -60,7 +75,8 @@ pub fn contains_secret(s: &str) -> bool {
 mod tests {
     use super::*;
 
-    const JWT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJvaWQiOiJjYW5hcnkifQ.c2lnbmF0dXJlLWNhbmFyeQ";
+    const JWT: &str =
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJvaWQiOiJjYW5hcnkifQ.c2lnbmF0dXJlLWNhbmFyeQ";
 
     #[test]
     fn removes_every_kind() {
@@ -86,10 +102,17 @@ mod tests {
     #[test]
     fn keeps_what_is_not_secret() {
         let url = "https://sa.blob.core.windows.net/c/b?sv=2022-11-02&se=2030-01-01&sp=r&sig=abc";
-        assert_eq!(redact_str(url), "https://sa.blob.core.windows.net/c/b?sv=2022-11-02&se=2030-01-01&sp=r&sig=[REDACTED]");
+        assert_eq!(
+            redact_str(url),
+            "https://sa.blob.core.windows.net/c/b?sv=2022-11-02&se=2030-01-01&sp=r&sig=[REDACTED]"
+        );
         let plain = "PUT https://management.azure.com/subscriptions/s/resourceGroups/g?api-version=2024-07-01 -> 409 AutoStorageNoPermission";
         assert!(matches!(redact_str(plain), Cow::Borrowed(_)));
-        assert!(!contains_secret("The managed identity does not have permission to access auto storage account."));
-        assert!(!contains_secret(r#"{"client_id":"00000000-0000-0000-0000-000000000000"}"#));
+        assert!(!contains_secret(
+            "The managed identity does not have permission to access auto storage account."
+        ));
+        assert!(!contains_secret(
+            r#"{"client_id":"00000000-0000-0000-0000-000000000000"}"#
+        ));
     }
 }

@@ -92,8 +92,10 @@ pub fn read_sources(paths: &[String], opts: &ReadOptions) -> Bundle {
     for p in paths {
         expand(p, &mut sources);
     }
-    let results: Vec<(InputReport, Vec<Evidence>)> =
-        sources.into_par_iter().map(|s| read_source(s, opts)).collect();
+    let results: Vec<(InputReport, Vec<Evidence>)> = sources
+        .into_par_iter()
+        .map(|s| read_source(s, opts))
+        .collect();
     let mut bundle = Bundle::default();
     for (report, evidence) in results {
         bundle.inputs.push(report);
@@ -104,14 +106,26 @@ pub fn read_sources(paths: &[String], opts: &ReadOptions) -> Bundle {
 
 fn expand(p: &str, out: &mut Vec<Source>) {
     if p == "-" {
-        out.push(Source { display: "-".into(), origin: Origin::Stdin, explicit: true });
+        out.push(Source {
+            display: "-".into(),
+            origin: Origin::Stdin,
+            explicit: true,
+        });
         return;
     }
     let path = Path::new(p);
     match std::fs::metadata(path) {
         Ok(m) if m.is_dir() => walk(path, out),
-        Ok(_) => out.push(Source { display: p.to_string(), origin: Origin::File(path.into()), explicit: true }),
-        Err(e) => out.push(Source { display: p.to_string(), origin: Origin::Failed(e.to_string()), explicit: true }),
+        Ok(_) => out.push(Source {
+            display: p.to_string(),
+            origin: Origin::File(path.into()),
+            explicit: true,
+        }),
+        Err(e) => out.push(Source {
+            display: p.to_string(),
+            origin: Origin::Failed(e.to_string()),
+            explicit: true,
+        }),
     }
 }
 
@@ -120,13 +134,19 @@ fn walk(dir: &Path, out: &mut Vec<Source>) {
     let mut children: Vec<_> = match std::fs::read_dir(dir) {
         Ok(rd) => rd.filter_map(Result::ok).map(|e| e.path()).collect(),
         Err(e) => {
-            out.push(Source { display: display(dir), origin: Origin::Failed(e.to_string()), explicit: false });
+            out.push(Source {
+                display: display(dir),
+                origin: Origin::Failed(e.to_string()),
+                explicit: false,
+            });
             return;
         }
     };
     children.sort();
     for child in children {
-        let Ok(meta) = std::fs::symlink_metadata(&child) else { continue };
+        let Ok(meta) = std::fs::symlink_metadata(&child) else {
+            continue;
+        };
         let origin = if meta.file_type().is_symlink() {
             Origin::Symlink
         } else if meta.is_dir() {
@@ -135,7 +155,11 @@ fn walk(dir: &Path, out: &mut Vec<Source>) {
         } else {
             Origin::File(child.clone())
         };
-        out.push(Source { display: display(&child), origin, explicit: false });
+        out.push(Source {
+            display: display(&child),
+            origin,
+            explicit: false,
+        });
     }
 }
 
@@ -178,7 +202,9 @@ fn read_source(src: Source, opts: &ReadOptions) -> (InputReport, Vec<Evidence>) 
         let head = match inner.fill_buf() {
             Ok(h) => h.to_vec(),
             Err(e) => {
-                rep.error = Some(InputError::new(loc, InputErrorKind::Decompress(e.to_string())).to_string());
+                rep.error = Some(
+                    InputError::new(loc, InputErrorKind::Decompress(e.to_string())).to_string(),
+                );
                 return (rep, Vec::new());
             }
         };
@@ -209,9 +235,20 @@ fn dispatch<R: Read>(
         return (rep, r.evidence);
     }
     if src.explicit || named_har {
-        let what = if named_har { "named like a HAR file but does not start with a JSON object" } else { "expected a HAR capture (.har, .har.gz)" };
+        let what = if named_har {
+            "named like a HAR file but does not start with a JSON object"
+        } else {
+            "expected a HAR capture (.har, .har.gz)"
+        };
         rep.error = Some(
-            InputError::new(loc.at_offset(0), InputErrorKind::Unrecognized(format!("{what}; it starts with {}", describe_head(head)))).to_string(),
+            InputError::new(
+                loc.at_offset(0),
+                InputErrorKind::Unrecognized(format!(
+                    "{what}; it starts with {}",
+                    describe_head(head)
+                )),
+            )
+            .to_string(),
         );
     }
     (rep, Vec::new())
@@ -225,7 +262,10 @@ fn unreadable(path: &str, kind: InputErrorKind) -> (InputReport, Vec<Evidence>) 
 
 fn skip_bom_ws(head: &[u8]) -> &[u8] {
     let h = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let start = h.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(h.len());
+    let start = h
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(h.len());
     &h[start..]
 }
 
@@ -236,7 +276,9 @@ fn first_non_ws(head: &[u8]) -> Option<u8> {
 /// A HAR document opens with `{` and its first key is `"log"`.
 pub fn looks_like_har(head: &[u8]) -> bool {
     let h = skip_bom_ws(head);
-    let Some(rest) = h.strip_prefix(b"{") else { return false };
+    let Some(rest) = h.strip_prefix(b"{") else {
+        return false;
+    };
     skip_bom_ws(rest).starts_with(b"\"log\"")
 }
 

@@ -11,9 +11,9 @@ pub static RULES: &[Rule] = &[BD101];
 
 /// Looks a rule up by code (case-insensitive) or slug.
 pub fn find(code_or_slug: &str) -> Option<&'static Rule> {
-    RULES
-        .iter()
-        .find(|r| r.code.eq_ignore_ascii_case(code_or_slug) || r.slug.eq_ignore_ascii_case(code_or_slug))
+    RULES.iter().find(|r| {
+        r.code.eq_ignore_ascii_case(code_or_slug) || r.slug.eq_ignore_ascii_case(code_or_slug)
+    })
 }
 
 /// BD101: the account identity lacks a role on autostorage.

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use batchdiag_parser::{Evidence, InputKind};
 
 use crate::report::{
-    ApplicationVersion, Check, CheckOutcome, Command, Confidence, Diagnosis, EvidenceItem, Remediation, Scenario,
-    Subjects,
+    ApplicationVersion, Check, CheckOutcome, Command, Confidence, Diagnosis, EvidenceItem,
+    Remediation, Scenario, Subjects,
 };
 use crate::template::{fill, Values};
 
@@ -88,9 +88,14 @@ pub struct Sample {
 
 impl Condition {
     fn holds(&self, e: &Evidence) -> bool {
-        let Some(a) = e.fact.as_arm_error() else { return false };
+        let Some(a) = e.fact.as_arm_error() else {
+            return false;
+        };
         match *self {
-            Condition::ArmErrorCode(code) => a.code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code)),
+            Condition::ArmErrorCode(code) => a
+                .code
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(code)),
             Condition::ArmStatus(s) => a.status == s,
         }
     }
@@ -111,7 +116,10 @@ impl Rule {
             };
             groups.entry(key).or_default().push(item);
         }
-        groups.into_values().map(|items| self.diagnose(&items)).collect()
+        groups
+            .into_values()
+            .map(|items| self.diagnose(&items))
+            .collect()
     }
 
     fn diagnose(&self, items: &[&EvidenceItem]) -> Diagnosis {
@@ -134,10 +142,17 @@ impl Rule {
                     .remediation
                     .commands
                     .iter()
-                    .map(|(d, s)| Command { description: fill(d, &v), shell: fill(s, &v) })
+                    .map(|(d, s)| Command {
+                        description: fill(d, &v),
+                        shell: fill(s, &v),
+                    })
                     .collect(),
             },
-            missing_evidence: self.missing_evidence.iter().map(|s| s.to_string()).collect(),
+            missing_evidence: self
+                .missing_evidence
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 
@@ -150,7 +165,11 @@ impl Rule {
         } else {
             CheckOutcome::NoInput
         };
-        Check { code: self.code.into(), description: self.title.into(), outcome }
+        Check {
+            code: self.code.into(),
+            description: self.title.into(),
+            outcome,
+        }
     }
 }
 
@@ -174,24 +193,43 @@ fn account_key(e: &Evidence) -> String {
 fn subjects(items: &[&EvidenceItem]) -> Subjects {
     let mut s = Subjects::default();
     for item in items {
-        let Some(r) = item.evidence.fact.as_arm_error().and_then(|a| a.resource.as_ref()) else { continue };
+        let Some(r) = item
+            .evidence
+            .fact
+            .as_arm_error()
+            .and_then(|a| a.resource.as_ref())
+        else {
+            continue;
+        };
         if s.account.is_none() {
             if let Some(acct) = r.name_of("batchAccounts") {
                 s.subscription = Some(r.subscription.clone());
                 s.resource_group = r.resource_group.clone();
                 s.account = Some(acct.to_string());
-                let prefix_len = r.types.iter().position(|(t, _)| t.eq_ignore_ascii_case("batchAccounts")).unwrap_or(0) + 1;
+                let prefix_len = r
+                    .types
+                    .iter()
+                    .position(|(t, _)| t.eq_ignore_ascii_case("batchAccounts"))
+                    .unwrap_or(0)
+                    + 1;
                 s.account_id = Some(format!(
                     "/subscriptions/{}/resourceGroups/{}/providers/{}/{}",
                     r.subscription,
                     r.resource_group.as_deref().unwrap_or(""),
                     r.provider.as_deref().unwrap_or("Microsoft.Batch"),
-                    r.types[..prefix_len].iter().map(|(t, n)| format!("{t}/{n}")).collect::<Vec<_>>().join("/")
+                    r.types[..prefix_len]
+                        .iter()
+                        .map(|(t, n)| format!("{t}/{n}"))
+                        .collect::<Vec<_>>()
+                        .join("/")
                 ));
             }
         }
         if let Some(app) = r.name_of("applications") {
-            let av = ApplicationVersion { application: app.to_string(), version: r.name_of("versions").map(str::to_string) };
+            let av = ApplicationVersion {
+                application: app.to_string(),
+                version: r.name_of("versions").map(str::to_string),
+            };
             if !s.applications.contains(&av) {
                 s.applications.push(av);
             }

@@ -2,15 +2,30 @@ use super::catalog::{find, RULES};
 use super::*;
 
 fn items(json: &str) -> Vec<EvidenceItem> {
-    let ev: Vec<Evidence> = serde_json::from_str(json).unwrap_or_else(|e| panic!("bad sample {json}: {e}"));
-    ev.into_iter().enumerate().map(|(i, e)| EvidenceItem { id: format!("E{}", i + 1), evidence: e }).collect()
+    let ev: Vec<Evidence> =
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("bad sample {json}: {e}"));
+    ev.into_iter()
+        .enumerate()
+        .map(|(i, e)| EvidenceItem {
+            id: format!("E{}", i + 1),
+            evidence: e,
+        })
+        .collect()
 }
 
 #[test]
 fn every_sample_behaves_as_declared() {
     for rule in RULES {
-        assert!(rule.samples.iter().any(|s| s.fires), "{} has no sample that fires", rule.code);
-        assert!(rule.samples.iter().any(|s| !s.fires), "{} has no sample that must not fire", rule.code);
+        assert!(
+            rule.samples.iter().any(|s| s.fires),
+            "{} has no sample that fires",
+            rule.code
+        );
+        assert!(
+            rule.samples.iter().any(|s| !s.fires),
+            "{} has no sample that must not fire",
+            rule.code
+        );
         for s in rule.samples {
             let fired = !rule.evaluate(&items(s.evidence)).is_empty();
             assert_eq!(fired, s.fires, "{} sample {:?}", rule.code, s.name);
@@ -32,27 +47,39 @@ fn codes_are_sorted_unique_and_findable() {
 
 #[test]
 fn bd101_fills_the_fix_from_the_url() {
-    let diags = find("BD101").unwrap().evaluate(&items(find("BD101").unwrap().samples[0].evidence));
+    let diags = find("BD101")
+        .unwrap()
+        .evaluate(&items(find("BD101").unwrap().samples[0].evidence));
     assert_eq!(diags.len(), 1);
     let d = &diags[0];
     assert_eq!(d.subjects.account.as_deref(), Some("a"));
-    assert_eq!(d.subjects.account_id.as_deref(), Some("/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a"));
+    assert_eq!(
+        d.subjects.account_id.as_deref(),
+        Some("/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a")
+    );
     assert_eq!(d.subjects.applications[0].version.as_deref(), Some("1.0"));
     assert!(d.summary.contains("Batch account a "), "{}", d.summary);
     assert!(d.summary.contains("app 1.0"), "{}", d.summary);
     let grant = &d.remediation.commands[1].shell;
-    assert!(grant.contains("--subscription s --resource-group g --name a"), "{grant}");
-    assert!(grant.contains("\"Storage Blob Data Contributor\""), "{grant}");
+    assert!(
+        grant.contains("--subscription s --resource-group g --name a"),
+        "{grant}"
+    );
+    assert!(
+        grant.contains("\"Storage Blob Data Contributor\""),
+        "{grant}"
+    );
     assert!(!grant.contains('<'), "every value known: {grant}");
     assert_eq!(d.evidence, vec!["E1"]);
 }
-
 
 #[test]
 fn unknown_values_are_marked_for_the_reader() {
     let rule = find("BD101").unwrap();
     let diags = rule.evaluate(&items(rule.samples[1].evidence));
-    assert!(diags[0].remediation.commands[0].shell.contains("--name <account>"));
+    assert!(diags[0].remediation.commands[0]
+        .shell
+        .contains("--name <account>"));
 }
 
 #[test]

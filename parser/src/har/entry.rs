@@ -150,7 +150,9 @@ pub fn decode_body<'a>(
         };
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(cleaned.as_bytes())
-            .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(cleaned.as_bytes()))
+            .or_else(|_| {
+                base64::engine::general_purpose::STANDARD_NO_PAD.decode(cleaned.as_bytes())
+            })
             .map_err(|_| BodyError::BadBase64)?;
         return Ok(Some(Cow::Owned(bytes)));
     }
@@ -211,12 +213,17 @@ mod tests {
         let e: Entry = serde_json::from_slice(json).unwrap();
         let r = e.response.unwrap();
         assert_eq!(r.status, 404);
-        assert!(decode_body(r.content.unwrap().text, None).unwrap().is_none());
+        assert!(decode_body(r.content.unwrap().text, None)
+            .unwrap()
+            .is_none());
     }
 
     #[test]
     fn bad_base64_is_an_error_not_a_panic() {
         let raw: &RawValue = serde_json::from_str(r#""***""#).unwrap();
-        assert_eq!(decode_body(Some(raw), Some("base64")), Err(BodyError::BadBase64));
+        assert_eq!(
+            decode_body(Some(raw), Some("base64")),
+            Err(BodyError::BadBase64)
+        );
     }
 }

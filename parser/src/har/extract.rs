@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::arm::{self, ArmResourceId, BatchRequests, BatchResponses, ErrorBody, ErrorEnvelope, InnerRequest};
+use crate::arm::{
+    self, ArmResourceId, BatchRequests, BatchResponses, ErrorBody, ErrorEnvelope, InnerRequest,
+};
 use crate::evidence::{ArmError, Envelope, Evidence, Fact};
 use crate::har::entry::{decode_body, Entry, Response};
 use crate::location::Location;
@@ -28,7 +30,8 @@ pub struct EntryOutcome {
 /// the entry index and offset. An `Err` is a message for an entry whose
 /// structure is not a HAR entry at all.
 pub fn extract_entry(bytes: &[u8], loc: &Location) -> Result<EntryOutcome, String> {
-    let entry: Entry = serde_json::from_slice(bytes).map_err(|e| format!("entry is not a valid HAR entry: {e}"))?;
+    let entry: Entry = serde_json::from_slice(bytes)
+        .map_err(|e| format!("entry is not a valid HAR entry: {e}"))?;
     let mut out = EntryOutcome::default();
     let time = entry.started.as_deref().map(normalize_timestamp);
     let url: &str = &entry.request.url;
@@ -162,9 +165,12 @@ fn batch_envelope(
         .iter()
         .filter_map(|r| r.name.as_deref().map(|n| (n, r)))
         .collect();
-    let all_unnamed = requests.iter().all(|r| r.name.is_none()) && responses.iter().all(|r| r.name.is_none());
+    let all_unnamed =
+        requests.iter().all(|r| r.name.is_none()) && responses.iter().all(|r| r.name.is_none());
     for (i, inner) in responses.iter().enumerate() {
-        let Some(status) = inner.status() else { continue };
+        let Some(status) = inner.status() else {
+            continue;
+        };
         if status < 400 {
             continue;
         }

@@ -15,7 +15,7 @@
 //! lets the same code run over a sliding buffer of a file, a gzip stream or
 //! stdin with memory bounded by the largest entry, not by the file.
 
-use memchr::memchr2;
+use memchr::{memchr2, memchr3};
 
 /// A top-level field of `log` whose value the caller may want to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,10 +97,7 @@ enum State {
     ObjComma(Level),
     ArrElem(bool),
     ArrComma,
-    InValue {
-        start: u64,
-        what: Capture,
-    },
+    InValue { start: u64, what: Capture },
     Trailing,
     Done,
 }
@@ -116,6 +113,11 @@ enum Capture {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Skipper {
     depth: u32,
+    /// The bracket pair of the outermost container: only it moves `depth`,
+    /// since the other kind nests evenly inside valid JSON (invalid JSON is
+    /// caught by the entry grammar afterwards).
+    open: u8,
+    close: u8,
     in_str: bool,
     escaped: bool,
     scalar: bool,
@@ -156,7 +158,8 @@ impl Skipper {
             if !self.begun {
                 self.begun = true;
                 match b {
-                    b'{' | b'[' => self.depth = 1,
+                    b'{' => (self.depth, self.open, self.close) = (1, b'{', b'}'),
+                    b'[' => (self.depth, self.open, self.close) = (1, b'[', b']'),
                     b'"' => self.in_str = true,
                     _ => self.scalar = true,
                 }
@@ -170,16 +173,20 @@ impl Skipper {
                 }
                 continue;
             }
-            match b {
+            // Jump over white space and scalars to the next byte that matters.
+            let Some(k) = memchr3(b'"', self.open, self.close, &buf[i..]) else {
+                return Err(buf.len());
+            };
+            i += k;
+            match buf[i] {
                 b'"' => self.in_str = true,
-                b'{' | b'[' => self.depth += 1,
-                b'}' | b']' => {
+                c if c == self.open => self.depth += 1,
+                _ => {
                     self.depth -= 1;
                     if self.depth == 0 {
                         return Ok(i + 1);
                     }
                 }
-                _ => {}
             }
             i += 1;
         }
@@ -341,10 +348,7 @@ impl Framer {
                     State::Start => Err(self.err(self.pos, "empty input: expected a HAR document")),
                     _ => Err(self.err(
                         self.pos,
-                        format!(
-                            "unexpected end of input {}",
-                            self.where_text()
-                        ),
+                        format!("unexpected end of input {}", self.where_text()),
                     )),
                 };
             }
@@ -353,7 +357,10 @@ impl Framer {
             match self.state {
                 State::Start => {
                     if b != b'{' {
-                        return Err(self.err(at, format!("expected '{{' to open the HAR document, found {}", show(b))));
+                        return Err(self.err(
+                            at,
+                            format!("expected '{{' to open the HAR document, found {}", show(b)),
+                        ));
                     }
                     self.pos += 1;
                     self.state = State::ObjKey(Level::Root, true);
@@ -365,13 +372,21 @@ impl Framer {
                         continue;
                     }
                     if b != b'"' {
-                        return Err(self.err(at, format!("expected an object key, found {}", show(b))));
+                        return Err(
+                            self.err(at, format!("expected an object key, found {}", show(b)))
+                        );
                     }
                     // Keys are short; a key cut by the window is re-read whole.
                     let body = &buf[i + 1..];
                     let Some(q) = find_string_end(body) else {
                         if eof {
-                            return Err(self.err(at, format!("unexpected end of input inside an object key {}", self.where_text())));
+                            return Err(self.err(
+                                at,
+                                format!(
+                                    "unexpected end of input inside an object key {}",
+                                    self.where_text()
+                                ),
+                            ));
                         }
                         return Ok(Event::NeedMore);
                     };
@@ -389,7 +404,10 @@ impl Framer {
                 }
                 State::Colon(level, key) => {
                     if b != b':' {
-                        return Err(self.err(at, format!("expected ':' after an object key, found {}", show(b))));
+                        return Err(self.err(
+                            at,
+                            format!("expected ':' after an object key, found {}", show(b)),
+                        ));
                     }
                     self.pos += 1;
                     self.state = State::Value(level, key);
@@ -397,7 +415,8 @@ impl Framer {
                 State::Value(level, key) => match key {
                     Key::Log => {
                         if b != b'{' {
-                            return Err(self.err(at, format!("\"log\" must be an object, found {}", show(b))));
+                            return Err(self
+                                .err(at, format!("\"log\" must be an object, found {}", show(b))));
                         }
                         self.saw_log = true;
                         self.pos += 1;
@@ -405,7 +424,10 @@ impl Framer {
                     }
                     Key::Entries => {
                         if b != b'[' {
-                            return Err(self.err(at, format!("\"log.entries\" must be an array, found {}", show(b))));
+                            return Err(self.err(
+                                at,
+                                format!("\"log.entries\" must be an array, found {}", show(b)),
+                            ));
                         }
                         self.saw_entries = true;
                         self.pos += 1;
@@ -423,7 +445,12 @@ impl Framer {
                         self.pos += 1;
                         self.close(level)?;
                     }
-                    _ => return Err(self.err(at, format!("expected ',' or '}}' in an object, found {}", show(b)))),
+                    _ => {
+                        return Err(self.err(
+                            at,
+                            format!("expected ',' or '}}' in an object, found {}", show(b)),
+                        ))
+                    }
                 },
                 State::ArrElem(first) => {
                     if b == b']' && first {
@@ -432,7 +459,10 @@ impl Framer {
                         continue;
                     }
                     if b == b',' || b == b']' || b == b'}' || b == b':' {
-                        return Err(self.err(at, format!("expected an entry in \"log.entries\", found {}", show(b))));
+                        return Err(self.err(
+                            at,
+                            format!("expected an entry in \"log.entries\", found {}", show(b)),
+                        ));
                     }
                     self.begin_value(at, Capture::Entry);
                 }
@@ -445,10 +475,25 @@ impl Framer {
                         self.pos += 1;
                         self.state = State::ObjComma(Level::Log);
                     }
-                    _ => return Err(self.err(at, format!("expected ',' or ']' after entry {}, found {}", self.next_index.saturating_sub(1), show(b)))),
+                    _ => {
+                        return Err(self.err(
+                            at,
+                            format!(
+                                "expected ',' or ']' after entry {}, found {}",
+                                self.next_index.saturating_sub(1),
+                                show(b)
+                            ),
+                        ))
+                    }
                 },
                 State::Trailing | State::Done => {
-                    return Err(self.err(at, format!("unexpected data after the end of the HAR document: {}", show(b))));
+                    return Err(self.err(
+                        at,
+                        format!(
+                            "unexpected data after the end of the HAR document: {}",
+                            show(b)
+                        ),
+                    ));
                 }
                 State::InValue { .. } => unreachable!("handled above"),
             }
@@ -468,10 +513,15 @@ impl Framer {
             }
             Level::Root => {
                 if !self.saw_log {
-                    return Err(self.err(self.pos, "not a HAR document: the top-level object has no \"log\""));
+                    return Err(self.err(
+                        self.pos,
+                        "not a HAR document: the top-level object has no \"log\"",
+                    ));
                 }
                 if !self.saw_entries {
-                    return Err(self.err(self.pos, "not a HAR document: \"log\" has no \"entries\""));
+                    return Err(
+                        self.err(self.pos, "not a HAR document: \"log\" has no \"entries\"")
+                    );
                 }
                 self.state = State::Trailing;
                 Ok(())
@@ -481,8 +531,14 @@ impl Framer {
 
     fn where_text(&self) -> String {
         match self.state {
-            State::ArrElem(_) | State::ArrComma => format!("in \"log.entries\" after entry {}", self.next_index.saturating_sub(1)),
-            State::ObjKey(Level::Log, _) | State::ObjComma(Level::Log) | State::Colon(Level::Log, _) | State::Value(Level::Log, _) => "inside \"log\"".into(),
+            State::ArrElem(_) | State::ArrComma => format!(
+                "in \"log.entries\" after entry {}",
+                self.next_index.saturating_sub(1)
+            ),
+            State::ObjKey(Level::Log, _)
+            | State::ObjComma(Level::Log)
+            | State::Colon(Level::Log, _)
+            | State::Value(Level::Log, _) => "inside \"log\"".into(),
             _ => "in the HAR document".into(),
         }
     }

@@ -163,7 +163,9 @@ impl Collector<'_> {
         self.result.summary.entries = entries;
         if self.warnings_dropped > 0 {
             let n = self.warnings_dropped;
-            self.result.warnings.push(format!("... and {n} more warnings"));
+            self.result
+                .warnings
+                .push(format!("... and {n} more warnings"));
         }
         if let (Some(first), None) = (self.first_bad.take(), self.result.error.as_ref()) {
             self.result.error = Some(InputError::new(

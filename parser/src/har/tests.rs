@@ -25,13 +25,20 @@ fn doc(n_noise: usize) -> String {
 }
 
 fn opts(chunk: usize, max: usize) -> HarOptions {
-    HarOptions { chunk_bytes: chunk, max_entry_bytes: max }
+    HarOptions {
+        chunk_bytes: chunk,
+        max_entry_bytes: max,
+    }
 }
 
 #[test]
 fn reads_summary_and_evidence() {
     let d = doc(10);
-    let r = read_har(d.as_bytes(), &Location::file("f.har"), &HarOptions::default());
+    let r = read_har(
+        d.as_bytes(),
+        &Location::file("f.har"),
+        &HarOptions::default(),
+    );
     assert_eq!(r.error, None);
     assert_eq!(r.summary.entries, 11);
     assert_eq!(r.summary.creator.as_deref(), Some("Firefox 125.0"));
@@ -43,9 +50,17 @@ fn reads_summary_and_evidence() {
 #[test]
 fn same_result_for_any_chunk_size() {
     let d = doc(40);
-    let whole = read_har(d.as_bytes(), &Location::file("f.har"), &HarOptions::default());
+    let whole = read_har(
+        d.as_bytes(),
+        &Location::file("f.har"),
+        &HarOptions::default(),
+    );
     for chunk in [1, 13, 100, 4096] {
-        let r = read_har(d.as_bytes(), &Location::file("f.har"), &opts(chunk, 1 << 20));
+        let r = read_har(
+            d.as_bytes(),
+            &Location::file("f.har"),
+            &opts(chunk, 1 << 20),
+        );
         assert_eq!(r.evidence, whole.evidence, "chunk {chunk}");
         assert_eq!(r.summary, whole.summary, "chunk {chunk}");
         assert_eq!(r.error, None);
@@ -58,12 +73,20 @@ fn gzip_stream() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(d.as_bytes()).unwrap();
     let bytes = gz.finish().unwrap();
-    let r = read_har(flate2::read::MultiGzDecoder::new(&bytes[..]), &Location::file("f.har.gz"), &opts(64, 1 << 20));
+    let r = read_har(
+        flate2::read::MultiGzDecoder::new(&bytes[..]),
+        &Location::file("f.har.gz"),
+        &opts(64, 1 << 20),
+    );
     assert_eq!(r.error, None);
     assert_eq!(r.evidence.len(), 1);
     // A cut gzip stream loses the tail, keeps the head, and says so.
     let cut = &bytes[..bytes.len() / 2];
-    let r = read_har(flate2::read::MultiGzDecoder::new(cut), &Location::file("f.har.gz"), &opts(64, 1 << 20));
+    let r = read_har(
+        flate2::read::MultiGzDecoder::new(cut),
+        &Location::file("f.har.gz"),
+        &opts(64, 1 << 20),
+    );
     assert!(r.error.is_some());
 }
 
@@ -81,11 +104,29 @@ fn truncated_file_keeps_entries_before_the_cut() {
 
 #[test]
 fn a_broken_entry_does_not_hide_the_others() {
-    let d = doc(4).replacen(r#""request":{"method":"GET""#, r#""request":7,"x":{"method":"GET""#, 1);
-    let r = read_har(d.as_bytes(), &Location::file("b.har"), &HarOptions::default());
+    let d = doc(4).replacen(
+        r#""request":{"method":"GET""#,
+        r#""request":7,"x":{"method":"GET""#,
+        1,
+    );
+    let r = read_har(
+        d.as_bytes(),
+        &Location::file("b.har"),
+        &HarOptions::default(),
+    );
     assert_eq!(r.evidence.len(), 1);
     let e = r.error.unwrap();
-    assert!(matches!(e.kind, InputErrorKind::Records { count: 1, total: 5, .. }), "{e}");
+    assert!(
+        matches!(
+            e.kind,
+            InputErrorKind::Records {
+                count: 1,
+                total: 5,
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("log.entries[0]"), "{e}");
 }
 

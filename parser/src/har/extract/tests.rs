@@ -1,7 +1,14 @@
 use super::*;
 use serde_json::json;
 
-fn entry(method: &str, url: &str, post: Option<&str>, status: u16, body: Option<&str>, base64: bool) -> Vec<u8> {
+fn entry(
+    method: &str,
+    url: &str,
+    post: Option<&str>,
+    status: u16,
+    body: Option<&str>,
+    base64: bool,
+) -> Vec<u8> {
     let mut content = json!({"size": 10, "mimeType": "application/json"});
     if let Some(b) = body {
         if base64 {
@@ -12,7 +19,8 @@ fn entry(method: &str, url: &str, post: Option<&str>, status: u16, body: Option<
             content["text"] = json!(b);
         }
     }
-    let mut request = json!({"method": method, "url": url, "headers": [], "httpVersion": "http/2.0"});
+    let mut request =
+        json!({"method": method, "url": url, "headers": [], "httpVersion": "http/2.0"});
     if let Some(p) = post {
         request["postData"] = json!({"mimeType": "application/json", "text": p});
     }
@@ -40,14 +48,25 @@ fn batch_bodies() -> (String, String) {
 }
 
 fn loc() -> Location {
-    Location { entry: Some(7), offset: Some(100), ..Location::file("p.har") }
+    Location {
+        entry: Some(7),
+        offset: Some(100),
+        ..Location::file("p.har")
+    }
 }
 
 #[test]
 fn inner_409_behind_outer_200_paired_by_name() {
     let (req, resp) = batch_bodies();
     for b64 in [false, true] {
-        let e = entry("POST", "https://management.azure.com/batch?api-version=2020-06-01", Some(&req), 200, Some(&resp), b64);
+        let e = entry(
+            "POST",
+            "https://management.azure.com/batch?api-version=2020-06-01",
+            Some(&req),
+            200,
+            Some(&resp),
+            b64,
+        );
         let out = extract_entry(&e, &loc()).unwrap();
         assert!(out.batch_call);
         assert_eq!(out.inner_requests, 2);
@@ -71,7 +90,14 @@ fn inner_409_behind_outer_200_paired_by_name() {
 
 #[test]
 fn batch_without_bodies_is_counted_not_guessed() {
-    let e = entry("POST", "https://management.azure.com/batch?api-version=2020-06-01", None, 200, None, false);
+    let e = entry(
+        "POST",
+        "https://management.azure.com/batch?api-version=2020-06-01",
+        None,
+        200,
+        None,
+        false,
+    );
     let out = extract_entry(&e, &loc()).unwrap();
     assert!(out.batch_call && out.batch_without_response);
     assert!(out.evidence.is_empty());
@@ -80,7 +106,14 @@ fn batch_without_bodies_is_counted_not_guessed() {
 #[test]
 fn unpaired_inner_error_keeps_status_and_code() {
     let (_, resp) = batch_bodies();
-    let e = entry("POST", "https://management.azure.com/batch?api-version=2020-06-01", None, 200, Some(&resp), false);
+    let e = entry(
+        "POST",
+        "https://management.azure.com/batch?api-version=2020-06-01",
+        None,
+        200,
+        Some(&resp),
+        false,
+    );
     let out = extract_entry(&e, &loc()).unwrap();
     let Fact::ArmError(a) = &out.evidence[0].fact;
     assert_eq!(a.url, None);
@@ -100,7 +133,14 @@ fn direct_arm_error_outside_an_envelope() {
 
 #[test]
 fn unrelated_failures_and_successes_are_not_evidence() {
-    let e = entry("GET", "https://portal.azure.com/Content/missing.png", None, 404, Some("nope"), false);
+    let e = entry(
+        "GET",
+        "https://portal.azure.com/Content/missing.png",
+        None,
+        404,
+        Some("nope"),
+        false,
+    );
     assert!(extract_entry(&e, &loc()).unwrap().evidence.is_empty());
     let e = entry("PUT", PKG, None, 200, Some("{}"), false);
     assert!(extract_entry(&e, &loc()).unwrap().evidence.is_empty());
@@ -108,7 +148,14 @@ fn unrelated_failures_and_successes_are_not_evidence() {
 
 #[test]
 fn arm_error_without_json_body_is_still_evidence() {
-    let e = entry("GET", PKG, None, 502, Some("<html>Bad gateway</html>"), false);
+    let e = entry(
+        "GET",
+        PKG,
+        None,
+        502,
+        Some("<html>Bad gateway</html>"),
+        false,
+    );
     let out = extract_entry(&e, &loc()).unwrap();
     let Fact::ArmError(a) = &out.evidence[0].fact;
     assert_eq!((a.status, a.code.as_deref()), (502, None));
@@ -116,13 +163,22 @@ fn arm_error_without_json_body_is_still_evidence() {
 
 #[test]
 fn not_an_entry_is_an_error() {
-    assert!(extract_entry(b"{\"request\": 5}", &loc()).unwrap_err().contains("not a valid HAR entry"));
+    assert!(extract_entry(b"{\"request\": 5}", &loc())
+        .unwrap_err()
+        .contains("not a valid HAR entry"));
     assert!(extract_entry(b"[]", &loc()).is_err());
 }
 
 #[test]
 fn broken_batch_body_is_a_warning() {
-    let e = entry("POST", "https://management.azure.com/batch", Some("{"), 200, Some("{\"x\":1}"), false);
+    let e = entry(
+        "POST",
+        "https://management.azure.com/batch",
+        Some("{"),
+        200,
+        Some("{\"x\":1}"),
+        false,
+    );
     let out = extract_entry(&e, &loc()).unwrap();
     assert!(out.warning.is_some());
     assert!(out.evidence.is_empty());

@@ -155,7 +155,14 @@ fn discarding_a_large_entry_keeps_framing() {
             e => events.push(e),
         }
     }
-    assert!(matches!(events[0], Event::Discarded { index: 0, start: 19, .. }));
+    assert!(matches!(
+        events[0],
+        Event::Discarded {
+            index: 0,
+            start: 19,
+            ..
+        }
+    ));
     assert!(matches!(events[1], Event::Entry { index: 1, .. }));
 }
 

@@ -1,0 +1,226 @@
+//! The text writer: what a support engineer reads at a terminal.
+//!
+//! Diagnoses first (the answer), then their evidence and fix, then the
+//! evidence no diagnosis used, then the inputs and what was checked.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Effects, Style};
+use batchdiag_analyzer::report::{CheckOutcome, Confidence, Diagnosis, EvidenceItem, Report};
+use batchdiag_parser::{Evidence, InputKind, InputReport};
+
+use super::Redacted;
+
+const BOLD: Style = Style::new().effects(Effects::BOLD);
+const DIM: Style = Style::new().effects(Effects::DIMMED);
+const RED: Style = Style::new()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)))
+    .effects(Effects::BOLD);
+const YELLOW: Style = Style::new()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)))
+    .effects(Effects::BOLD);
+const CYAN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+const GREEN: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+
+/// Writes the report. Styles are plain ANSI; the caller's stream strips them
+/// when colour is off.
+pub fn write(out: &mut dyn Write, report: &Redacted) -> io::Result<()> {
+    let r = report.report();
+    if r.diagnoses.is_empty() {
+        writeln!(out, "{GREEN}No diagnosis.{GREEN:#} Nothing in the inputs shows a known managed-identity failure.")?;
+    }
+    for d in &r.diagnoses {
+        diagnosis(out, r, d)?;
+    }
+    let used: Vec<&str> = r
+        .diagnoses
+        .iter()
+        .flat_map(|d| d.evidence.iter().map(String::as_str))
+        .collect();
+    let other: Vec<&EvidenceItem> = r
+        .evidence
+        .iter()
+        .filter(|e| !used.contains(&e.id.as_str()))
+        .collect();
+    if !other.is_empty() {
+        writeln!(out, "\n{BOLD}Other evidence{BOLD:#}")?;
+        for e in other {
+            evidence(out, e)?;
+        }
+    }
+    writeln!(out, "\n{BOLD}Inputs{BOLD:#}")?;
+    for i in &r.inputs {
+        input(out, i)?;
+    }
+    writeln!(out, "\n{BOLD}Checked{BOLD:#}")?;
+    for c in &r.checked {
+        let (style, word) = match c.outcome {
+            CheckOutcome::Found => (RED, "found"),
+            CheckOutcome::NotFound => (GREEN, "not found"),
+            CheckOutcome::NoInput => (DIM, "no input could show it"),
+        };
+        writeln!(
+            out,
+            "  {} {}: {style}{word}{style:#}",
+            c.code, c.description
+        )?;
+    }
+    summary_line(out, r)
+}
+
+fn diagnosis(out: &mut dyn Write, r: &Report, d: &Diagnosis) -> io::Result<()> {
+    let style = match d.confidence {
+        Confidence::Confirmed => RED,
+        Confidence::Likely => YELLOW,
+        Confidence::Possible => CYAN,
+    };
+    writeln!(
+        out,
+        "{style}{} {}{style:#} [{}]  {BOLD}{}{BOLD:#}",
+        d.code,
+        d.slug,
+        d.confidence.as_str(),
+        d.title
+    )?;
+    if let Some(s) = d.scenario {
+        let table = match s.table {
+            batchdiag_analyzer::report::ScenarioTable::ApplicationPackages => {
+                "application packages"
+            }
+            batchdiag_analyzer::report::ScenarioTable::ResourceFiles => "resource files",
+        };
+        writeln!(out, "  scenario {} of the {table} table", s.number)?;
+    }
+    writeln!(out, "  {}", d.summary)?;
+    writeln!(out, "\n  {BOLD}evidence{BOLD:#}")?;
+    for id in &d.evidence {
+        if let Some(e) = r.evidence.iter().find(|e| &e.id == id) {
+            evidence(out, e)?;
+        }
+    }
+    writeln!(out, "\n  {BOLD}fix{BOLD:#}  {}", d.remediation.summary)?;
+    for (n, step) in d.remediation.steps.iter().enumerate() {
+        writeln!(out, "    {}. {step}", n + 1)?;
+    }
+    for c in &d.remediation.commands {
+        writeln!(out, "\n    {DIM}# {}{DIM:#}", c.description)?;
+        for line in c.shell.lines() {
+            writeln!(out, "    {CYAN}{line}{CYAN:#}")?;
+        }
+    }
+    if !d.missing_evidence.is_empty() {
+        writeln!(out, "\n  {BOLD}would help{BOLD:#}")?;
+        for m in &d.missing_evidence {
+            writeln!(out, "    - {m}")?;
+        }
+    }
+    writeln!(out, "\n  {DIM}why: `batchdiag explain {}`{DIM:#}\n", d.code)
+}
+
+fn evidence(out: &mut dyn Write, item: &EvidenceItem) -> io::Result<()> {
+    let Evidence { source, time, fact } = &item.evidence;
+    writeln!(
+        out,
+        "    {BOLD}{}{BOLD:#}  {DIM}{source}{}{DIM:#}",
+        item.id,
+        time.as_deref()
+            .map(|t| format!("  {t}"))
+            .unwrap_or_default()
+    )?;
+    if let Some(a) = fact.as_arm_error() {
+        let method = a.method.as_deref().unwrap_or("?");
+        let url = a.url.as_deref().unwrap_or("(request not in the capture)");
+        let code = a.code.as_deref().unwrap_or("(no error code)");
+        write!(
+            out,
+            "        {method} {url} -> {BOLD}{} {code}{BOLD:#}",
+            a.status
+        )?;
+        if let Some(env) = &a.envelope {
+            write!(
+                out,
+                " {DIM}(inside POST /batch answered {}){DIM:#}",
+                env.status
+            )?;
+        }
+        writeln!(out)?;
+        if let Some(m) = &a.message {
+            writeln!(out, "        \"{}\"", m.trim())?;
+        }
+    }
+    Ok(())
+}
+
+fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
+    let kind = match i.kind {
+        InputKind::Har => "har",
+        InputKind::Unrecognized => "unrecognized",
+        InputKind::Symlink => "symlink",
+        InputKind::Unreadable => "unreadable",
+        _ => "other",
+    };
+    let mut detail = Vec::new();
+    if let Some(c) = &i.compression {
+        detail.push(c.clone());
+    }
+    if let Some(h) = &i.har {
+        if let Some(b) = h.browser.as_ref().or(h.creator.as_ref()) {
+            detail.push(b.clone());
+        }
+        detail.push(format!("{} entries", h.entries));
+        if h.batch_calls > 0 {
+            detail.push(format!(
+                "{} /batch calls with {} inner requests",
+                h.batch_calls, h.batch_requests
+            ));
+        }
+        if h.batch_without_response > 0 {
+            detail.push(format!(
+                "{} /batch responses not kept by the browser",
+                h.batch_without_response
+            ));
+        }
+    }
+    if i.evidence_count > 0 {
+        detail.push(format!("{} evidence", i.evidence_count));
+    }
+    let (style, status) = if i.error.is_some() {
+        (RED, "error")
+    } else {
+        (GREEN, "ok")
+    };
+    writeln!(
+        out,
+        "  {style}{status:<5}{style:#} {} {DIM}{kind}{}{DIM:#}",
+        i.path,
+        if detail.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", detail.join(", "))
+        }
+    )?;
+    if let Some(e) = &i.error {
+        writeln!(out, "        {e}")?;
+    }
+    for w in &i.warnings {
+        writeln!(out, "        {YELLOW}warning{YELLOW:#}: {w}")?;
+    }
+    Ok(())
+}
+
+fn summary_line(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+    let n = r.diagnoses.len();
+    let failed = r.inputs.iter().filter(|i| i.error.is_some()).count();
+    write!(
+        out,
+        "\n{} diagnos{} from {} input{}",
+        n,
+        if n == 1 { "is" } else { "es" },
+        r.inputs.len(),
+        if r.inputs.len() == 1 { "" } else { "s" }
+    )?;
+    if failed > 0 {
+        write!(out, "; {RED}{failed} could not be fully read{RED:#}")?;
+    }
+    writeln!(out, ".")
+}
