@@ -215,7 +215,7 @@ fn read_source(src: Source, opts: &ReadOptions) -> (InputReport, Vec<Evidence>) 
     }
 }
 
-fn dispatch<R: Read>(
+fn dispatch<R: Read + Send>(
     mut rep: InputReport,
     head: &[u8],
     reader: R,

@@ -102,17 +102,31 @@ impl Collector<'_> {
         }
     }
 
-    /// Parses a batch of framed entries in parallel, keeping entry order.
-    fn process(&mut self, buf: &[u8], base: u64, pending: &mut Vec<(u64, Range<usize>)>) {
-        let outcomes: Vec<_> = pending
+    /// Parses framed entries in parallel, keeping entry order.
+    fn parse(
+        &self,
+        buf: &[u8],
+        base: u64,
+        entries: &[(u64, Range<usize>)],
+    ) -> Vec<(Location, Result<extract::EntryOutcome, String>)> {
+        entries
             .par_iter()
             .map(|(index, r)| {
                 let loc = self.entry_loc(*index, base + r.start as u64);
                 let outcome = extract::extract_entry(&buf[r.clone()], &loc);
                 (loc, outcome)
             })
-            .collect();
-        pending.clear();
+            .collect()
+    }
+
+    /// Parses and merges at once (used where there is nothing to overlap with).
+    fn process(&mut self, buf: &[u8], base: u64, entries: &mut Vec<(u64, Range<usize>)>) {
+        let outcomes = self.parse(buf, base, entries);
+        entries.clear();
+        self.merge(outcomes);
+    }
+
+    fn merge(&mut self, outcomes: Vec<(Location, Result<extract::EntryOutcome, String>)>) {
         for (loc, outcome) in outcomes {
             match outcome {
                 Ok(o) => {
@@ -181,12 +195,58 @@ impl Collector<'_> {
     }
 }
 
+/// Where framing a window stopped.
+enum Stop {
+    NeedMore,
+    End,
+    Frame(framing::FrameError),
+}
+
+/// What framing one window produced; applied by the caller in order.
+struct Step {
+    entries: Vec<(u64, Range<usize>)>,
+    fields: Vec<(LogField, Range<usize>)>,
+    discarded: Vec<(u64, u64, u64)>,
+    stop: Stop,
+}
+
+/// Frames `buf` (at absolute offset `base`) until the framer needs more input.
+fn frame_window(framer: &mut Framer, buf: &[u8], base: u64, eof: bool) -> Step {
+    let rel = |a: u64, b: u64| (a - base) as usize..(b - base) as usize;
+    let mut step = Step {
+        entries: Vec::new(),
+        fields: Vec::new(),
+        discarded: Vec::new(),
+        stop: Stop::NeedMore,
+    };
+    loop {
+        match framer.next(buf, base, eof) {
+            Ok(Event::Entry { index, start, end }) => step.entries.push((index, rel(start, end))),
+            Ok(Event::Field { field, start, end }) => step.fields.push((field, rel(start, end))),
+            Ok(Event::Discarded { index, start, end }) => step.discarded.push((index, start, end)),
+            Ok(Event::NeedMore) => return step,
+            Ok(Event::End) => {
+                step.stop = Stop::End;
+                return step;
+            }
+            Err(e) => {
+                step.stop = Stop::Frame(e);
+                return step;
+            }
+        }
+    }
+}
+
 /// Streams a HAR document from `reader` and extracts its evidence.
 ///
 /// Never fails as a whole: a read error, a truncated file or a broken entry
 /// ends up in [`HarResult::error`] with its location, and everything read
 /// before it is kept.
-pub fn read_har<R: Read>(mut reader: R, loc: &Location, opts: &HarOptions) -> HarResult {
+///
+/// Two buffers take turns: while the entries framed in one are parsed (in
+/// parallel), the next chunk is read into the other and framed, so reading,
+/// framing and parsing overlap.
+pub fn read_har<R: Read + Send>(mut reader: R, loc: &Location, opts: &HarOptions) -> HarResult {
     let mut framer = Framer::new();
     let mut c = Collector {
         base_loc: loc,
@@ -196,72 +256,102 @@ pub fn read_har<R: Read>(mut reader: R, loc: &Location, opts: &HarOptions) -> Ha
         warnings_dropped: 0,
     };
     let chunk = opts.chunk_bytes.max(1);
-    let mut buf: Vec<u8> = Vec::with_capacity(chunk.min(opts.max_entry_bytes) + chunk);
+    let mut buf: Vec<u8> = Vec::new();
     let mut base: u64 = 0;
-    let mut eof = false;
-    let mut pending: Vec<(u64, Range<usize>)> = Vec::new();
+    let mut step = Step {
+        entries: Vec::new(),
+        fields: Vec::new(),
+        discarded: Vec::new(),
+        stop: Stop::NeedMore,
+    };
 
     loop {
-        match framer.next(&buf, base, eof) {
-            Ok(Event::Entry { index, start, end }) => {
-                pending.push((index, (start - base) as usize..(end - base) as usize));
-            }
-            Ok(Event::Discarded { index, start, end }) => c.warn(format!(
+        for (field, r) in std::mem::take(&mut step.fields) {
+            c.field(field, &buf[r]);
+        }
+        for (index, start, end) in std::mem::take(&mut step.discarded) {
+            c.warn(format!(
                 "{}: entry of {} bytes is larger than the {} byte limit and was skipped",
                 c.entry_loc(index, start),
                 end - start,
                 opts.max_entry_bytes
-            )),
-            Ok(Event::Field { field, start, end }) => {
-                c.field(field, &buf[(start - base) as usize..(end - base) as usize]);
-            }
-            Ok(Event::End) => {
-                c.process(&buf, base, &mut pending);
+            ));
+        }
+        match step.stop {
+            Stop::End => {
+                c.process(&buf, base, &mut step.entries);
                 break;
             }
-            Err(fe) => {
-                c.process(&buf, base, &mut pending);
+            Stop::Frame(fe) => {
+                c.process(&buf, base, &mut step.entries);
                 c.result.error = Some(InputError::new(
                     loc.at_offset(fe.offset),
                     InputErrorKind::Syntax(fe.message),
                 ));
                 break;
             }
-            Ok(Event::NeedMore) => {
-                c.process(&buf, base, &mut pending);
-                let keep = framer.keep_from();
-                drop_front(&mut buf, &mut base, keep);
-                if buf.len() >= opts.max_entry_bytes {
-                    if framer.in_value() {
-                        framer.discard_current();
-                        drop_front(&mut buf, &mut base, framer.keep_from());
-                    } else {
-                        c.result.error = Some(InputError::new(
-                            loc.at_offset(base),
-                            InputErrorKind::Syntax(format!(
-                                "a single token is larger than the {} byte limit",
-                                opts.max_entry_bytes
-                            )),
-                        ));
-                        break;
-                    }
+            Stop::NeedMore => {}
+        }
+        // The next window starts with what the framer still needs of this one.
+        let mut next_base = framer.keep_from();
+        let mut next = Vec::with_capacity(chunk + chunk / 2);
+        next.extend_from_slice(&buf[((next_base - base) as usize).min(buf.len())..]);
+        if next.len() >= opts.max_entry_bytes {
+            if framer.in_value() {
+                framer.discard_current();
+                drop_front(&mut next, &mut next_base, framer.keep_from());
+            } else {
+                c.process(&buf, base, &mut step.entries);
+                c.result.error = Some(InputError::new(
+                    loc.at_offset(next_base),
+                    InputErrorKind::Syntax(format!(
+                        "a single token is larger than the {} byte limit",
+                        opts.max_entry_bytes
+                    )),
+                ));
+                break;
+            }
+        }
+        let mut entries = std::mem::take(&mut step.entries);
+        let (outcomes, (read, next_step)) = rayon::join(
+            || c.parse(&buf, base, &entries),
+            || match fill(&mut reader, &mut next, chunk) {
+                Ok(n) => {
+                    let at_eof = n == 0;
+                    (
+                        Ok(at_eof),
+                        frame_window(&mut framer, &next, next_base, at_eof),
+                    )
                 }
-                match fill(&mut reader, &mut buf, chunk) {
-                    Ok(0) => eof = true,
-                    Ok(_) => {}
-                    Err(e) => {
-                        let at = base + buf.len() as u64;
-                        let kind = if e.kind() == std::io::ErrorKind::InvalidData
-                            || e.kind() == std::io::ErrorKind::UnexpectedEof
-                        {
-                            InputErrorKind::Decompress(e.to_string())
-                        } else {
-                            InputErrorKind::Io(e.to_string())
-                        };
-                        c.result.error = Some(InputError::new(loc.at_offset(at), kind));
-                        break;
-                    }
-                }
+                Err(e) => (
+                    Err(e),
+                    Step {
+                        entries: Vec::new(),
+                        fields: Vec::new(),
+                        discarded: Vec::new(),
+                        stop: Stop::NeedMore,
+                    },
+                ),
+            },
+        );
+        c.merge(outcomes);
+        entries.clear();
+        buf = next;
+        base = next_base;
+        step = next_step;
+        match read {
+            Ok(_) => {}
+            Err(e) => {
+                let at = base + buf.len() as u64;
+                let kind = if e.kind() == std::io::ErrorKind::InvalidData
+                    || e.kind() == std::io::ErrorKind::UnexpectedEof
+                {
+                    InputErrorKind::Decompress(e.to_string())
+                } else {
+                    InputErrorKind::Io(e.to_string())
+                };
+                c.result.error = Some(InputError::new(loc.at_offset(at), kind));
+                break;
             }
         }
     }
