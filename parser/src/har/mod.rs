@@ -210,15 +210,22 @@ struct Step {
     stop: Stop,
 }
 
+impl Step {
+    /// Nothing framed yet; more input wanted.
+    fn waiting() -> Self {
+        Step {
+            entries: Vec::new(),
+            fields: Vec::new(),
+            discarded: Vec::new(),
+            stop: Stop::NeedMore,
+        }
+    }
+}
+
 /// Frames `buf` (at absolute offset `base`) until the framer needs more input.
 fn frame_window(framer: &mut Framer, buf: &[u8], base: u64, eof: bool) -> Step {
     let rel = |a: u64, b: u64| (a - base) as usize..(b - base) as usize;
-    let mut step = Step {
-        entries: Vec::new(),
-        fields: Vec::new(),
-        discarded: Vec::new(),
-        stop: Stop::NeedMore,
-    };
+    let mut step = Step::waiting();
     loop {
         match framer.next(buf, base, eof) {
             Ok(Event::Entry { index, start, end }) => step.entries.push((index, rel(start, end))),
@@ -258,12 +265,7 @@ pub fn read_har<R: Read + Send>(mut reader: R, loc: &Location, opts: &HarOptions
     let chunk = opts.chunk_bytes.max(1);
     let mut buf: Vec<u8> = Vec::new();
     let mut base: u64 = 0;
-    let mut step = Step {
-        entries: Vec::new(),
-        fields: Vec::new(),
-        discarded: Vec::new(),
-        stop: Stop::NeedMore,
-    };
+    let mut step = Step::waiting();
 
     loop {
         for (field, r) in std::mem::take(&mut step.fields) {
@@ -323,15 +325,7 @@ pub fn read_har<R: Read + Send>(mut reader: R, loc: &Location, opts: &HarOptions
                         frame_window(&mut framer, &next, next_base, at_eof),
                     )
                 }
-                Err(e) => (
-                    Err(e),
-                    Step {
-                        entries: Vec::new(),
-                        fields: Vec::new(),
-                        discarded: Vec::new(),
-                        stop: Stop::NeedMore,
-                    },
-                ),
+                Err(e) => (Err(e), Step::waiting()),
             },
         );
         c.merge(outcomes);
