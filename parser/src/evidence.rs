@@ -30,6 +30,8 @@ pub enum Fact {
     /// An Azure Resource Manager call that failed (HTTP status >= 400),
     /// either directly or inside the portal's `/batch` envelope.
     ArmError(ArmError),
+    /// A node that reported `TvmJoinPoolInProgress`, with the loop's span.
+    JoinLoop(JoinLoop),
 }
 
 /// A failed ARM call and the error the service returned.
@@ -94,6 +96,63 @@ impl Fact {
     pub fn as_arm_error(&self) -> Option<&ArmError> {
         match self {
             Fact::ArmError(a) => Some(a),
+            _ => None,
         }
     }
+
+    /// The join loop, if this fact is one.
+    pub fn as_join_loop(&self) -> Option<&JoinLoop> {
+        match self {
+            Fact::JoinLoop(j) => Some(j),
+            _ => None,
+        }
+    }
+}
+
+/// A node's join loop: the agent kept reporting `health=Status.TvmJoinPoolInProgress`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinLoop {
+    /// Pool id, from the log content or the upload layout.
+    #[serde(default)]
+    pub pool: Option<String>,
+    /// Node id, from the log content (`TVMName`) or the upload layout (where `-` may stand for `_`).
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Where pool and node came from: `content`, `layout` or `unknown`.
+    pub attribution: String,
+    /// How many join-in-progress reports.
+    pub count: u64,
+    /// Time of the first report (RFC 3339, UTC).
+    #[serde(default)]
+    pub first: Option<String>,
+    /// Time of the last report.
+    #[serde(default)]
+    pub last: Option<String>,
+    /// Seconds from the first report to the last.
+    #[serde(default)]
+    pub duration_seconds: Option<i64>,
+    /// True when a later health report with another status ended the loop.
+    pub ended: bool,
+    /// The report that ended it.
+    #[serde(default)]
+    pub ended_by: Option<HealthReport>,
+    /// Where the last join report is.
+    pub last_source: Location,
+    /// The last timestamp in the node's logs: how far the logs go.
+    #[serde(default)]
+    pub log_end: Option<String>,
+    /// The node's log files, oldest first.
+    pub files: Vec<String>,
+}
+
+/// One `health=Status.<Name>` report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthReport {
+    /// The status name.
+    pub status: String,
+    /// When (RFC 3339, UTC).
+    #[serde(default)]
+    pub time: Option<String>,
+    /// Where.
+    pub source: Location,
 }

@@ -23,12 +23,13 @@
 //!     "text":"{\"error\":{\"code\":\"AutoStorageNoPermission\",\"message\":\"m\",\"target\":\"BatchAccount\"}}"}}}]}}"#;
 //! let result = har::read_har(&capture[..], &Location::file("x.har"), &Default::default());
 //! assert!(result.error.is_none());
-//! let Fact::ArmError(e) = &result.evidence[0].fact else { unreachable!() };
+//! let e = result.evidence[0].fact.as_arm_error().unwrap();
 //! assert_eq!(e.code.as_deref(), Some("AutoStorageNoPermission"));
 //! ```
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used)]
 
+pub mod agent;
 pub mod arm;
 pub mod error;
 pub mod evidence;

@@ -1,7 +1,6 @@
 use std::io::Write as _;
 
 use super::*;
-use crate::evidence::Fact;
 
 fn doc(n_noise: usize) -> String {
     let mut entries = Vec::new();
@@ -138,7 +137,7 @@ fn oversized_entries_are_skipped_with_a_warning() {
     assert_eq!(r.summary.entries, 4);
     assert_eq!(r.warnings.len(), 3, "{:?}", r.warnings);
     assert!(r.warnings[0].contains("larger than the 2048 byte limit"));
-    let Fact::ArmError(a) = &r.evidence[0].fact;
+    let a = r.evidence[0].fact.as_arm_error().unwrap();
     assert_eq!(a.status, 409);
 }
 

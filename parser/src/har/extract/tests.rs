@@ -74,7 +74,7 @@ fn inner_409_behind_outer_200_paired_by_name() {
         let ev = &out.evidence[0];
         assert_eq!(ev.time.as_deref(), Some("2024-05-01T10:00:00Z"));
         assert_eq!(ev.source, loc());
-        let Fact::ArmError(a) = &ev.fact;
+        let a = ev.fact.as_arm_error().unwrap();
         assert_eq!(a.status, 409);
         assert_eq!(a.method.as_deref(), Some("PUT"));
         assert_eq!(a.url.as_deref(), Some(PKG));
@@ -115,7 +115,7 @@ fn unpaired_inner_error_keeps_status_and_code() {
         false,
     );
     let out = extract_entry(&e, &loc()).unwrap();
-    let Fact::ArmError(a) = &out.evidence[0].fact;
+    let a = out.evidence[0].fact.as_arm_error().unwrap();
     assert_eq!(a.url, None);
     assert_eq!(a.code.as_deref(), Some("AutoStorageNoPermission"));
 }
@@ -126,7 +126,7 @@ fn direct_arm_error_outside_an_envelope() {
     let e = entry("PUT", PKG, None, 409, Some(body), false);
     let out = extract_entry(&e, &loc()).unwrap();
     assert!(!out.batch_call);
-    let Fact::ArmError(a) = &out.evidence[0].fact;
+    let a = out.evidence[0].fact.as_arm_error().unwrap();
     assert_eq!(a.envelope, None);
     assert_eq!(a.details[0].code.as_deref(), Some("Inner"));
 }
@@ -157,7 +157,7 @@ fn arm_error_without_json_body_is_still_evidence() {
         false,
     );
     let out = extract_entry(&e, &loc()).unwrap();
-    let Fact::ArmError(a) = &out.evidence[0].fact;
+    let a = out.evidence[0].fact.as_arm_error().unwrap();
     assert_eq!((a.status, a.code.as_deref()), (502, None));
 }
 

@@ -1,0 +1,265 @@
+//! Scanning a chunk of whole lines into a [`Summary`].
+//!
+//! A literal prefilter (Aho-Corasick over the whole chunk) finds the few
+//! lines that carry a marker; only those are cut out and parsed. Summaries
+//! of consecutive chunks [`merge`](Summary::merge) into the summary of the
+//! whole file, and those of rotated files into the summary of a node, so
+//! chunks can be scanned in parallel and in any grouping.
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use memchr::{memchr, memchr_iter, memrchr};
+
+use super::line::{field_value, find_timestamp, health_status};
+
+/// The health status of a node that has not finished joining its pool.
+pub const JOIN_IN_PROGRESS: &[u8] = b"TvmJoinPoolInProgress";
+
+const PATTERNS: [&[u8]; 3] = [b"health=Status.", b"TVMName", b"PoolName"];
+
+static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    // Three fixed literals: building the automaton cannot fail.
+    AhoCorasick::new(PATTERNS).unwrap_or_else(|e| panic!("prefilter: {e}"))
+});
+
+/// A health report found in the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthPoint {
+    /// Status name after `health=Status.`.
+    pub status: String,
+    /// Unix milliseconds, when the line had a timestamp.
+    pub time: Option<i64>,
+    /// Line index from the start of the summarized span (0-based).
+    pub line: u64,
+    /// Byte offset of the line from the start of the summarized span.
+    pub offset: u64,
+    /// Which file of a node's logs the line is in (set by [`Summary::in_file`]).
+    pub file: usize,
+}
+
+/// What a span of a log (a chunk, a file, a node's files) holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Lines in the span.
+    pub lines: u64,
+    /// Bytes in the span.
+    pub bytes: u64,
+    /// First timestamp found at the start of the span.
+    pub first_time: Option<i64>,
+    /// Last timestamp found at the end of the span.
+    pub last_time: Option<i64>,
+    /// `health=Status.TvmJoinPoolInProgress` reports.
+    pub join_count: u64,
+    /// The first of them.
+    pub join_first: Option<HealthPoint>,
+    /// The last of them.
+    pub join_last: Option<HealthPoint>,
+    /// The first other health report after the last join report: the loop ended there.
+    pub ended_by: Option<HealthPoint>,
+    /// The first other health report in the span.
+    pub first_other: Option<HealthPoint>,
+    /// The last health report of any status.
+    pub last_health: Option<HealthPoint>,
+    /// Node id named in the content (`TVMName`).
+    pub node: Option<String>,
+    /// Pool id named in the content (`PoolName`).
+    pub pool: Option<String>,
+}
+
+fn shift(p: &Option<HealthPoint>, lines: u64, bytes: u64) -> Option<HealthPoint> {
+    p.as_ref().map(|h| HealthPoint { line: h.line + lines, offset: h.offset + bytes, ..h.clone() })
+}
+
+impl Summary {
+    /// The summary of `self` followed by `next`, the next bytes of the same input.
+    pub fn merge(self, next: Summary) -> Summary {
+        let (l, b) = (self.lines, self.bytes);
+        self.join(next, l, b)
+    }
+
+    /// The summary of `self` followed by `next`, another file (a later
+    /// rotation): positions in `next` stay relative to its own file.
+    pub fn then_file(self, next: Summary) -> Summary {
+        self.join(next, 0, 0)
+    }
+
+    /// Tags every position with the index of the file it is in.
+    pub fn in_file(mut self, file: usize) -> Summary {
+        for p in [&mut self.join_first, &mut self.join_last, &mut self.ended_by, &mut self.first_other, &mut self.last_health]
+            .into_iter()
+            .flatten()
+        {
+            p.file = file;
+        }
+        self
+    }
+
+    fn join(self, next: Summary, l: u64, b: u64) -> Summary {
+        let (total_l, total_b) = (self.lines + next.lines, self.bytes + next.bytes);
+        let next_first_other = shift(&next.first_other, l, b);
+        let ended_by = if next.join_count > 0 {
+            shift(&next.ended_by, l, b)
+        } else if self.join_count > 0 {
+            self.ended_by.clone().or(next_first_other.clone())
+        } else {
+            None
+        };
+        Summary {
+            lines: total_l,
+            bytes: total_b,
+            first_time: self.first_time.or(next.first_time),
+            last_time: next.last_time.or(self.last_time),
+            join_count: self.join_count + next.join_count,
+            join_first: self.join_first.clone().or_else(|| shift(&next.join_first, l, b)),
+            join_last: shift(&next.join_last, l, b).or(self.join_last.clone()),
+            ended_by,
+            first_other: self.first_other.clone().or(next_first_other),
+            last_health: shift(&next.last_health, l, b).or(self.last_health.clone()),
+            node: self.node.or(next.node),
+            pool: self.pool.or(next.pool),
+        }
+    }
+}
+
+/// Newlines in `s`.
+fn count_lines(s: &[u8]) -> u64 {
+    memchr_iter(b'\n', s).count() as u64
+}
+
+fn trim_cr(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Summarizes `chunk`, which holds whole lines (the last may lack its newline
+/// only at the end of the input or when it was cut for length).
+pub fn scan_chunk(chunk: &[u8]) -> Summary {
+    let mut s = Summary { bytes: chunk.len() as u64, ..Summary::default() };
+    let mut line_no = 0u64;
+    let mut counted_to = 0usize;
+    let mut next_line_start = 0usize;
+    for m in PREFILTER.find_iter(chunk) {
+        if m.start() < next_line_start {
+            continue;
+        }
+        let start = memrchr(b'\n', &chunk[..m.start()]).map_or(0, |p| p + 1);
+        let end = memchr(b'\n', &chunk[m.start()..]).map_or(chunk.len(), |p| m.start() + p);
+        line_no += count_lines(&chunk[counted_to..start]);
+        counted_to = start;
+        next_line_start = end + 1;
+        let line = trim_cr(&chunk[start..end]);
+        if let Some(status) = health_status(line) {
+            let point = HealthPoint {
+                status: String::from_utf8_lossy(status).into_owned(),
+                time: find_timestamp(line),
+                line: line_no,
+                offset: start as u64,
+                file: 0,
+            };
+            if status == JOIN_IN_PROGRESS {
+                s.join_count += 1;
+                if s.join_first.is_none() {
+                    s.join_first = Some(point.clone());
+                }
+                s.join_last = Some(point.clone());
+                s.ended_by = None;
+            } else {
+                if s.first_other.is_none() {
+                    s.first_other = Some(point.clone());
+                }
+                if s.join_count > 0 && s.ended_by.is_none() {
+                    s.ended_by = Some(point.clone());
+                }
+            }
+            s.last_health = Some(point);
+        }
+        if s.node.is_none() {
+            s.node = field_value(line, b"TVMName").map(|v| String::from_utf8_lossy(v).into_owned());
+        }
+        if s.pool.is_none() {
+            s.pool = field_value(line, b"PoolName").map(|v| String::from_utf8_lossy(v).into_owned());
+        }
+    }
+    line_no += count_lines(&chunk[counted_to..]);
+    if chunk.last().is_some_and(|&b| b != b'\n') {
+        line_no += 1;
+    }
+    s.lines = line_no;
+    s.first_time = chunk.split(|&b| b == b'\n').take(16).find_map(|l| find_timestamp(trim_cr(l)));
+    s.last_time = last_lines(chunk, 16).find_map(|l| find_timestamp(trim_cr(l)));
+    s
+}
+
+/// Up to `n` lines from the end of `chunk`, last first.
+fn last_lines(chunk: &[u8], n: usize) -> impl Iterator<Item = &[u8]> {
+    let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+    body.rsplit(|&b| b == b'\n').take(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(lines: &[&str]) -> Vec<u8> {
+        lines.iter().flat_map(|l| format!("{l}\n").into_bytes()).collect()
+    }
+
+    const JOIN: &str = "pool not fully joined yet, health=Status.TvmJoinPoolInProgress";
+
+    fn sample() -> Vec<u8> {
+        log(&[
+            r#"2024-05-01T10:00:00.000Z INFO start {"TVMName":"tvm-1_2-x","PoolName":"pool-a"}"#,
+            &format!("2024-05-01T10:00:05.000Z INFO join_pool: {JOIN}"),
+            "2024-05-01T10:00:06.000Z DEBUG nothing to see",
+            &format!("2024-05-01T10:00:10.000Z INFO join_pool: {JOIN}\r"),
+            "2024-05-01T10:00:11.000Z INFO health=Status.Ok",
+            &format!("2024-05-01T10:00:15.000Z INFO join_pool: {JOIN}"),
+            "2024-05-01T10:00:20.000Z INFO health=Status.Ok",
+            "2024-05-01T10:00:30.000Z INFO the end",
+        ])
+    }
+
+    #[test]
+    fn summarizes_a_chunk() {
+        let s = scan_chunk(&sample());
+        assert_eq!(s.lines, 8);
+        assert_eq!(s.join_count, 3);
+        assert_eq!(s.join_first.as_ref().unwrap().line, 1);
+        assert_eq!(s.join_last.as_ref().unwrap().line, 5);
+        let end = s.ended_by.as_ref().unwrap();
+        assert_eq!((end.line, end.status.as_str()), (6, "Ok"));
+        assert_eq!(s.first_other.as_ref().unwrap().line, 4);
+        assert_eq!(s.node.as_deref(), Some("tvm-1_2-x"));
+        assert_eq!(s.pool.as_deref(), Some("pool-a"));
+        assert_eq!(s.first_time, Some(1_714_557_600_000));
+        assert_eq!(s.last_time, Some(1_714_557_630_000));
+    }
+
+    #[test]
+    fn merging_any_split_equals_the_whole() {
+        let data = sample();
+        let whole = scan_chunk(&data);
+        let cuts: Vec<usize> = memchr_iter(b'\n', &data).map(|p| p + 1).collect();
+        for &a in &cuts {
+            for &b in cuts.iter().filter(|&&b| b >= a) {
+                let merged = scan_chunk(&data[..a]).merge(scan_chunk(&data[a..b])).merge(scan_chunk(&data[b..]));
+                assert_eq!(merged, whole, "cuts {a} {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unended_loop_has_no_end() {
+        let s = scan_chunk(&log(&["x health=Status.Ok", &format!("2024-05-01T10:00:00Z {JOIN}"), &format!("2024-05-01T10:30:00Z {JOIN}")]));
+        assert_eq!(s.join_count, 2);
+        assert_eq!(s.ended_by, None);
+        assert_eq!(s.join_last.unwrap().time, Some(1_714_559_400_000));
+    }
+
+    #[test]
+    fn partial_last_line_and_empty() {
+        assert_eq!(scan_chunk(b"a\nb").lines, 2);
+        assert_eq!(scan_chunk(b"").lines, 0);
+        assert_eq!(scan_chunk(b"\n\n").lines, 2);
+    }
+}

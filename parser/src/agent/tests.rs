@@ -1,0 +1,105 @@
+use super::*;
+
+const J: &str = "pool not fully joined yet, health=Status.TvmJoinPoolInProgress";
+
+fn sample(n: usize) -> String {
+    let mut s = String::from("20240501T100000.000Z 01 agent.main:start {\"TVMName\":\"tvm-5_1-x\",\"PoolName\":\"pool-q\"}\r\n");
+    for i in 0..n {
+        let t = 1 + i;
+        s.push_str(&format!("20240501T10{:02}{:02}.000Z 02 agent.join:_join_pool_async:120 {J}\r\n", t / 60 % 60, t % 60));
+        s.push_str("20240501T100000.500Z 03 agent.misc:noise:7 \u{1}\u{2} block chars\n");
+    }
+    s
+}
+
+fn opts(chunk: usize, max_line: usize) -> LogOptions {
+    LogOptions { chunk_bytes: chunk, max_line_bytes: max_line }
+}
+
+#[test]
+fn same_summary_for_any_chunk_size() {
+    let data = sample(50);
+    let whole = scan::scan_chunk(data.as_bytes());
+    assert_eq!(whole.join_count, 50);
+    assert_eq!(whole.lines, 101);
+    for chunk in [1, 7, 64, 1000, 1 << 20] {
+        let r = read_agent_log(data.as_bytes(), &Location::file("a.log"), &opts(chunk, 1 << 20));
+        assert_eq!(r.summary, whole, "chunk {chunk}");
+        assert!(r.error.is_none() && r.warnings.is_empty());
+    }
+}
+
+#[test]
+fn long_lines_are_cut_in_bounded_memory() {
+    let mut data = format!("2024-05-01T10:00:00Z {J}\n").into_bytes();
+    data.extend(b"2024-05-01T10:00:01Z ");
+    data.extend(std::iter::repeat_n(b'x', 10_000));
+    data.extend(b" health=Status.TvmJoinPoolInProgress\n");
+    data.extend(format!("2024-05-01T10:20:00Z {J}\n").into_bytes());
+    let r = read_agent_log(&data[..], &Location::file("long.log"), &opts(100, 500));
+    assert_eq!(r.summary.lines, 3);
+    assert_eq!(r.summary.bytes, data.len() as u64);
+    // The marker beyond the limit is not seen; the lines around it are.
+    assert_eq!(r.summary.join_count, 2);
+    assert_eq!(r.summary.join_last.as_ref().unwrap().line, 2);
+    assert_eq!(r.summary.join_last.as_ref().unwrap().offset, (data.len() - J.len() - 22) as u64);
+    assert_eq!(r.warnings.len(), 1);
+    assert!(r.warnings[0].contains("long.log:2: line 2 is longer than 500 bytes"), "{}", r.warnings[0]);
+}
+
+#[test]
+fn a_single_huge_line_without_newline() {
+    let data = vec![b'y'; 50_000];
+    let r = read_agent_log(&data[..], &Location::file("one.log"), &opts(1000, 4096));
+    assert_eq!(r.summary.lines, 1);
+    assert_eq!(r.summary.bytes, 50_000);
+    assert_eq!(r.warnings.len(), 1);
+}
+
+#[test]
+fn read_errors_keep_what_was_read() {
+    struct Failing(Vec<u8>, bool);
+    impl std::io::Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.1 {
+                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt deflate stream"));
+            }
+            self.1 = true;
+            let n = self.0.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            Ok(n)
+        }
+    }
+    let data = format!("2024-05-01T10:00:00Z {J}\n2024-05-01T10:00:01Z {J}\n");
+    let r = read_agent_log(Failing(data.clone().into_bytes(), false), &Location::file("x.gz"), &opts(1 << 16, 1 << 16));
+    assert_eq!(r.summary.join_count, 2);
+    let e = r.error.unwrap();
+    assert!(matches!(e.kind, InputErrorKind::Decompress(_)), "{e}");
+    assert_eq!(e.location.offset, Some(data.len() as u64));
+}
+
+proptest::proptest! {
+    /// Chunk and line limits change nothing for lines within the limit, and
+    /// arbitrary bytes never panic.
+    #[test]
+    fn chunking_invariance(lines in proptest::collection::vec(proptest::prelude::any::<Vec<u8>>(), 0..30), chunk in 1usize..200, joins in proptest::collection::vec(proptest::prelude::any::<bool>(), 30)) {
+        let mut data = Vec::new();
+        for (i, l) in lines.iter().enumerate() {
+            let l: Vec<u8> = l.iter().copied().filter(|&b| b != b'\n').collect();
+            data.extend(&l);
+            if joins[i] {
+                data.extend(b" health=Status.TvmJoinPoolInProgress");
+            }
+            data.push(b'\n');
+        }
+        let whole = scan::scan_chunk(&data);
+        let r = read_agent_log(&data[..], &Location::file("p.log"), &opts(chunk, 1 << 20));
+        proptest::prop_assert_eq!(r.summary, whole);
+    }
+
+    #[test]
+    fn arbitrary_bytes(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000), chunk in 1usize..100, max_line in 1usize..300) {
+        let r = read_agent_log(&data[..], &Location::file("r.log"), &opts(chunk, max_line));
+        proptest::prop_assert_eq!(r.summary.bytes, data.len() as u64);
+    }
+}
