@@ -21,8 +21,10 @@ use batchdiag_parser::{Evidence, InputKind, InputReport};
 
 pub use report::{Confidence, Diagnosis, Report, SCHEMA_VERSION};
 
+pub use rules::Settings;
+
 /// Builds the report: numbers the evidence, applies every rule, and records what was checked.
-pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>) -> Report {
+pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Settings) -> Report {
     let evidence: Vec<report::EvidenceItem> = evidence
         .into_iter()
         .enumerate()
@@ -39,7 +41,7 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>) -> Report {
     let mut diagnoses = Vec::new();
     let mut checked = Vec::new();
     for rule in rules::catalog::RULES {
-        let found = rule.evaluate(&evidence);
+        let found = rule.evaluate(&evidence, settings);
         checked.push(rule.check(!found.is_empty(), &kinds));
         diagnoses.extend(found);
     }

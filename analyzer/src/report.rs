@@ -127,6 +127,21 @@ pub struct Subjects {
     pub account_id: Option<String>,
     /// Application packages concerned.
     pub applications: Vec<ApplicationVersion>,
+    /// Pools concerned.
+    #[serde(default)]
+    pub pools: Vec<String>,
+    /// Nodes concerned.
+    #[serde(default)]
+    pub nodes: Vec<NodeRef>,
+}
+
+/// A compute node of a pool.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct NodeRef {
+    /// Pool id.
+    pub pool: String,
+    /// Node id.
+    pub node: String,
 }
 
 /// An application package version.

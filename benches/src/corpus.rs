@@ -7,7 +7,10 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::har_gen::{Browser, Session, Tenant};
+use crate::har_gen::{Browser, Rng, Session, Tenant};
+use crate::log_gen::{
+    bundle_files, node_log, write_dir, write_tar_gz, write_zip, BundleFile, Layout, NodeSpec,
+};
 
 const NO_PERMISSION: &str = "The managed identity does not have permission to access auto storage account. Please use Azure RBAC to assign the managed identity access to auto storage.";
 
@@ -204,6 +207,319 @@ pub fn write_corpus(root: &Path) -> std::io::Result<()> {
         "notes.txt",
         b"Customer says uploads fail since Monday. HARs from two engineers attached.\n",
     )?;
+    write_log_bundles(root)?;
+    write_hostile(root)?;
+    Ok(())
+}
+fn node(
+    pool: &str,
+    node: &str,
+    layout: Layout,
+    joins_for: Option<u64>,
+    bytes: usize,
+    names: bool,
+) -> NodeSpec {
+    NodeSpec {
+        pool: pool.into(),
+        node: node.into(),
+        layout,
+        joins_for,
+        start: 1_714_557_600,
+        bytes,
+        join_every: 5,
+        names_in_content: names,
+    }
+}
+
+/// A fleet where two nodes never join (scenario 3) and one joined after 90 s.
+fn stuck_fleet() -> Vec<NodeSpec> {
+    vec![
+        node(
+            "pool-render",
+            "tvm-1695681911_1-20240501t095900z",
+            Layout::Compact,
+            None,
+            260_000,
+            true,
+        ),
+        node(
+            "pool-render",
+            "tvm-1695681911_2-20240501t095900z",
+            Layout::Iso,
+            None,
+            200_000,
+            false,
+        ),
+        node(
+            "pool-render",
+            "tvm-1695681911_3-20240501t095900z",
+            Layout::Python,
+            Some(90),
+            120_000,
+            true,
+        ),
+    ]
+}
+
+fn write_log_bundles(root: &Path) -> std::io::Result<()> {
+    // "Upload batch logs" output as a directory: <pool>/<node>/<unique id>/agent-debug.log*,
+    // rotated (.2.gz, .1, live), node ids with '-' for '_'.
+    let files = bundle_files(&stuck_fleet(), 3, 11);
+    write_dir(&root.join("bd201-upload-logs"), &files)?;
+    // The same as a zip and as a tar.gz, as support tooling hands them over.
+    let mut zip = std::io::Cursor::new(Vec::new());
+    write_zip(&mut zip, &files, "")?;
+    write(
+        &root.join("bd201-zip"),
+        "upload-batch-logs.zip",
+        &zip.into_inner(),
+    )?;
+    let mut tgz = Vec::new();
+    write_tar_gz(&mut tgz, &files, "batchlogs/")?;
+    write(&root.join("bd201-targz"), "batchlogs.tar.gz", &tgz)?;
+
+    // Nodes that joined (one after a 3-minute loop that was still running
+    // when its logs end: evidence, not BD201).
+    let joined = vec![
+        node(
+            "pool-etl",
+            "tvm-2204418822_1-20240501t095900z",
+            Layout::Bracketed,
+            Some(45),
+            80_000,
+            true,
+        ),
+        node(
+            "pool-etl",
+            "tvm-2204418822_2-20240501t095900z",
+            Layout::Compact,
+            Some(70),
+            80_000,
+            true,
+        ),
+    ];
+    let mut files = bundle_files(&joined, 1, 12);
+    let mut rng = Rng::new(13);
+    let mut short = Vec::new();
+    node_log(
+        &node(
+            "pool-etl",
+            "tvm-2204418822_3-20240501t095900z",
+            Layout::Iso,
+            None,
+            18_000,
+            true,
+        ),
+        &mut rng,
+        &mut short,
+    )?;
+    files.push((
+        format!(
+            "pool-etl/tvm-2204418822-3-20240501t095900z/{}/agent-debug.log",
+            rng.guid()
+        ),
+        short,
+    ));
+    write_dir(&root.join("joined-nodes"), &files)?;
+
+    // Logs without the upload layout, attributed by their content only.
+    let mut rng = Rng::new(14);
+    let dir = root.join("bd201-flat-content");
+    for (i, spec) in [
+        node(
+            "gpu-pool",
+            "tvm-3390012345_7-20240501t095900z",
+            Layout::Compact,
+            None,
+            90_000,
+            true,
+        ),
+        node(
+            "gpu-pool",
+            "tvm-3390012345_8-20240501t095900z",
+            Layout::Python,
+            Some(30),
+            60_000,
+            true,
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut log = Vec::new();
+        node_log(spec, &mut rng, &mut log)?;
+        write(&dir, &format!("node{}-agent-debug.log", i + 1), &log)?;
+    }
+
+    // A zip holding a tar.gz holding one node's upload (nested archives).
+    let files = bundle_files(
+        &[node(
+            "pool-sim",
+            "tvm-4410022233_1-20240501t095900z",
+            Layout::Iso,
+            None,
+            70_000,
+            false,
+        )],
+        2,
+        15,
+    );
+    let mut tgz = Vec::new();
+    write_tar_gz(&mut tgz, &files, "")?;
+    let mut outer = std::io::Cursor::new(Vec::new());
+    write_zip(
+        &mut outer,
+        &[
+            ("case-2231/node-logs.tar.gz".into(), tgz),
+            (
+                "case-2231/readme.txt".into(),
+                b"Logs from the customer.\n".to_vec(),
+            ),
+        ],
+        "",
+    )?;
+    write(
+        &root.join("bd201-nested"),
+        "case-2231.zip",
+        &outer.into_inner(),
+    )?;
+    Ok(())
+}
+
+fn zip_bytes(files: &[BundleFile]) -> Vec<u8> {
+    let mut c = std::io::Cursor::new(Vec::new());
+    write_zip(&mut c, files, "").expect("writing to memory");
+    c.into_inner()
+}
+
+/// Sets the general-purpose flag bits or the method of every member whose name contains `marker`,
+/// in both its local and central headers: the damage real tools meet.
+fn patch_zip(zip: &mut [u8], marker: &[u8], flags_or: u16, method: Option<u16>) {
+    let mut i = 0;
+    while i + 46 < zip.len() {
+        let sig = &zip[i..i + 4];
+        let (name_len_at, name_at, flags_at, method_at) = if sig == b"PK\x03\x04" {
+            (i + 26, i + 30, i + 6, i + 8)
+        } else if sig == b"PK\x01\x02" {
+            (i + 28, i + 46, i + 8, i + 10)
+        } else {
+            i += 1;
+            continue;
+        };
+        let n = u16::from_le_bytes([zip[name_len_at], zip[name_len_at + 1]]) as usize;
+        let name = &zip[name_at..(name_at + n).min(zip.len())];
+        if name.windows(marker.len()).any(|w| w == marker) {
+            let f = u16::from_le_bytes([zip[flags_at], zip[flags_at + 1]]) | flags_or;
+            zip[flags_at..flags_at + 2].copy_from_slice(&f.to_le_bytes());
+            if let Some(m) = method {
+                zip[method_at..method_at + 2].copy_from_slice(&m.to_le_bytes());
+            }
+        }
+        i += 4;
+    }
+}
+
+/// Hostile and damaged archives, each next to a good member that must still be read.
+fn write_hostile(root: &Path) -> std::io::Result<()> {
+    let dir = root.join("hostile-archives");
+    let mut rng = Rng::new(21);
+    let mut good = Vec::new();
+    node_log(
+        &node(
+            "pool-h",
+            "tvm-5550001111_1-20240501t095900z",
+            Layout::Compact,
+            None,
+            40_000,
+            true,
+        ),
+        &mut rng,
+        &mut good,
+    )?;
+    let good_member = |tag: &str| {
+        (
+            format!("pool-h/tvm-5550001111-1-20240501t095900z/{tag}/agent-debug.log"),
+            good.clone(),
+        )
+    };
+
+    // A decompression bomb: 48 MiB of newlines deflate about 1000:1.
+    let bomb = vec![b'\n'; 48 << 20];
+    write(
+        &dir,
+        "bomb.zip",
+        &zip_bytes(&[
+            ("pool-h/tvm-bomb/0000/agent-debug.log".into(), bomb),
+            good_member("a1"),
+        ]),
+    )?;
+
+    // Names that would escape an extraction directory.
+    write(
+        &dir,
+        "traversal.zip",
+        &zip_bytes(&[
+            ("../../../etc/cron.d/agent-debug.log".into(), good.clone()),
+            ("/var/log/agent-debug.log".into(), good.clone()),
+            good_member("a2"),
+        ]),
+    )?;
+
+    // An encrypted member and one with a compression method batchdiag does not have (LZMA, 14).
+    let mut z = zip_bytes(&[
+        ("secret/agent-debug.log".into(), good.clone()),
+        ("lzma/agent-debug.log".into(), good.clone()),
+        good_member("a3"),
+    ]);
+    patch_zip(&mut z, b"secret/", 1, None);
+    patch_zip(&mut z, b"lzma/", 0, Some(14));
+    write(&dir, "odd-members.zip", &z)?;
+
+    // Symbolic and hard links in a tar.
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, target, kind) in [
+        (
+            "pool-h/tvm-x/l1/agent-debug.log",
+            "/etc/shadow",
+            tar::EntryType::Symlink,
+        ),
+        (
+            "pool-h/tvm-x/l2/agent-debug.log",
+            "etc/passwd",
+            tar::EntryType::Link,
+        ),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_size(0);
+        h.set_mode(0o777);
+        tar.append_link(&mut h, name, target)?;
+    }
+    let (name, bytes) = good_member("a4");
+    let mut h = tar::Header::new_gnu();
+    h.set_size(bytes.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tar.append_data(&mut h, name, &bytes[..])?;
+    write(&dir, "links.tar", &tar.into_inner()?)?;
+
+    // Archives cut short.
+    let mut tgz = Vec::new();
+    write_tar_gz(&mut tgz, &[good_member("a5"), good_member("a6")], "")?;
+    write(&dir, "cut.tar.gz", &tgz[..tgz.len() * 3 / 4])?;
+    let z = zip_bytes(&[good_member("a7")]);
+    write(&dir, "cut.zip", &z[..z.len() - 30])?;
+
+    // Zips nested deeper than the default limit of 4.
+    let mut inner = zip_bytes(&[good_member("a8")]);
+    for level in 0..5 {
+        inner = zip_bytes(&[(format!("level{level}.zip"), inner)]);
+    }
+    write(&dir, "deep.zip", &inner)?;
+
+    // Not an archive at all, named like one, and an xz file.
+    write(&dir, "fake.zip", b"this is not a zip file\n")?;
+    write(&dir, "logs.tar.xz", b"\xFD7zXZ\x00\x00\x04\xE6\xD6\xB4\x46")?;
     Ok(())
 }
 

@@ -8,3 +8,4 @@
 pub mod corpus;
 pub mod har_gen;
 pub mod large;
+pub mod log_gen;

@@ -4,8 +4,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Forensic analyzer for Azure Batch managed-identity failures.
 ///
-/// Reads support bundles (browser HAR captures, .har.gz, directories of them,
-/// or stdin) and names the root cause with its evidence, confidence and fix.
+/// Reads support bundles (browser HAR captures, node-agent logs, zip, tar,
+/// tar.gz and .gz archives of them, directories, or stdin) and names the root
+/// cause with its evidence, confidence and fix.
 #[derive(Debug, Parser)]
 #[command(name = "batchdiag", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
@@ -53,6 +54,60 @@ pub struct AnalyzeArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
+    /// A join loop (TvmJoinPoolInProgress) this long that never ended means a stuck node (e.g. 10m, 1h, 90s).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub join_threshold: i64,
+    /// Largest decompressed size of one archive member or .gz file.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_member_size: usize,
+    /// Largest decompressed size of all archives together.
+    #[arg(long, value_name = "SIZE", default_value = "64G", value_parser = parse_size)]
+    pub max_total_size: usize,
+    /// Largest compression ratio before a stream is treated as a decompression bomb.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_ratio: u64,
+    /// How deep archives may nest inside archives.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub max_depth: u32,
+    /// Largest zip that is not a local file (stdin, nested) to hold in memory to read it.
+    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    pub max_in_memory: usize,
+}
+
+/// Parses `10m`, `1h`, `90s`, `2h30m` into seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty duration".into());
+    }
+    let mut total: i64 = 0;
+    let mut num = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return Err(format!("{s:?} is not a duration like 10m, 1h or 90s")),
+        };
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("{s:?} is not a duration like 10m, 1h or 90s"))?;
+        total = total.saturating_add(n.saturating_mul(unit));
+        num.clear();
+    }
+    if !num.is_empty() {
+        // A bare number is seconds.
+        total = total.saturating_add(
+            num.parse::<i64>()
+                .map_err(|_| format!("{s:?} is out of range"))?,
+        );
+    }
+    Ok(total)
 }
 
 /// Output formats.
@@ -111,6 +166,15 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10m"), Ok(600));
+        assert_eq!(parse_duration("2h30m"), Ok(9000));
+        assert_eq!(parse_duration("90"), Ok(90));
+        assert!(parse_duration("10 minutes").is_err());
+        assert!(parse_duration("").is_err());
     }
 
     #[test]

@@ -63,13 +63,24 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
             .context("cannot start the worker threads")?;
     }
     let opts = batchdiag_parser::ReadOptions {
+        limits: batchdiag_parser::limits::Limits {
+            max_member_bytes: a.max_member_size as u64,
+            max_total_bytes: a.max_total_size as u64,
+            max_ratio: a.max_ratio.max(1),
+            max_depth: a.max_depth,
+            max_in_memory_bytes: a.max_in_memory as u64,
+        },
         har: batchdiag_parser::har::HarOptions {
             max_entry_bytes: a.max_entry_size,
             ..Default::default()
         },
+        log: Default::default(),
     };
     let bundle = batchdiag_parser::read_sources(&a.paths, &opts);
-    let report = batchdiag_analyzer::analyze(bundle.inputs, bundle.evidence);
+    let settings = batchdiag_analyzer::Settings {
+        join_threshold_secs: a.join_threshold,
+    };
+    let report = batchdiag_analyzer::analyze(bundle.inputs, bundle.evidence, &settings);
     let redacted = redact(&report)?;
     let stdout = io::stdout();
     match a.format {

@@ -35,9 +35,31 @@ pub enum InputErrorKind {
         /// The first failure, with its location.
         first: String,
     },
+    /// A safety limit stopped reading (decompressed size, ratio, nesting).
+    #[error("{0}")]
+    Limit(String),
+    /// An archive member that is not read, and why (unsafe name, link, encryption...).
+    #[error("{0}")]
+    Member(String),
     /// The input's format is not one batchdiag reads.
     #[error("not a recognized input: {0}")]
     Unrecognized(String),
+}
+
+impl InputErrorKind {
+    /// The kind a read error stands for: a safety limit, a damaged
+    /// compressed stream, or any other I/O failure.
+    pub fn from_io(e: &std::io::Error) -> Self {
+        if let Some(l) = crate::limits::limit_of(e) {
+            return InputErrorKind::Limit(l.to_string());
+        }
+        match e.kind() {
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => {
+                InputErrorKind::Decompress(e.to_string())
+            }
+            _ => InputErrorKind::Io(e.to_string()),
+        }
+    }
 }
 
 impl InputError {

@@ -30,16 +30,21 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod agent;
+pub mod archive;
 pub mod arm;
+pub mod content;
 pub mod error;
 pub mod evidence;
 pub mod har;
+pub mod limits;
 pub mod location;
+mod readbuf;
 pub mod secrets;
 pub mod source;
 pub mod time;
 
+pub use content::{InputKind, InputReport, LogStats, ReadOptions};
 pub use error::{InputError, InputErrorKind};
-pub use evidence::{ArmError, Envelope, ErrorDetail, Evidence, Fact};
+pub use evidence::{ArmError, Envelope, ErrorDetail, Evidence, Fact, HealthReport, JoinLoop};
 pub use location::Location;
-pub use source::{read_sources, Bundle, InputKind, InputReport, ReadOptions};
+pub use source::{read_sources, Bundle};

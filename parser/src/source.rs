@@ -6,69 +6,24 @@
 //! that same order.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 
-use crate::error::{InputError, InputErrorKind};
+use crate::agent::assemble::assemble;
+pub use crate::content::ReadOptions;
+use crate::content::{read_item, Ctx, Found, InputKind, InputReport, Item};
+use crate::error::InputErrorKind;
 use crate::evidence::Evidence;
-use crate::har::{self, HarOptions, HarSummary};
+use crate::limits::Budget;
 use crate::location::Location;
-
-/// Options for [`read_sources`].
-#[derive(Debug, Clone, Default)]
-pub struct ReadOptions {
-    /// HAR limits.
-    pub har: HarOptions,
-}
-
-/// What kind of input a source turned out to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum InputKind {
-    /// A HAR capture.
-    Har,
-    /// A file batchdiag does not read (yet); listed so nothing is silently ignored.
-    Unrecognized,
-    /// A symbolic link found while walking a directory; not followed.
-    Symlink,
-    /// A source that could not be opened at all.
-    Unreadable,
-}
-
-/// One input and what reading it gave, besides evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InputReport {
-    /// The path as named (or found in a directory); `-` for stdin.
-    pub path: String,
-    /// Detected kind.
-    pub kind: InputKind,
-    /// `gzip` when the input was compressed.
-    #[serde(default)]
-    pub compression: Option<String>,
-    /// Null when the input was read completely; otherwise what stopped it, with its location.
-    pub error: Option<String>,
-    /// Problems that lost no evidence.
-    #[serde(default)]
-    pub warnings: Vec<String>,
-    /// HAR counts, for HAR inputs.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub har: Option<HarSummary>,
-    /// Number of evidence items this input gave.
-    #[serde(default)]
-    pub evidence_count: usize,
-}
 
 /// Everything read from all sources.
 #[derive(Debug, Default)]
 pub struct Bundle {
-    /// One report per input, in walk order.
+    /// One report per input, in walk order (archives before their members).
     pub inputs: Vec<InputReport>,
-    /// All evidence, grouped by input in walk order.
+    /// All evidence: per-input evidence in input order, then one join loop per node.
     pub evidence: Vec<Evidence>,
 }
 
@@ -92,16 +47,31 @@ pub fn read_sources(paths: &[String], opts: &ReadOptions) -> Bundle {
     for p in paths {
         expand(p, &mut sources);
     }
-    let results: Vec<(InputReport, Vec<Evidence>)> = sources
+    let budget = Budget::new(opts.limits.clone());
+    let ctx = Ctx {
+        opts,
+        budget: &budget,
+    };
+    let results: Vec<Found> = sources
         .into_par_iter()
-        .map(|s| read_source(s, opts))
+        .map(|s| read_source(s, &ctx))
         .collect();
-    let mut bundle = Bundle::default();
-    for (report, evidence) in results {
-        bundle.inputs.push(report);
-        bundle.evidence.extend(evidence);
+    let mut all = Found::default();
+    for r in results {
+        all.extend(r);
     }
-    bundle
+    let loops = assemble(std::mem::take(&mut all.logs));
+    for e in &loops {
+        let path = crate::content::virtual_path(&e.source);
+        if let Some(input) = all.inputs.iter_mut().find(|i| i.path == path) {
+            input.evidence_count += 1;
+        }
+    }
+    all.evidence.extend(loops);
+    Bundle {
+        inputs: all.inputs,
+        evidence: all.evidence,
+    }
 }
 
 fn expand(p: &str, out: &mut Vec<Source>) {
@@ -163,101 +133,51 @@ fn walk(dir: &Path, out: &mut Vec<Source>) {
     }
 }
 
-fn report(path: &str, kind: InputKind) -> InputReport {
-    InputReport {
-        path: path.to_string(),
-        kind,
-        compression: None,
-        error: None,
-        warnings: Vec::new(),
-        har: None,
-        evidence_count: 0,
-    }
-}
-
-fn read_source(src: Source, opts: &ReadOptions) -> (InputReport, Vec<Evidence>) {
+fn read_source(src: Source, ctx: &Ctx) -> Found {
     let loc = Location::file(&src.display);
-    let reader: Box<dyn Read + Send> = match &src.origin {
-        Origin::Stdin => Box::new(std::io::stdin()),
-        Origin::File(p) => match File::open(p) {
-            Ok(f) => Box::new(f),
-            Err(e) => return unreadable(&src.display, InputErrorKind::Io(e.to_string())),
+    let (reader, disk_path): (Box<dyn std::io::Read>, _) = match src.origin {
+        Origin::Stdin => (Box::new(std::io::stdin()), None),
+        Origin::File(p) => match File::open(&p) {
+            Ok(f) => (Box::new(f), Some(p)),
+            Err(e) => {
+                return one(InputReport::failed(
+                    &loc,
+                    InputKind::Unreadable,
+                    InputErrorKind::Io(e.to_string()),
+                ))
+            }
         },
-        Origin::Failed(msg) => return unreadable(&src.display, InputErrorKind::Io(msg.clone())),
+        Origin::Failed(msg) => {
+            return one(InputReport::failed(
+                &loc,
+                InputKind::Unreadable,
+                InputErrorKind::Io(msg),
+            ))
+        }
         Origin::Symlink => {
-            let mut r = report(&src.display, InputKind::Symlink);
+            let mut r = InputReport::new(&loc, InputKind::Symlink);
             r.warnings.push("symbolic link not followed".into());
-            return (r, Vec::new());
+            return one(r);
         }
     };
-    let mut reader = BufReader::with_capacity(256 << 10, reader);
-    let mut rep = report(&src.display, InputKind::Unrecognized);
-    let head = match reader.fill_buf() {
-        Ok(h) => h,
-        Err(e) => return unreadable(&src.display, InputErrorKind::Io(e.to_string())),
-    };
-    if head.starts_with(&[0x1f, 0x8b]) {
-        rep.compression = Some("gzip".into());
-        let mut inner = BufReader::with_capacity(256 << 10, MultiGzDecoder::new(reader));
-        let head = match inner.fill_buf() {
-            Ok(h) => h.to_vec(),
-            Err(e) => {
-                rep.error = Some(
-                    InputError::new(loc, InputErrorKind::Decompress(e.to_string())).to_string(),
-                );
-                return (rep, Vec::new());
-            }
-        };
-        dispatch(rep, &head, inner, &src, &loc, opts)
-    } else {
-        let head = head.to_vec();
-        dispatch(rep, &head, reader, &src, &loc, opts)
-    }
+    read_item(
+        Item {
+            loc,
+            reader,
+            explicit: src.explicit,
+            depth: 0,
+            compression: None,
+            disk_path,
+        },
+        ctx,
+    )
 }
 
-fn dispatch<R: Read + Send>(
-    mut rep: InputReport,
-    head: &[u8],
-    reader: R,
-    src: &Source,
-    loc: &Location,
-    opts: &ReadOptions,
-) -> (InputReport, Vec<Evidence>) {
-    let name = src.display.to_ascii_lowercase();
-    let named_har = name.ends_with(".har") || name.ends_with(".har.gz");
-    if looks_like_har(head) || (named_har && first_non_ws(head) == Some(b'{')) {
-        rep.kind = InputKind::Har;
-        let r = har::read_har(reader, loc, &opts.har);
-        rep.error = r.error.map(|e| e.to_string());
-        rep.warnings.extend(r.warnings);
-        rep.har = Some(r.summary);
-        rep.evidence_count = r.evidence.len();
-        return (rep, r.evidence);
+fn one(r: InputReport) -> Found {
+    Found {
+        inputs: vec![r],
+        ..Found::default()
     }
-    if src.explicit || named_har {
-        let what = if named_har {
-            "named like a HAR file but does not start with a JSON object"
-        } else {
-            "expected a HAR capture (.har, .har.gz)"
-        };
-        rep.error = Some(
-            InputError::new(
-                loc.at_offset(0),
-                InputErrorKind::Unrecognized(format!(
-                    "{what}; it starts with {}",
-                    describe_head(head)
-                )),
-            )
-            .to_string(),
-        );
-    }
-    (rep, Vec::new())
-}
-
-fn unreadable(path: &str, kind: InputErrorKind) -> (InputReport, Vec<Evidence>) {
-    let mut r = report(path, InputKind::Unreadable);
-    r.error = Some(InputError::new(Location::file(path), kind).to_string());
-    (r, Vec::new())
 }
 
 fn skip_bom_ws(head: &[u8]) -> &[u8] {
@@ -269,10 +189,6 @@ fn skip_bom_ws(head: &[u8]) -> &[u8] {
     &h[start..]
 }
 
-fn first_non_ws(head: &[u8]) -> Option<u8> {
-    skip_bom_ws(head).first().copied()
-}
-
 /// A HAR document opens with `{` and its first key is `"log"`.
 pub fn looks_like_har(head: &[u8]) -> bool {
     let h = skip_bom_ws(head);
@@ -280,19 +196,6 @@ pub fn looks_like_har(head: &[u8]) -> bool {
         return false;
     };
     skip_bom_ws(rest).starts_with(b"\"log\"")
-}
-
-fn describe_head(head: &[u8]) -> String {
-    let h = &head[..head.len().min(16)];
-    if h.is_empty() {
-        return "nothing (the file is empty)".into();
-    }
-    if h.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-        format!("{:?}", String::from_utf8_lossy(h))
-    } else {
-        let hex: Vec<String> = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        format!("bytes {}", hex.join(" "))
-    }
 }
 
 #[cfg(test)]
@@ -305,12 +208,5 @@ mod tests {
         assert!(looks_like_har(b"{\"log\":{}}"));
         assert!(!looks_like_har(b"{\"value\":[]}"));
         assert!(!looks_like_har(b"PK\x03\x04"));
-    }
-
-    #[test]
-    fn head_description_is_printable() {
-        assert_eq!(describe_head(b""), "nothing (the file is empty)");
-        assert_eq!(describe_head(b"PK\x03\x04\x00"), "bytes 50 4b 03 04 00");
-        assert_eq!(describe_head(b"hello"), "\"hello\"");
     }
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use batchdiag_parser::{Evidence, InputKind};
 
 use crate::report::{
-    ApplicationVersion, Check, CheckOutcome, Command, Confidence, Diagnosis, EvidenceItem,
+    ApplicationVersion, Check, CheckOutcome, Command, Confidence, Diagnosis, EvidenceItem, NodeRef,
     Remediation, Scenario, Subjects,
 };
 use crate::template::{fill, Values};
@@ -55,6 +55,8 @@ pub enum Condition {
     ArmErrorCode(&'static str),
     /// An ARM error with this HTTP status.
     ArmStatus(u16),
+    /// A join loop that never ended and lasted at least the join threshold.
+    JoinLoopStuck,
 }
 
 /// How matching evidence items are grouped.
@@ -62,6 +64,23 @@ pub enum Condition {
 pub enum GroupBy {
     /// One diagnosis per Batch account (ARM id, case-insensitive).
     BatchAccount,
+    /// One diagnosis for all matching evidence (an account-wide cause seen on many nodes).
+    All,
+}
+
+/// Settings that conditions depend on.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A join loop this long (seconds) that has not ended means a stuck node (`--join-threshold`).
+    pub join_threshold_secs: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            join_threshold_secs: 600,
+        }
+    }
 }
 
 /// Remediation text with `{placeholders}`.
@@ -87,32 +106,39 @@ pub struct Sample {
 }
 
 impl Condition {
-    fn holds(&self, e: &Evidence) -> bool {
-        let Some(a) = e.fact.as_arm_error() else {
-            return false;
-        };
+    fn holds(&self, e: &Evidence, settings: &Settings) -> bool {
         match *self {
-            Condition::ArmErrorCode(code) => a
-                .code
-                .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case(code)),
-            Condition::ArmStatus(s) => a.status == s,
+            Condition::ArmErrorCode(code) => e.fact.as_arm_error().is_some_and(|a| {
+                a.code
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(code))
+            }),
+            Condition::ArmStatus(s) => e.fact.as_arm_error().is_some_and(|a| a.status == s),
+            Condition::JoinLoopStuck => e.fact.as_join_loop().is_some_and(|j| {
+                !j.ended
+                    && j.duration_seconds
+                        .is_some_and(|d| d >= settings.join_threshold_secs)
+            }),
         }
     }
 }
 
 impl Rule {
     /// True when one evidence item meets every condition.
-    pub fn matches(&self, e: &Evidence) -> bool {
-        self.when.iter().all(|c| c.holds(e))
+    pub fn matches(&self, e: &Evidence, settings: &Settings) -> bool {
+        self.when.iter().all(|c| c.holds(e, settings))
     }
 
     /// Applies the rule to all evidence.
-    pub fn evaluate(&self, evidence: &[EvidenceItem]) -> Vec<Diagnosis> {
+    pub fn evaluate(&self, evidence: &[EvidenceItem], settings: &Settings) -> Vec<Diagnosis> {
         let mut groups: BTreeMap<String, Vec<&EvidenceItem>> = BTreeMap::new();
-        for item in evidence.iter().filter(|i| self.matches(&i.evidence)) {
+        for item in evidence
+            .iter()
+            .filter(|i| self.matches(&i.evidence, settings))
+        {
             let key = match self.group_by {
                 GroupBy::BatchAccount => account_key(&item.evidence),
+                GroupBy::All => String::new(),
             };
             groups.entry(key).or_default().push(item);
         }
@@ -192,6 +218,16 @@ fn account_key(e: &Evidence) -> String {
 
 fn subjects(items: &[&EvidenceItem]) -> Subjects {
     let mut s = Subjects::default();
+    for j in items.iter().filter_map(|i| i.evidence.fact.as_join_loop()) {
+        let pool = j.pool.clone().unwrap_or_else(|| "<unknown pool>".into());
+        if !s.pools.contains(&pool) {
+            s.pools.push(pool.clone());
+        }
+        s.nodes.push(NodeRef {
+            pool,
+            node: j.node.clone().unwrap_or_else(|| "<unknown node>".into()),
+        });
+    }
     for item in items {
         let Some(r) = item
             .evidence
@@ -268,6 +304,26 @@ fn values(s: &Subjects) -> Values {
         v.insert("applications", list.join(", "));
     } else {
         v.insert("applications", "an application package".into());
+    }
+    if !s.pools.is_empty() {
+        v.insert("pools", s.pools.join(", "));
+        v.insert("pool", s.pools[0].clone());
+        let n = s.nodes.len();
+        v.insert(
+            "node_count",
+            format!("{n} node{}", if n == 1 { "" } else { "s" }),
+        );
+        let reboots: Vec<String> = s
+            .nodes
+            .iter()
+            .map(|n| {
+                format!(
+                    "az batch node reboot --pool-id {} --node-id {}",
+                    n.pool, n.node
+                )
+            })
+            .collect();
+        v.insert("node_reboots", reboots.join("\n"));
     }
     v
 }

@@ -1,6 +1,12 @@
 use super::catalog::{find, RULES};
 use super::*;
 
+impl Rule {
+    fn evaluate_default(&self, e: &[EvidenceItem]) -> Vec<Diagnosis> {
+        self.evaluate(e, &Settings::default())
+    }
+}
+
 fn items(json: &str) -> Vec<EvidenceItem> {
     let ev: Vec<Evidence> =
         serde_json::from_str(json).unwrap_or_else(|e| panic!("bad sample {json}: {e}"));
@@ -27,7 +33,7 @@ fn every_sample_behaves_as_declared() {
             rule.code
         );
         for s in rule.samples {
-            let fired = !rule.evaluate(&items(s.evidence)).is_empty();
+            let fired = !rule.evaluate_default(&items(s.evidence)).is_empty();
             assert_eq!(fired, s.fires, "{} sample {:?}", rule.code, s.name);
         }
     }
@@ -49,7 +55,7 @@ fn codes_are_sorted_unique_and_findable() {
 fn bd101_fills_the_fix_from_the_url() {
     let diags = find("BD101")
         .unwrap()
-        .evaluate(&items(find("BD101").unwrap().samples[0].evidence));
+        .evaluate_default(&items(find("BD101").unwrap().samples[0].evidence));
     assert_eq!(diags.len(), 1);
     let d = &diags[0];
     assert_eq!(d.subjects.account.as_deref(), Some("a"));
@@ -76,7 +82,7 @@ fn bd101_fills_the_fix_from_the_url() {
 #[test]
 fn unknown_values_are_marked_for_the_reader() {
     let rule = find("BD101").unwrap();
-    let diags = rule.evaluate(&items(rule.samples[1].evidence));
+    let diags = rule.evaluate_default(&items(rule.samples[1].evidence));
     assert!(diags[0].remediation.commands[0]
         .shell
         .contains("--name <account>"));
@@ -92,9 +98,41 @@ fn one_diagnosis_per_account() {
       {"source":{"path":"p.har"},"kind":"arm_error","status":409,"code":"AutoStorageNoPermission",
        "resource":{"id":"x","subscription":"s","resource_group":"g","provider":"Microsoft.Batch","types":[["batchAccounts","other"]]}}
     ]"#;
-    let diags = find("BD101").unwrap().evaluate(&items(e));
+    let diags = find("BD101").unwrap().evaluate_default(&items(e));
     assert_eq!(diags.len(), 2);
     assert_eq!(diags[0].evidence, vec!["E1", "E2"]);
     assert_eq!(diags[0].subjects.applications.len(), 2);
     assert_eq!(diags[1].subjects.account.as_deref(), Some("other"));
+}
+
+#[test]
+fn bd201_lists_every_stuck_node_and_honours_the_threshold() {
+    let rule = find("BD201").unwrap();
+    let one = rule.samples[0].evidence;
+    let mut two: Vec<serde_json::Value> = serde_json::from_str(one).unwrap();
+    let mut b = two[0].clone();
+    b["node"] = "tvm-2_1-y".into();
+    b["pool"] = "pool-b".into();
+    two.push(b);
+    let ev = items(&serde_json::to_string(&two).unwrap());
+    let d = rule.evaluate_default(&ev);
+    assert_eq!(d.len(), 1, "one account-wide diagnosis");
+    assert_eq!(d[0].subjects.pools, vec!["pool-a", "pool-b"]);
+    assert_eq!(d[0].subjects.nodes.len(), 2);
+    assert!(
+        d[0].summary.starts_with("2 nodes of pool pool-a, pool-b"),
+        "{}",
+        d[0].summary
+    );
+    let reboot = &d[0].remediation.commands[3].shell;
+    assert_eq!(reboot, "az batch node reboot --pool-id pool-a --node-id tvm-1_1-x\naz batch node reboot --pool-id pool-b --node-id tvm-2_1-y");
+    // A 4-hour loop is not stuck under a 5-hour threshold.
+    assert!(rule
+        .evaluate(
+            &ev,
+            &Settings {
+                join_threshold_secs: 5 * 3600
+            }
+        )
+        .is_empty());
 }

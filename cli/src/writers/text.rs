@@ -49,8 +49,20 @@ pub fn write(out: &mut dyn Write, report: &Redacted) -> io::Result<()> {
         }
     }
     writeln!(out, "\n{BOLD}Inputs{BOLD:#}")?;
+    let mut quiet = 0;
     for i in &r.inputs {
+        // Unrecognized archive members that read cleanly say nothing: count them.
+        if i.kind == InputKind::Unrecognized && i.error.is_none() && i.path.contains("!/") {
+            quiet += 1;
+            continue;
+        }
         input(out, i)?;
+    }
+    if quiet > 0 {
+        writeln!(
+            out,
+            "  {DIM}and {quiet} archive members of no known format{DIM:#}"
+        )?;
     }
     writeln!(out, "\n{BOLD}Checked{BOLD:#}")?;
     for c in &r.checked {
@@ -148,12 +160,73 @@ fn evidence(out: &mut dyn Write, item: &EvidenceItem) -> io::Result<()> {
             writeln!(out, "        \"{}\"", m.trim())?;
         }
     }
+    if let Some(j) = fact.as_join_loop() {
+        // The repeats collapse into one line per node.
+        let pool = j.pool.as_deref().unwrap_or("<unknown pool>");
+        let node = j.node.as_deref().unwrap_or("<unknown node>");
+        let span = match (&j.first, &j.last, j.duration_seconds) {
+            (Some(f), Some(l), Some(d)) => format!(" from {f} to {l} ({})", duration(d)),
+            _ => String::new(),
+        };
+        let state = match &j.ended_by {
+            Some(e) => format!(
+                "ended by health=Status.{}{}",
+                e.status,
+                e.time
+                    .as_deref()
+                    .map(|t| format!(" at {t}"))
+                    .unwrap_or_default()
+            ),
+            None => format!("{BOLD}never ended{BOLD:#}"),
+        };
+        writeln!(
+            out,
+            "        {BOLD}{pool} / {node}{BOLD:#}: {} x TvmJoinPoolInProgress{span}, {state}",
+            thousands(j.count)
+        )?;
+        let mut detail = format!("last at {}", j.last_source);
+        if let Some(end) = &j.log_end {
+            detail.push_str(&format!("; logs end {end}"));
+        }
+        if j.files.len() > 1 {
+            detail.push_str(&format!("; {} files joined", j.files.len()));
+        }
+        if j.attribution == "layout" {
+            detail.push_str("; node id from the upload layout, where '-' may stand for '_'");
+        }
+        writeln!(out, "        {DIM}{detail}{DIM:#}")?;
+    }
     Ok(())
+}
+
+fn duration(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m {s:02}s"),
+        _ => format!("{h}h {m:02}m"),
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
     let kind = match i.kind {
         InputKind::Har => "har",
+        InputKind::AgentLog => "agent log",
+        InputKind::Log => "log",
+        InputKind::Zip => "zip",
+        InputKind::Tar => "tar",
         InputKind::Unrecognized => "unrecognized",
         InputKind::Symlink => "symlink",
         InputKind::Unreadable => "unreadable",
@@ -180,6 +253,15 @@ fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
                 h.batch_without_response
             ));
         }
+    }
+    if let Some(l) = &i.log {
+        detail.push(format!("{} lines", thousands(l.lines)));
+        if l.join_reports > 0 {
+            detail.push(format!("{} join reports", thousands(l.join_reports)));
+        }
+    }
+    if let Some(m) = i.members {
+        detail.push(format!("{m} members"));
     }
     if i.evidence_count > 0 {
         detail.push(format!("{} evidence", i.evidence_count));

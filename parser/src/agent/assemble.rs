@@ -32,12 +32,18 @@ impl LogFile {
         }
     }
 
-    fn dir(&self) -> String {
+    /// Files of one node: the same directory and the same base name once
+    /// the rotation suffix (`.1`, `.2.gz`) is removed.
+    fn node_key(&self) -> String {
         let p = self.virtual_path();
-        match p.rfind(['/', '\\']) {
-            Some(i) => p[..i].to_string(),
-            None => String::new(),
-        }
+        let name = p.rsplit(['/', '\\']).next().unwrap_or("");
+        let dir = &p[..p.len() - name.len()];
+        let stem = name.strip_suffix(".gz").unwrap_or(name);
+        let stem = match stem.rsplit_once('.') {
+            Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+            _ => stem,
+        };
+        format!("{dir}{stem}")
     }
 
     /// `agent-debug.log.3.gz` is rotation 3; the live file is 0.
@@ -45,20 +51,31 @@ impl LogFile {
         let p = self.virtual_path();
         let name = p.rsplit(['/', '\\']).next().unwrap_or("");
         let name = name.strip_suffix(".gz").unwrap_or(name);
-        name.rsplit('.').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+        name.rsplit('.')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
     }
 }
 
 fn is_guid_like(s: &str) -> bool {
-    s.len() >= 32 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-') && s.chars().filter(|c| c.is_ascii_hexdigit()).count() >= 32
+    s.len() >= 32
+        && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        && s.chars().filter(|c| c.is_ascii_hexdigit()).count() >= 32
 }
 
 /// Pool and node from the upload layout `<poolId>/<nodeId>/<unique id>/...`.
 pub fn layout_ids(virtual_path: &str) -> Option<(String, String)> {
-    let parts: Vec<&str> = virtual_path.split(['/', '\\', '!']).filter(|s| !s.is_empty()).collect();
+    let parts: Vec<&str> = virtual_path
+        .split(['/', '\\', '!'])
+        .filter(|s| !s.is_empty())
+        .collect();
     let dirs = &parts[..parts.len().saturating_sub(1)];
     // Batch node ids start with `tvm-`; the pool is the directory above.
-    if let Some(i) = dirs.iter().rposition(|d| d.len() > 4 && d[..4].eq_ignore_ascii_case("tvm-")) {
+    if let Some(i) = dirs
+        .iter()
+        .rposition(|d| d.len() > 4 && d[..4].eq_ignore_ascii_case("tvm-"))
+    {
         if i > 0 {
             return Some((dirs[i - 1].to_string(), dirs[i].to_string()));
         }
@@ -73,18 +90,23 @@ pub fn layout_ids(virtual_path: &str) -> Option<(String, String)> {
 pub fn assemble(files: Vec<LogFile>) -> Vec<Evidence> {
     let mut groups: BTreeMap<String, Vec<LogFile>> = BTreeMap::new();
     for f in files {
-        groups.entry(f.dir()).or_default().push(f);
+        groups.entry(f.node_key()).or_default().push(f);
     }
     let mut out: Vec<Evidence> = groups.into_values().filter_map(node_loop).collect();
     out.sort_by(|a, b| {
-        let key = |e: &Evidence| e.fact.as_join_loop().map(|j| (j.pool.clone(), j.node.clone()));
+        let key = |e: &Evidence| {
+            e.fact
+                .as_join_loop()
+                .map(|j| (j.pool.clone(), j.node.clone()))
+        };
         key(a).cmp(&key(b))
     });
     out
 }
 
 fn rfc3339(ms: Option<i64>) -> Option<String> {
-    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok()).map(|t| t.to_string())
+    ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.to_string())
 }
 
 fn node_loop(mut files: Vec<LogFile>) -> Option<Evidence> {
@@ -105,15 +127,27 @@ fn node_loop(mut files: Vec<LogFile>) -> Option<Evidence> {
         .unwrap_or_default();
     let at = |p: &HealthPoint| -> Location {
         let f = &files[p.file.min(files.len() - 1)].location;
-        Location { line: Some(p.line + 1), offset: Some(p.offset), ..f.clone() }
+        Location {
+            line: Some(p.line + 1),
+            offset: Some(p.offset),
+            ..f.clone()
+        }
     };
     let first = total.join_first.as_ref()?;
     let last = total.join_last.as_ref()?;
     let layout = files.first().and_then(|f| layout_ids(&f.virtual_path()));
     let (pool, node, attribution) = match (&total.pool, &total.node, &layout) {
-        (p, Some(n), l) => (p.clone().or(l.as_ref().map(|l| l.0.clone())), Some(n.clone()), "content"),
+        (p, Some(n), l) => (
+            p.clone().or(l.as_ref().map(|l| l.0.clone())),
+            Some(n.clone()),
+            "content",
+        ),
         (p, None, Some((lp, ln))) => (p.clone().or(Some(lp.clone())), Some(ln.clone()), "layout"),
-        (p, None, None) => (p.clone(), None, if p.is_some() { "content" } else { "unknown" }),
+        (p, None, None) => (
+            p.clone(),
+            None,
+            if p.is_some() { "content" } else { "unknown" },
+        ),
     };
     let join = JoinLoop {
         pool,
@@ -124,12 +158,20 @@ fn node_loop(mut files: Vec<LogFile>) -> Option<Evidence> {
         last: rfc3339(last.time),
         duration_seconds: first.time.zip(last.time).map(|(a, b)| (b - a) / 1000),
         ended: total.ended_by.is_some(),
-        ended_by: total.ended_by.as_ref().map(|p| HealthReport { status: p.status.clone(), time: rfc3339(p.time), source: at(p) }),
+        ended_by: total.ended_by.as_ref().map(|p| HealthReport {
+            status: p.status.clone(),
+            time: rfc3339(p.time),
+            source: at(p),
+        }),
         last_source: at(last),
         log_end: rfc3339(total.last_time),
         files: files.iter().map(LogFile::virtual_path).collect(),
     };
-    Some(Evidence { source: at(first), time: rfc3339(first.time), fact: Fact::JoinLoop(join) })
+    Some(Evidence {
+        source: at(first),
+        time: rfc3339(first.time),
+        fact: Fact::JoinLoop(join),
+    })
 }
 
 #[cfg(test)]
@@ -152,7 +194,10 @@ mod tests {
     }
 
     fn file(path: &str, text: &str) -> LogFile {
-        LogFile { location: Location::file(path), summary: scan_chunk(text.as_bytes()) }
+        LogFile {
+            location: Location::file(path),
+            summary: scan_chunk(text.as_bytes()),
+        }
     }
 
     const J: &str = "health=Status.TvmJoinPoolInProgress";
@@ -161,9 +206,18 @@ mod tests {
     fn rotated_files_join_in_time_order() {
         let dir = "p/pool-x/tvm-9_1-z/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0";
         let files = vec![
-            file(&format!("{dir}/agent-debug.log"), &format!("2024-05-01T12:00:00Z {J}\n2024-05-01T12:30:00Z {J}\n")),
-            file(&format!("{dir}/agent-debug.log.1"), &format!("2024-05-01T11:00:00Z {J}\nfoo\n")),
-            file(&format!("{dir}/agent-debug.log.2.gz"), &format!("2024-05-01T10:00:00Z start\n2024-05-01T10:00:05Z {J}\n")),
+            file(
+                &format!("{dir}/agent-debug.log"),
+                &format!("2024-05-01T12:00:00Z {J}\n2024-05-01T12:30:00Z {J}\n"),
+            ),
+            file(
+                &format!("{dir}/agent-debug.log.1"),
+                &format!("2024-05-01T11:00:00Z {J}\nfoo\n"),
+            ),
+            file(
+                &format!("{dir}/agent-debug.log.2.gz"),
+                &format!("2024-05-01T10:00:00Z start\n2024-05-01T10:00:05Z {J}\n"),
+            ),
             file("p/other/agent-debug.log", "2024-05-01T10:00:00Z nothing\n"),
         ];
         let ev = assemble(files);
@@ -174,12 +228,29 @@ mod tests {
         assert_eq!(j.last.as_deref(), Some("2024-05-01T12:30:00Z"));
         assert_eq!(j.duration_seconds, Some(2 * 3600 + 30 * 60 - 5));
         assert!(!j.ended);
-        assert_eq!((j.pool.as_deref(), j.node.as_deref(), j.attribution.as_str()), (Some("pool-x"), Some("tvm-9_1-z"), "layout"));
+        assert_eq!(
+            (j.pool.as_deref(), j.node.as_deref(), j.attribution.as_str()),
+            (Some("pool-x"), Some("tvm-9_1-z"), "layout")
+        );
         assert!(j.files[0].ends_with(".log.2.gz") && j.files[2].ends_with("agent-debug.log"));
         assert_eq!(ev[0].source.line, Some(2));
         assert!(ev[0].source.path.ends_with(".log.2.gz"));
         assert_eq!(j.last_source.line, Some(2));
         assert!(j.last_source.path.ends_with("agent-debug.log"));
+    }
+
+    #[test]
+    fn flat_files_of_two_nodes_stay_apart() {
+        let t = |n: &str| {
+            format!("2024-05-01T10:00:00Z {{\"TVMName\":\"{n}\"}}\n2024-05-01T10:00:01Z {J}\n2024-05-01T10:30:00Z {J}\n")
+        };
+        let ev = assemble(vec![
+            file("d/node1-agent-debug.log", &t("n1")),
+            file("d/node2-agent-debug.log", &t("n2")),
+            file("d/node2-agent-debug.log.1", &t("n2")),
+        ]);
+        assert_eq!(ev.len(), 2);
+        assert_eq!(ev[1].fact.as_join_loop().unwrap().files.len(), 2);
     }
 
     #[test]
@@ -189,7 +260,10 @@ mod tests {
         );
         let ev = assemble(vec![file("flat/node.log", &text)]);
         let j = ev[0].fact.as_join_loop().unwrap();
-        assert_eq!((j.pool.as_deref(), j.node.as_deref(), j.attribution.as_str()), (Some("pp"), Some("tvm-1_2-x"), "content"));
+        assert_eq!(
+            (j.pool.as_deref(), j.node.as_deref(), j.attribution.as_str()),
+            (Some("pp"), Some("tvm-1_2-x"), "content")
+        );
         assert!(j.ended);
         let e = j.ended_by.as_ref().unwrap();
         assert_eq!((e.status.as_str(), e.source.line), ("Ok", Some(3)));

@@ -17,10 +17,15 @@ use nom::{IResult, Parser};
 const TIMESTAMP_WINDOW: usize = 96;
 
 fn digits<const N: usize>(i: &[u8]) -> IResult<&[u8], u32> {
-    map_res(take_while_m_n(N, N, |b: u8| b.is_ascii_digit()), |d: &[u8]| {
-        // Only ASCII digits were taken, so this is valid UTF-8 and a number.
-        std::str::from_utf8(d).map_err(|_| ()).and_then(|s| s.parse::<u32>().map_err(|_| ()))
-    })
+    map_res(
+        take_while_m_n(N, N, |b: u8| b.is_ascii_digit()),
+        |d: &[u8]| {
+            // Only ASCII digits were taken, so this is valid UTF-8 and a number.
+            std::str::from_utf8(d)
+                .map_err(|_| ())
+                .and_then(|s| s.parse::<u32>().map_err(|_| ()))
+        },
+    )
     .parse(i)
 }
 
@@ -66,12 +71,26 @@ struct Parts {
 
 /// ISO 8601 with `-` and `:` separators, `T` or a space between date and time.
 fn iso(i: &[u8]) -> IResult<&[u8], Parts> {
-    let (i, (y, _, mo, _, d)) = (digits::<4>, char('-'), digits::<2>, char('-'), digits::<2>).parse(i)?;
+    let (i, (y, _, mo, _, d)) =
+        (digits::<4>, char('-'), digits::<2>, char('-'), digits::<2>).parse(i)?;
     let (i, _) = one_of("Tt ").parse(i)?;
-    let (i, (h, _, mi, _, s)) = (digits::<2>, char(':'), digits::<2>, char(':'), digits::<2>).parse(i)?;
+    let (i, (h, _, mi, _, s)) =
+        (digits::<2>, char(':'), digits::<2>, char(':'), digits::<2>).parse(i)?;
     let (i, ms) = opt(fraction).parse(i)?;
     let (i, offset) = opt(preceded(space0, zone)).parse(i)?;
-    Ok((i, Parts { y, mo, d, h, mi, s, ms: ms.unwrap_or(0), offset_min: offset.unwrap_or(0) }))
+    Ok((
+        i,
+        Parts {
+            y,
+            mo,
+            d,
+            h,
+            mi,
+            s,
+            ms: ms.unwrap_or(0),
+            offset_min: offset.unwrap_or(0),
+        },
+    ))
 }
 
 /// The compact form seen in agent logs: `20220421T164300.123Z`.
@@ -81,7 +100,19 @@ fn compact(i: &[u8]) -> IResult<&[u8], Parts> {
     let (i, (h, mi, s)) = (digits::<2>, digits::<2>, digits::<2>).parse(i)?;
     let (i, ms) = opt(fraction).parse(i)?;
     let (i, offset) = opt(zone).parse(i)?;
-    Ok((i, Parts { y, mo, d, h, mi, s, ms: ms.unwrap_or(0), offset_min: offset.unwrap_or(0) }))
+    Ok((
+        i,
+        Parts {
+            y,
+            mo,
+            d,
+            h,
+            mi,
+            s,
+            ms: ms.unwrap_or(0),
+            offset_min: offset.unwrap_or(0),
+        },
+    ))
 }
 
 /// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
@@ -107,8 +138,9 @@ impl Parts {
 
     fn epoch_ms(&self) -> i64 {
         let days = days_from_civil(i64::from(self.y), self.mo, self.d);
-        let secs = days * 86_400 + i64::from(self.h) * 3600 + i64::from(self.mi) * 60 + i64::from(self.s)
-            - i64::from(self.offset_min) * 60;
+        let secs =
+            days * 86_400 + i64::from(self.h) * 3600 + i64::from(self.mi) * 60 + i64::from(self.s)
+                - i64::from(self.offset_min) * 60;
         secs * 1000 + i64::from(self.ms)
     }
 }
@@ -141,7 +173,8 @@ pub const HEALTH_MARKER: &[u8] = b"health=Status.";
 pub fn health_status(line: &[u8]) -> Option<&[u8]> {
     let at = memchr::memmem::find(line, HEALTH_MARKER)?;
     let rest = &line[at + HEALTH_MARKER.len()..];
-    let r: IResult<&[u8], &[u8]> = take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'_').parse(rest);
+    let r: IResult<&[u8], &[u8]> =
+        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'_').parse(rest);
     r.ok().map(|(_, name)| name)
 }
 
@@ -202,14 +235,25 @@ mod tests {
             b"\xff\x00garbage 20220421T164300.123 msg",
         ];
         for c in cases {
-            assert_eq!(find_timestamp(c), Some(T0), "{}", String::from_utf8_lossy(c));
+            assert_eq!(
+                find_timestamp(c),
+                Some(T0),
+                "{}",
+                String::from_utf8_lossy(c)
+            );
         }
         assert_eq!(find_timestamp(b"2022-04-21T16:43:00Z"), Some(T0 - 123));
     }
 
     #[test]
     fn not_timestamps() {
-        for c in [&b"no time here"[..], b"1234567890 12:00", b"2022-13-01T00:00:00Z", b"9999-99-99 99:99:99", b""] {
+        for c in [
+            &b"no time here"[..],
+            b"1234567890 12:00",
+            b"2022-13-01T00:00:00Z",
+            b"9999-99-99 99:99:99",
+            b"",
+        ] {
             assert_eq!(find_timestamp(c), None, "{}", String::from_utf8_lossy(c));
         }
         // Too far into the line to be the line's timestamp.
@@ -232,11 +276,17 @@ mod tests {
     #[test]
     fn node_and_pool_fields() {
         let json = br#"{"TVMName":"tvm-1695681911_1-20231004t120000z","PoolName":"pool-a","TVMAllocationTime":"133411680000000000"}"#;
-        assert_eq!(field_value(json, b"TVMName"), Some(&b"tvm-1695681911_1-20231004t120000z"[..]));
+        assert_eq!(
+            field_value(json, b"TVMName"),
+            Some(&b"tvm-1695681911_1-20231004t120000z"[..])
+        );
         assert_eq!(field_value(json, b"PoolName"), Some(&b"pool-a"[..]));
         let dict = b"{'PoolName': 'render-pool', 'TVMBootTime': '133411680000000000'}";
         assert_eq!(field_value(dict, b"PoolName"), Some(&b"render-pool"[..]));
-        assert_eq!(field_value(b"PoolName=p1 TVMName=n1", b"TVMName"), Some(&b"n1"[..]));
+        assert_eq!(
+            field_value(b"PoolName=p1 TVMName=n1", b"TVMName"),
+            Some(&b"n1"[..])
+        );
         assert_eq!(field_value(b"PoolNameless", b"PoolName"), None);
         assert_eq!(field_value(br#""TVMName": """#, b"TVMName"), None);
     }

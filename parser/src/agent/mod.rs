@@ -18,6 +18,7 @@ use memchr::{memchr, memrchr};
 
 use crate::error::{InputError, InputErrorKind};
 use crate::location::Location;
+use crate::readbuf::fill;
 use scan::{scan_chunk, Summary};
 
 /// Buffer sizes for [`read_agent_log`].
@@ -31,7 +32,10 @@ pub struct LogOptions {
 
 impl Default for LogOptions {
     fn default() -> Self {
-        LogOptions { chunk_bytes: 2 << 20, max_line_bytes: 1 << 20 }
+        LogOptions {
+            chunk_bytes: 2 << 20,
+            max_line_bytes: 1 << 20,
+        }
     }
 }
 
@@ -48,7 +52,7 @@ pub struct LogResult {
 
 /// Reads a whole log and summarizes it. Never fails as a whole: a read
 /// error ends up in [`LogResult::error`] with the byte offset it happened at.
-pub fn read_agent_log<R: Read + Send>(mut reader: R, loc: &Location, opts: &LogOptions) -> LogResult {
+pub fn read_agent_log<R: Read>(mut reader: R, loc: &Location, opts: &LogOptions) -> LogResult {
     let chunk = opts.chunk_bytes.max(1);
     let max_line = opts.max_line_bytes.max(1);
     let mut result = LogResult::default();
@@ -59,15 +63,25 @@ pub fn read_agent_log<R: Read + Send>(mut reader: R, loc: &Location, opts: &LogO
     // The 1-based number of a too-long line whose rest is being skipped.
     let mut skipping: Option<u64> = None;
     loop {
-        // Scan the lines in hand while the next chunk is read.
-        let (summary, read) = rayon::join(|| scan_chunk(&ready), || fill(&mut reader, &mut buf, chunk));
-        total = total.merge(summary);
+        // Scan the lines in hand (on another core) while the next chunk is read
+        // here: the reader need not be Send, so archive members qualify.
+        let mut summary = None;
+        let read = rayon::in_place_scope(|s| {
+            let ready = &ready;
+            let slot = &mut summary;
+            s.spawn(move |_| *slot = Some(scan_chunk(ready)));
+            fill(&mut reader, &mut buf, chunk)
+        });
+        total = total.merge(summary.unwrap_or_default());
         ready.clear();
         let eof = match read {
             Ok(n) => n == 0,
             Err(e) => {
                 let at = total.bytes + buf.len() as u64;
-                result.error = Some(InputError::new(loc.at_offset(at), io_kind(e)));
+                result.error = Some(InputError::new(
+                    loc.at_offset(at),
+                    InputErrorKind::from_io(&e),
+                ));
                 true
             }
         };
@@ -80,7 +94,10 @@ pub fn read_agent_log<R: Read + Send>(mut reader: R, loc: &Location, opts: &LogO
                 }
                 None => buf.len(),
             };
-            total = total.merge(Summary { bytes: skip as u64, ..Summary::default() });
+            total = total.merge(Summary {
+                bytes: skip as u64,
+                ..Summary::default()
+            });
             buf.drain(..skip);
         }
         let cut = if eof {
@@ -116,34 +133,6 @@ fn warn(r: &mut LogResult, w: String) {
     if r.warnings.len() < 20 {
         r.warnings.push(w);
     }
-}
-
-/// Maps a read error to the input error kind: decompression problems are told apart.
-pub(crate) fn io_kind(e: std::io::Error) -> InputErrorKind {
-    match e.kind() {
-        std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => InputErrorKind::Decompress(e.to_string()),
-        _ => InputErrorKind::Io(e.to_string()),
-    }
-}
-
-/// Appends up to `chunk` bytes; returns how many were read (0 at end of input).
-pub(crate) fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, chunk: usize) -> std::io::Result<usize> {
-    let old = buf.len();
-    buf.resize(old + chunk, 0);
-    let mut got = 0;
-    while got < chunk {
-        match reader.read(&mut buf[old + got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(old + got);
-                return if got > 0 { Ok(got) } else { Err(e) };
-            }
-        }
-    }
-    buf.truncate(old + got);
-    Ok(got)
 }
 
 #[cfg(test)]

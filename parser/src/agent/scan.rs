@@ -68,7 +68,11 @@ pub struct Summary {
 }
 
 fn shift(p: &Option<HealthPoint>, lines: u64, bytes: u64) -> Option<HealthPoint> {
-    p.as_ref().map(|h| HealthPoint { line: h.line + lines, offset: h.offset + bytes, ..h.clone() })
+    p.as_ref().map(|h| HealthPoint {
+        line: h.line + lines,
+        offset: h.offset + bytes,
+        ..h.clone()
+    })
 }
 
 impl Summary {
@@ -86,9 +90,15 @@ impl Summary {
 
     /// Tags every position with the index of the file it is in.
     pub fn in_file(mut self, file: usize) -> Summary {
-        for p in [&mut self.join_first, &mut self.join_last, &mut self.ended_by, &mut self.first_other, &mut self.last_health]
-            .into_iter()
-            .flatten()
+        for p in [
+            &mut self.join_first,
+            &mut self.join_last,
+            &mut self.ended_by,
+            &mut self.first_other,
+            &mut self.last_health,
+        ]
+        .into_iter()
+        .flatten()
         {
             p.file = file;
         }
@@ -111,7 +121,10 @@ impl Summary {
             first_time: self.first_time.or(next.first_time),
             last_time: next.last_time.or(self.last_time),
             join_count: self.join_count + next.join_count,
-            join_first: self.join_first.clone().or_else(|| shift(&next.join_first, l, b)),
+            join_first: self
+                .join_first
+                .clone()
+                .or_else(|| shift(&next.join_first, l, b)),
             join_last: shift(&next.join_last, l, b).or(self.join_last.clone()),
             ended_by,
             first_other: self.first_other.clone().or(next_first_other),
@@ -134,7 +147,10 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 /// Summarizes `chunk`, which holds whole lines (the last may lack its newline
 /// only at the end of the input or when it was cut for length).
 pub fn scan_chunk(chunk: &[u8]) -> Summary {
-    let mut s = Summary { bytes: chunk.len() as u64, ..Summary::default() };
+    let mut s = Summary {
+        bytes: chunk.len() as u64,
+        ..Summary::default()
+    };
     let mut line_no = 0u64;
     let mut counted_to = 0usize;
     let mut next_line_start = 0usize;
@@ -177,7 +193,8 @@ pub fn scan_chunk(chunk: &[u8]) -> Summary {
             s.node = field_value(line, b"TVMName").map(|v| String::from_utf8_lossy(v).into_owned());
         }
         if s.pool.is_none() {
-            s.pool = field_value(line, b"PoolName").map(|v| String::from_utf8_lossy(v).into_owned());
+            s.pool =
+                field_value(line, b"PoolName").map(|v| String::from_utf8_lossy(v).into_owned());
         }
     }
     line_no += count_lines(&chunk[counted_to..]);
@@ -185,7 +202,10 @@ pub fn scan_chunk(chunk: &[u8]) -> Summary {
         line_no += 1;
     }
     s.lines = line_no;
-    s.first_time = chunk.split(|&b| b == b'\n').take(16).find_map(|l| find_timestamp(trim_cr(l)));
+    s.first_time = chunk
+        .split(|&b| b == b'\n')
+        .take(16)
+        .find_map(|l| find_timestamp(trim_cr(l)));
     s.last_time = last_lines(chunk, 16).find_map(|l| find_timestamp(trim_cr(l)));
     s
 }
@@ -201,7 +221,10 @@ mod tests {
     use super::*;
 
     fn log(lines: &[&str]) -> Vec<u8> {
-        lines.iter().flat_map(|l| format!("{l}\n").into_bytes()).collect()
+        lines
+            .iter()
+            .flat_map(|l| format!("{l}\n").into_bytes())
+            .collect()
     }
 
     const JOIN: &str = "pool not fully joined yet, health=Status.TvmJoinPoolInProgress";
@@ -242,7 +265,9 @@ mod tests {
         let cuts: Vec<usize> = memchr_iter(b'\n', &data).map(|p| p + 1).collect();
         for &a in &cuts {
             for &b in cuts.iter().filter(|&&b| b >= a) {
-                let merged = scan_chunk(&data[..a]).merge(scan_chunk(&data[a..b])).merge(scan_chunk(&data[b..]));
+                let merged = scan_chunk(&data[..a])
+                    .merge(scan_chunk(&data[a..b]))
+                    .merge(scan_chunk(&data[b..]));
                 assert_eq!(merged, whole, "cuts {a} {b}");
             }
         }
@@ -250,7 +275,11 @@ mod tests {
 
     #[test]
     fn an_unended_loop_has_no_end() {
-        let s = scan_chunk(&log(&["x health=Status.Ok", &format!("2024-05-01T10:00:00Z {JOIN}"), &format!("2024-05-01T10:30:00Z {JOIN}")]));
+        let s = scan_chunk(&log(&[
+            "x health=Status.Ok",
+            &format!("2024-05-01T10:00:00Z {JOIN}"),
+            &format!("2024-05-01T10:30:00Z {JOIN}"),
+        ]));
         assert_eq!(s.join_count, 2);
         assert_eq!(s.ended_by, None);
         assert_eq!(s.join_last.unwrap().time, Some(1_714_559_400_000));

@@ -6,14 +6,21 @@ fn sample(n: usize) -> String {
     let mut s = String::from("20240501T100000.000Z 01 agent.main:start {\"TVMName\":\"tvm-5_1-x\",\"PoolName\":\"pool-q\"}\r\n");
     for i in 0..n {
         let t = 1 + i;
-        s.push_str(&format!("20240501T10{:02}{:02}.000Z 02 agent.join:_join_pool_async:120 {J}\r\n", t / 60 % 60, t % 60));
+        s.push_str(&format!(
+            "20240501T10{:02}{:02}.000Z 02 agent.join:_join_pool_async:120 {J}\r\n",
+            t / 60 % 60,
+            t % 60
+        ));
         s.push_str("20240501T100000.500Z 03 agent.misc:noise:7 \u{1}\u{2} block chars\n");
     }
     s
 }
 
 fn opts(chunk: usize, max_line: usize) -> LogOptions {
-    LogOptions { chunk_bytes: chunk, max_line_bytes: max_line }
+    LogOptions {
+        chunk_bytes: chunk,
+        max_line_bytes: max_line,
+    }
 }
 
 #[test]
@@ -23,7 +30,11 @@ fn same_summary_for_any_chunk_size() {
     assert_eq!(whole.join_count, 50);
     assert_eq!(whole.lines, 101);
     for chunk in [1, 7, 64, 1000, 1 << 20] {
-        let r = read_agent_log(data.as_bytes(), &Location::file("a.log"), &opts(chunk, 1 << 20));
+        let r = read_agent_log(
+            data.as_bytes(),
+            &Location::file("a.log"),
+            &opts(chunk, 1 << 20),
+        );
         assert_eq!(r.summary, whole, "chunk {chunk}");
         assert!(r.error.is_none() && r.warnings.is_empty());
     }
@@ -42,9 +53,16 @@ fn long_lines_are_cut_in_bounded_memory() {
     // The marker beyond the limit is not seen; the lines around it are.
     assert_eq!(r.summary.join_count, 2);
     assert_eq!(r.summary.join_last.as_ref().unwrap().line, 2);
-    assert_eq!(r.summary.join_last.as_ref().unwrap().offset, (data.len() - J.len() - 22) as u64);
+    assert_eq!(
+        r.summary.join_last.as_ref().unwrap().offset,
+        (data.len() - J.len() - 22) as u64
+    );
     assert_eq!(r.warnings.len(), 1);
-    assert!(r.warnings[0].contains("long.log:2: line 2 is longer than 500 bytes"), "{}", r.warnings[0]);
+    assert!(
+        r.warnings[0].contains("long.log:2: line 2 is longer than 500 bytes"),
+        "{}",
+        r.warnings[0]
+    );
 }
 
 #[test]
@@ -62,7 +80,10 @@ fn read_errors_keep_what_was_read() {
     impl std::io::Read for Failing {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             if self.1 {
-                return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "corrupt deflate stream"));
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "corrupt deflate stream",
+                ));
             }
             self.1 = true;
             let n = self.0.len().min(buf.len());
@@ -71,7 +92,11 @@ fn read_errors_keep_what_was_read() {
         }
     }
     let data = format!("2024-05-01T10:00:00Z {J}\n2024-05-01T10:00:01Z {J}\n");
-    let r = read_agent_log(Failing(data.clone().into_bytes(), false), &Location::file("x.gz"), &opts(1 << 16, 1 << 16));
+    let r = read_agent_log(
+        Failing(data.clone().into_bytes(), false),
+        &Location::file("x.gz"),
+        &opts(1 << 16, 1 << 16),
+    );
     assert_eq!(r.summary.join_count, 2);
     let e = r.error.unwrap();
     assert!(matches!(e.kind, InputErrorKind::Decompress(_)), "{e}");

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{InputError, InputErrorKind};
 use crate::evidence::Evidence;
 use crate::location::Location;
+use crate::readbuf::fill;
 use framing::{Event, Framer, LogField};
 
 /// Limits and buffer sizes for [`read_har`].
@@ -253,7 +254,7 @@ fn frame_window(framer: &mut Framer, buf: &[u8], base: u64, eof: bool) -> Step {
 /// Two buffers take turns: while the entries framed in one are parsed (in
 /// parallel), the next chunk is read into the other and framed, so reading,
 /// framing and parsing overlap.
-pub fn read_har<R: Read + Send>(mut reader: R, loc: &Location, opts: &HarOptions) -> HarResult {
+pub fn read_har<R: Read>(mut reader: R, loc: &Location, opts: &HarOptions) -> HarResult {
     let mut framer = Framer::new();
     let mut c = Collector {
         base_loc: loc,
@@ -315,9 +316,13 @@ pub fn read_har<R: Read + Send>(mut reader: R, loc: &Location, opts: &HarOptions
             }
         }
         let mut entries = std::mem::take(&mut step.entries);
-        let (outcomes, (read, next_step)) = rayon::join(
-            || c.parse(&buf, base, &entries),
-            || match fill(&mut reader, &mut next, chunk) {
+        // Parse this window's entries on other cores while the next window
+        // is read and framed here (the reader need not be Send).
+        let mut outcomes = Vec::new();
+        let (read, next_step) = rayon::in_place_scope(|s| {
+            let (c, buf, entries, slot) = (&c, &buf, &entries, &mut outcomes);
+            s.spawn(move |_| *slot = c.parse(buf, base, entries));
+            match fill(&mut reader, &mut next, chunk) {
                 Ok(n) => {
                     let at_eof = n == 0;
                     (
@@ -326,8 +331,8 @@ pub fn read_har<R: Read + Send>(mut reader: R, loc: &Location, opts: &HarOptions
                     )
                 }
                 Err(e) => (Err(e), Step::waiting()),
-            },
-        );
+            }
+        });
         c.merge(outcomes);
         entries.clear();
         buf = next;
@@ -337,13 +342,7 @@ pub fn read_har<R: Read + Send>(mut reader: R, loc: &Location, opts: &HarOptions
             Ok(_) => {}
             Err(e) => {
                 let at = base + buf.len() as u64;
-                let kind = if e.kind() == std::io::ErrorKind::InvalidData
-                    || e.kind() == std::io::ErrorKind::UnexpectedEof
-                {
-                    InputErrorKind::Decompress(e.to_string())
-                } else {
-                    InputErrorKind::Io(e.to_string())
-                };
+                let kind = InputErrorKind::from_io(&e);
                 c.result.error = Some(InputError::new(loc.at_offset(at), kind));
                 break;
             }
@@ -359,27 +358,6 @@ fn drop_front(buf: &mut Vec<u8>, base: &mut u64, keep: u64) {
         buf.drain(..n);
         *base += n as u64;
     }
-}
-
-/// Appends up to `chunk` bytes; returns how many were read (0 at end of input).
-fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, chunk: usize) -> std::io::Result<usize> {
-    let old = buf.len();
-    buf.resize(old + chunk, 0);
-    let mut got = 0;
-    // Fill the whole chunk when the reader allows, so batches stay large.
-    while got < chunk {
-        match reader.read(&mut buf[old + got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.truncate(old + got);
-                return if got > 0 { Ok(got) } else { Err(e) };
-            }
-        }
-    }
-    buf.truncate(old + got);
-    Ok(got)
 }
 
 #[cfg(test)]

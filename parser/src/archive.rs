@@ -1,0 +1,340 @@
+//! Archives: zip (members inflated in parallel) and tar (one stream, members
+//! in order). Nothing is extracted: each member is streamed, under the
+//! limits of [`crate::limits`], into [`read_item`] as an input of its own
+//! with the virtual path `archive!/member`.
+//!
+//! Members that are not read get an input error naming them: unsafe names
+//! (`..`, absolute paths), symbolic and hard links, encrypted members,
+//! unsupported compression methods.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek};
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+use zip::result::ZipError;
+use zip::ZipArchive;
+
+use crate::content::{error_kind, read_item, Ctx, Found, InputKind, InputReport, Item};
+use crate::error::{InputError, InputErrorKind};
+use crate::limits::{human, Checks, Compressed, Guard};
+use crate::location::Location;
+
+/// The location of a member of the archive at `archive`.
+fn member_loc(archive: &Location, name: &str) -> Location {
+    let member = match &archive.member {
+        Some(outer) => format!("{outer}!/{name}"),
+        None => name.to_string(),
+    };
+    Location {
+        path: archive.path.clone(),
+        member: Some(member),
+        ..Location::default()
+    }
+}
+
+/// Why a member name is unsafe to honour, if it is.
+fn unsafe_name(name: &str) -> Option<&'static str> {
+    let p = Path::new(name);
+    if name.starts_with('/')
+        || name.starts_with('\\')
+        || p.has_root()
+        || name.get(1..3) == Some(":\\")
+        || name.get(1..3) == Some(":/")
+    {
+        return Some("an absolute path");
+    }
+    if p.components().any(|c| matches!(c, Component::ParentDir))
+        || name.split(['/', '\\']).any(|s| s == "..")
+    {
+        return Some("a '..' component");
+    }
+    None
+}
+
+fn member_error(loc: &Location, kind: InputKind, msg: String) -> Found {
+    let mut f = Found::default();
+    f.inputs
+        .push(InputReport::failed(loc, kind, InputErrorKind::Member(msg)));
+    f
+}
+
+/// Reads a zip archive. Zip needs random access: a local file is reopened by
+/// each worker; anything else (stdin, a nested zip) is first read into
+/// memory, up to `--max-in-memory`.
+pub fn read_zip(
+    loc: Location,
+    mut reader: Box<dyn Read + '_>,
+    disk_path: Option<PathBuf>,
+    depth: u32,
+    ctx: &Ctx,
+) -> Found {
+    let mut report = InputReport::new(&loc, InputKind::Zip);
+    if let Some(path) = disk_path {
+        drop(reader);
+        let open = || {
+            File::open(&path)
+                .map(BufReader::new)
+                .map_err(ZipError::Io)
+                .and_then(ZipArchive::new)
+        };
+        return walk_zip(loc, report, open, depth, ctx);
+    }
+    let limit = ctx.budget.limits.max_in_memory_bytes;
+    let mut bytes = Vec::new();
+    if let Err(e) = (&mut reader).take(limit + 1).read_to_end(&mut bytes) {
+        report.error = Some(InputError::new(loc, error_kind(&e)).to_string());
+        return Found {
+            inputs: vec![report],
+            ..Found::default()
+        };
+    }
+    if bytes.len() as u64 > limit {
+        report.error = Some(
+            InputError::new(
+                loc,
+                InputErrorKind::Limit(format!(
+                    "a zip that is not a local file must be held in memory to be read, and this one is larger than {} (--max-in-memory)",
+                    human(limit)
+                )),
+            )
+            .to_string(),
+        );
+        return Found {
+            inputs: vec![report],
+            ..Found::default()
+        };
+    }
+    let open = || ZipArchive::new(io::Cursor::new(&bytes[..]));
+    walk_zip(loc, report, open, depth, ctx)
+}
+
+fn walk_zip<R, F>(loc: Location, mut report: InputReport, open: F, depth: u32, ctx: &Ctx) -> Found
+where
+    R: Read + Seek,
+    F: Fn() -> zip::result::ZipResult<ZipArchive<R>> + Sync + Send,
+{
+    let count = match open() {
+        Ok(a) => a.len(),
+        Err(e) => {
+            report.error = Some(
+                InputError::new(
+                    loc,
+                    InputErrorKind::Syntax(format!("not a readable zip archive: {e}")),
+                )
+                .to_string(),
+            );
+            return Found {
+                inputs: vec![report],
+                ..Found::default()
+            };
+        }
+    };
+    report.members = Some(count as u64);
+    let results: Vec<Found> = (0..count)
+        .into_par_iter()
+        .map_init(open, |archive, i| match archive {
+            Ok(a) => zip_member(a, i, &loc, depth, ctx),
+            Err(e) => member_error(
+                &loc,
+                InputKind::Unreadable,
+                format!("cannot reopen the archive: {e}"),
+            ),
+        })
+        .collect();
+    let mut found = Found {
+        inputs: vec![report],
+        ..Found::default()
+    };
+    for r in results {
+        found.extend(r);
+    }
+    found
+}
+
+fn zip_member<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    i: usize,
+    loc: &Location,
+    depth: u32,
+    ctx: &Ctx,
+) -> Found {
+    let (name, is_dir, is_link, encrypted, compressed) = match archive.by_index_raw(i) {
+        Ok(f) => (
+            f.name()
+                .map(|n| n.into_owned())
+                .unwrap_or_else(|_| format!("member #{i}")),
+            f.is_dir(),
+            f.is_symlink(),
+            f.encrypted(),
+            f.compressed_size(),
+        ),
+        Err(e) => {
+            return member_error(
+                &member_loc(loc, &format!("member #{i}")),
+                InputKind::Unreadable,
+                format!("unreadable zip member header: {e}"),
+            )
+        }
+    };
+    let mloc = member_loc(loc, &name);
+    if is_dir {
+        return Found::default();
+    }
+    if let Some(why) = unsafe_name(&name) {
+        return member_error(
+            &mloc,
+            InputKind::Unreadable,
+            format!("member name is {why}; not read"),
+        );
+    }
+    if is_link {
+        return member_error(
+            &mloc,
+            InputKind::Symlink,
+            "symbolic link member; not followed".into(),
+        );
+    }
+    if encrypted {
+        return member_error(
+            &mloc,
+            InputKind::Unreadable,
+            "encrypted member (a password is required); not read".into(),
+        );
+    }
+    let file = match archive.by_index(i) {
+        Ok(f) => f,
+        Err(ZipError::UnsupportedArchive(what)) => {
+            return member_error(
+                &mloc,
+                InputKind::Unreadable,
+                format!("unsupported zip member: {what}"),
+            )
+        }
+        Err(ZipError::CompressionMethodNotSupported(m)) => {
+            return member_error(
+                &mloc,
+                InputKind::Unreadable,
+                format!("compression method {m} is not supported; not read"),
+            )
+        }
+        Err(e) => {
+            return member_error(
+                &mloc,
+                InputKind::Unreadable,
+                format!("cannot read member: {e}"),
+            )
+        }
+    };
+    let checks = Checks {
+        member: true,
+        decompressed: Some(Compressed::Known(compressed)),
+    };
+    let guarded = Guard::new(file, checks, ctx.budget);
+    read_item(
+        Item {
+            loc: mloc,
+            reader: Box::new(guarded),
+            explicit: false,
+            depth: depth + 1,
+            compression: None,
+            disk_path: None,
+        },
+        ctx,
+    )
+}
+
+/// Reads a tar stream (plain, or already decompressed by the caller) member by member.
+pub fn read_tar(
+    loc: Location,
+    reader: Box<dyn Read + '_>,
+    compression: Option<String>,
+    depth: u32,
+    ctx: &Ctx,
+) -> Found {
+    let mut report = InputReport::new(&loc, InputKind::Tar);
+    report.compression = compression;
+    let mut archive = tar::Archive::new(reader);
+    let mut found = Found::default();
+    let mut members = 0u64;
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            report.error = Some(InputError::new(loc, error_kind(&e)).to_string());
+            return Found {
+                inputs: vec![report],
+                ..Found::default()
+            };
+        }
+    };
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let kind = match error_kind(&e) {
+                    InputErrorKind::Io(m) => InputErrorKind::Syntax(format!(
+                        "damaged or truncated tar archive after {members} members: {m}"
+                    )),
+                    other => other,
+                };
+                report.error = Some(InputError::new(loc.clone(), kind).to_string());
+                break;
+            }
+        };
+        members += 1;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let mloc = member_loc(&loc, &name);
+        let ty = entry.header().entry_type();
+        if ty.is_dir() {
+            continue;
+        }
+        if let Some(why) = unsafe_name(&name) {
+            found.extend(member_error(
+                &mloc,
+                InputKind::Unreadable,
+                format!("member name is {why}; not read"),
+            ));
+            continue;
+        }
+        if ty.is_symlink() || ty.is_hard_link() {
+            found.extend(member_error(
+                &mloc,
+                InputKind::Symlink,
+                "link member; not followed".into(),
+            ));
+            continue;
+        }
+        if !(ty.is_file() || ty.is_contiguous()) {
+            continue;
+        }
+        let guarded = Guard::new(
+            entry,
+            Checks {
+                member: true,
+                decompressed: None,
+            },
+            ctx.budget,
+        );
+        found.extend(read_item(
+            Item {
+                loc: mloc,
+                reader: Box::new(guarded),
+                explicit: false,
+                depth: depth + 1,
+                compression: None,
+                disk_path: None,
+            },
+            ctx,
+        ));
+    }
+    report.members = Some(members);
+    let mut all = Found {
+        inputs: vec![report],
+        ..Found::default()
+    };
+    all.extend(found);
+    all
+}
+
+#[cfg(test)]
+mod tests;

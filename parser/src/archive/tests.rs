@@ -1,0 +1,162 @@
+use std::io::Write as _;
+
+use super::*;
+use crate::content::ReadOptions;
+use crate::limits::{Budget, Limits};
+
+#[test]
+fn unsafe_names() {
+    assert_eq!(unsafe_name("../x.log"), Some("a '..' component"));
+    assert_eq!(unsafe_name("a/../../x.log"), Some("a '..' component"));
+    assert_eq!(unsafe_name("a\\..\\x.log"), Some("a '..' component"));
+    assert_eq!(unsafe_name("/etc/x.log"), Some("an absolute path"));
+    assert_eq!(unsafe_name("C:\\x.log"), Some("an absolute path"));
+    assert_eq!(unsafe_name("pool/node/..hidden/x.log"), None);
+    assert_eq!(unsafe_name("pool/node/x.log"), None);
+}
+
+#[test]
+fn nested_member_paths() {
+    let outer = Location::file("b.zip");
+    let inner = member_loc(&outer, "logs.tar.gz");
+    assert_eq!(inner.member.as_deref(), Some("logs.tar.gz"));
+    let deeper = member_loc(&inner, "p/n/agent-debug.log");
+    assert_eq!(
+        crate::content::virtual_path(&deeper),
+        "b.zip!/logs.tar.gz!/p/n/agent-debug.log"
+    );
+}
+
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    for (n, b) in files {
+        w.start_file(*n, o).unwrap();
+        w.write_all(b).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+fn read(bytes: Vec<u8>, limits: Limits) -> Found {
+    let opts = ReadOptions::default();
+    let budget = Budget::new(limits);
+    let ctx = Ctx {
+        opts: &opts,
+        budget: &budget,
+    };
+    read_item(
+        Item {
+            loc: Location::file("-"),
+            reader: Box::new(std::io::Cursor::new(bytes)),
+            explicit: true,
+            depth: 0,
+            compression: None,
+            disk_path: None,
+        },
+        &ctx,
+    )
+}
+
+const LOG: &[u8] = b"2024-05-01T10:00:00Z health=Status.TvmJoinPoolInProgress\n";
+
+#[test]
+fn zip_from_a_stream_is_read_in_memory_in_member_order() {
+    let z = zip_of(&[
+        ("p/n1/u/agent-debug.log", LOG),
+        ("notes.txt", b"hello"),
+        ("p/n2/u/agent-debug.log", LOG),
+    ]);
+    let f = read(z, Limits::default());
+    let paths: Vec<&str> = f.inputs.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "-",
+            "-!/p/n1/u/agent-debug.log",
+            "-!/notes.txt",
+            "-!/p/n2/u/agent-debug.log"
+        ]
+    );
+    assert_eq!(f.inputs[0].members, Some(3));
+    assert_eq!(f.logs.len(), 2);
+    assert!(f.inputs.iter().all(|i| i.error.is_none()));
+}
+
+#[test]
+fn in_memory_limit_for_streamed_zips() {
+    let z = zip_of(&[("a/agent-debug.log", LOG)]);
+    let f = read(
+        z,
+        Limits {
+            max_in_memory_bytes: 10,
+            ..Limits::default()
+        },
+    );
+    assert!(f.inputs[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("--max-in-memory"));
+}
+
+#[test]
+fn member_size_limit_names_the_member() {
+    let big = LOG.repeat(1000);
+    let z = zip_of(&[("a/agent-debug.log", &big), ("b/agent-debug.log", LOG)]);
+    let f = read(
+        z,
+        Limits {
+            max_member_bytes: 10_000,
+            ..Limits::default()
+        },
+    );
+    let bad = &f.inputs[1];
+    assert_eq!(bad.path, "-!/a/agent-debug.log");
+    assert!(
+        bad.error.as_deref().unwrap().contains("--max-member-size"),
+        "{:?}",
+        bad.error
+    );
+    assert!(f.inputs[2].error.is_none(), "the next member is still read");
+}
+
+#[test]
+fn tar_gz_stream_with_nested_gz_member() {
+    let mut gz_member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz_member.write_all(LOG).unwrap();
+    let gz_member = gz_member.finish().unwrap();
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        ("x/agent-debug.log.1.gz", &gz_member[..]),
+        ("x/agent-debug.log", LOG),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, data).unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar.into_inner().unwrap()).unwrap();
+    let f = read(gz.finish().unwrap(), Limits::default());
+    assert_eq!(f.inputs[0].kind, InputKind::Tar);
+    assert_eq!(f.inputs[0].compression.as_deref(), Some("gzip"));
+    assert_eq!(f.inputs[1].compression.as_deref(), Some("gzip"));
+    assert_eq!(f.logs.len(), 2);
+    assert!(f.inputs.iter().all(|i| i.error.is_none()), "{:?}", f.inputs);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Damaged archives never panic: any prefix of a zip or a tar.gz.
+    #[test]
+    fn cut_archives_do_not_panic(cut in 0usize..2000) {
+        let z = zip_of(&[("p/n/u/agent-debug.log", &LOG.repeat(20)), ("q.har", b"{\"log\":{\"entries\":[]}}")]);
+        let _ = read(z[..cut.min(z.len())].to_vec(), Limits::default());
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&z).unwrap();
+        let g = gz.finish().unwrap();
+        let _ = read(g[..cut.min(g.len())].to_vec(), Limits::default());
+    }
+}

@@ -1,0 +1,487 @@
+//! Content detection and dispatch: whatever a source or archive member
+//! holds is recognized by its first bytes (and its name only as a hint) and
+//! handed to the parser of that format; archives and compressed streams
+//! recurse back here for each member, up to a nesting limit.
+
+use std::io::{self, Read};
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::assemble::LogFile;
+use crate::agent::{self, LogOptions};
+use crate::archive;
+use crate::error::{InputError, InputErrorKind};
+use crate::evidence::Evidence;
+use crate::har::{self, HarOptions, HarSummary};
+use crate::limits::{Budget, Checks, Compressed, Counted, Guard};
+use crate::location::Location;
+
+/// What kind of input something turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum InputKind {
+    /// A HAR capture.
+    Har,
+    /// A node-agent log (`agent-debug.log` and its rotations).
+    AgentLog,
+    /// Another timestamped text log; scanned for the same markers.
+    Log,
+    /// A zip archive (its members are listed as inputs of their own).
+    Zip,
+    /// A tar archive (its members are listed as inputs of their own).
+    Tar,
+    /// A file batchdiag does not read; listed so nothing is silently ignored.
+    Unrecognized,
+    /// A symbolic link (in a directory or an archive); not followed.
+    Symlink,
+    /// A source that could not be opened or a member that was not read.
+    Unreadable,
+}
+
+/// Log statistics of a log input.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogStats {
+    /// Lines read.
+    pub lines: u64,
+    /// Bytes read (after decompression).
+    pub bytes: u64,
+    /// `health=Status.TvmJoinPoolInProgress` reports.
+    pub join_reports: u64,
+    /// Node named in the content.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Pool named in the content.
+    #[serde(default)]
+    pub pool: Option<String>,
+}
+
+/// One input and what reading it gave, besides evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputReport {
+    /// The path as named or found; inside archives the virtual path `archive!/member`; `-` for stdin.
+    pub path: String,
+    /// Detected kind.
+    pub kind: InputKind,
+    /// `gzip` when the input was compressed.
+    #[serde(default)]
+    pub compression: Option<String>,
+    /// Null when the input was read completely; otherwise what stopped it, with its location.
+    pub error: Option<String>,
+    /// Problems that lost no evidence.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// HAR counts, for HAR inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub har: Option<HarSummary>,
+    /// Log counts, for log inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogStats>,
+    /// Members, for archives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members: Option<u64>,
+    /// Number of evidence items this input gave (join loops are counted on the node's first file).
+    #[serde(default)]
+    pub evidence_count: usize,
+}
+
+impl InputReport {
+    /// A report for `loc` of this kind, with nothing found yet.
+    pub fn new(loc: &Location, kind: InputKind) -> Self {
+        InputReport {
+            path: virtual_path(loc),
+            kind,
+            compression: None,
+            error: None,
+            warnings: Vec::new(),
+            har: None,
+            log: None,
+            members: None,
+            evidence_count: 0,
+        }
+    }
+
+    /// A report for something that could not be read at all.
+    pub fn failed(loc: &Location, kind: InputKind, error: InputErrorKind) -> Self {
+        let mut r = InputReport::new(loc, kind);
+        r.error = Some(InputError::new(loc.clone(), error).to_string());
+        r
+    }
+}
+
+/// `path` or `path!/member`.
+pub fn virtual_path(loc: &Location) -> String {
+    match &loc.member {
+        Some(m) => format!("{}!/{m}", loc.path),
+        None => loc.path.clone(),
+    }
+}
+
+/// Options for reading content.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Decompression and nesting limits.
+    pub limits: crate::limits::Limits,
+    /// HAR limits.
+    pub har: HarOptions,
+    /// Log buffer sizes.
+    pub log: LogOptions,
+}
+
+/// Everything found in some content.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// One report per input (archives first, then their members).
+    pub inputs: Vec<InputReport>,
+    /// Evidence, in input order.
+    pub evidence: Vec<Evidence>,
+    /// Log files, joined per node at the end.
+    pub logs: Vec<LogFile>,
+}
+
+impl Found {
+    /// Appends another result.
+    pub fn extend(&mut self, other: Found) {
+        self.inputs.extend(other.inputs);
+        self.evidence.extend(other.evidence);
+        self.logs.extend(other.logs);
+    }
+
+    fn one(report: InputReport) -> Found {
+        Found {
+            inputs: vec![report],
+            ..Found::default()
+        }
+    }
+}
+
+/// The shared state of one run.
+pub struct Ctx<'a> {
+    /// Options.
+    pub opts: &'a ReadOptions,
+    /// Decompression budget.
+    pub budget: &'a Budget,
+}
+
+/// A piece of content to read.
+pub struct Item<'r> {
+    /// Where it is.
+    pub loc: Location,
+    /// Its bytes.
+    pub reader: Box<dyn Read + 'r>,
+    /// Named by the user (not found in a directory or archive).
+    pub explicit: bool,
+    /// How many archives it is inside.
+    pub depth: u32,
+    /// The compression already removed around it, if any.
+    pub compression: Option<String>,
+    /// A path on disk, when the content is a whole local file (lets zip seek).
+    pub disk_path: Option<std::path::PathBuf>,
+}
+
+/// What the first bytes (and the name) say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sniffed {
+    Gzip,
+    Zip,
+    Tar,
+    Har,
+    AgentLog,
+    Log,
+    Unsupported(&'static str),
+    Unrecognized,
+}
+
+const HEAD: usize = 4096;
+
+fn file_name(loc: &Location) -> String {
+    let p = virtual_path(loc);
+    p.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+pub(crate) fn sniff(head: &[u8], name: &str) -> Sniffed {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Sniffed::Gzip;
+    }
+    if head.starts_with(b"PK\x03\x04")
+        || head.starts_with(b"PK\x05\x06")
+        || head.starts_with(b"PK\x07\x08")
+    {
+        return Sniffed::Zip;
+    }
+    if head.get(257..262) == Some(b"ustar") {
+        return Sniffed::Tar;
+    }
+    for (magic, what) in [
+        (&b"BZh"[..], "bzip2"),
+        (b"\xFD7zXZ\x00", "xz"),
+        (b"\x28\xB5\x2F\xFD", "zstd"),
+        (b"7z\xBC\xAF\x27\x1C", "7-Zip"),
+        (b"Rar!\x1A\x07", "RAR"),
+    ] {
+        if head.starts_with(magic) {
+            return Sniffed::Unsupported(what);
+        }
+    }
+    let named_har = name.ends_with(".har");
+    if crate::source::looks_like_har(head) || (named_har && first_non_ws(head) == Some(b'{')) {
+        return Sniffed::Har;
+    }
+    let text = !head.contains(&0);
+    let named_agent = name.starts_with("agent") && name.contains(".log");
+    if named_agent && text {
+        return Sniffed::AgentLog;
+    }
+    if text && memchr::memmem::find(head, crate::agent::line::HEALTH_MARKER).is_some() {
+        return Sniffed::AgentLog;
+    }
+    if text
+        && head
+            .split(|&b| b == b'\n')
+            .next()
+            .and_then(agent::line::find_timestamp)
+            .is_some()
+    {
+        return Sniffed::Log;
+    }
+    if named_har {
+        return Sniffed::Har;
+    }
+    Sniffed::Unrecognized
+}
+
+fn first_non_ws(head: &[u8]) -> Option<u8> {
+    let h = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    h.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// Reads up to `n` bytes without losing them: returns them and a reader that
+/// yields them again followed by the rest.
+pub(crate) fn peek<'r>(
+    mut r: Box<dyn Read + 'r>,
+    n: usize,
+) -> io::Result<(Vec<u8>, Box<dyn Read + 'r>)> {
+    let mut head = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        match r.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(got);
+    let again = io::Cursor::new(head.clone()).chain(r);
+    Ok((head, Box::new(again)))
+}
+
+/// Turns a read error into the input error kind it stands for.
+pub(crate) fn error_kind(e: &io::Error) -> InputErrorKind {
+    InputErrorKind::from_io(e)
+}
+
+/// Reads one item: detects it and runs its parser, recursing into archives.
+pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
+    let name = file_name(&item.loc);
+    let (head, reader) = match peek(item.reader, HEAD) {
+        Ok(x) => x,
+        Err(e) => {
+            return Found::one(InputReport::failed(
+                &item.loc,
+                InputKind::Unreadable,
+                error_kind(&e),
+            ))
+        }
+    };
+    let kind = sniff(&head, &name);
+    let nested_ok = item.depth < ctx.budget.limits.max_depth;
+    match kind {
+        Sniffed::Gzip | Sniffed::Zip | Sniffed::Tar if !nested_ok => {
+            let kind = if kind == Sniffed::Tar {
+                InputKind::Tar
+            } else {
+                InputKind::Zip
+            };
+            Found::one(InputReport::failed(
+                &item.loc,
+                kind,
+                InputErrorKind::Limit(format!(
+                    "archive nested {} levels deep; the limit is {} (--max-depth)",
+                    item.depth + 1,
+                    ctx.budget.limits.max_depth
+                )),
+            ))
+        }
+        Sniffed::Gzip => {
+            let (counted, count) = Counted::new(reader);
+            let decoder: Box<dyn Read + '_> = Box::new(flate2::read::MultiGzDecoder::new(
+                io::BufReader::with_capacity(256 << 10, counted),
+            ));
+            // A .tar.gz is many members in one stream: the per-member limit
+            // then applies to each tar member, not to the whole stream.
+            let (inner_head, decoder) = match peek(decoder, 512) {
+                Ok(x) => x,
+                Err(e) => {
+                    let mut rep =
+                        InputReport::failed(&item.loc, InputKind::Unreadable, error_kind(&e));
+                    rep.compression = Some("gzip".into());
+                    return Found::one(rep);
+                }
+            };
+            let is_tar = sniff(&inner_head, "") == Sniffed::Tar;
+            let checks = Checks {
+                member: !is_tar,
+                decompressed: Some(Compressed::Counter(count)),
+            };
+            let guarded = Guard::new(decoder, checks, ctx.budget);
+            read_item(
+                Item {
+                    loc: item.loc,
+                    reader: Box::new(guarded),
+                    explicit: item.explicit,
+                    depth: item.depth + 1,
+                    compression: Some("gzip".into()),
+                    disk_path: None,
+                },
+                ctx,
+            )
+        }
+        Sniffed::Zip => archive::read_zip(item.loc, reader, item.disk_path, item.depth, ctx),
+        Sniffed::Tar => archive::read_tar(item.loc, reader, item.compression, item.depth, ctx),
+        Sniffed::Har => {
+            let mut rep = InputReport::new(&item.loc, InputKind::Har);
+            rep.compression = item.compression;
+            let r = har::read_har(reader, &item.loc, &ctx.opts.har);
+            rep.error = r.error.map(|e| e.to_string());
+            rep.warnings.extend(r.warnings);
+            rep.har = Some(r.summary);
+            rep.evidence_count = r.evidence.len();
+            Found {
+                inputs: vec![rep],
+                evidence: r.evidence,
+                logs: Vec::new(),
+            }
+        }
+        Sniffed::AgentLog | Sniffed::Log => {
+            let kind = if kind == Sniffed::AgentLog {
+                InputKind::AgentLog
+            } else {
+                InputKind::Log
+            };
+            let mut rep = InputReport::new(&item.loc, kind);
+            rep.compression = item.compression;
+            let r = agent::read_agent_log(reader, &item.loc, &ctx.opts.log);
+            rep.error = r.error.map(|e| e.to_string());
+            rep.warnings.extend(r.warnings);
+            let s = &r.summary;
+            rep.log = Some(LogStats {
+                lines: s.lines,
+                bytes: s.bytes,
+                join_reports: s.join_count,
+                node: s.node.clone(),
+                pool: s.pool.clone(),
+            });
+            Found {
+                inputs: vec![rep],
+                evidence: Vec::new(),
+                logs: vec![LogFile {
+                    location: item.loc,
+                    summary: r.summary,
+                }],
+            }
+        }
+        Sniffed::Unsupported(what) => Found::one(InputReport::failed(
+            &item.loc,
+            InputKind::Unreadable,
+            InputErrorKind::Unrecognized(format!(
+                "{what}-compressed data is not supported; decompress it first"
+            )),
+        )),
+        Sniffed::Unrecognized => {
+            let mut rep = InputReport::new(&item.loc, InputKind::Unrecognized);
+            rep.compression = item.compression;
+            let archive_name = [".zip", ".tar", ".tgz", ".gz"]
+                .iter()
+                .find(|ext| name.ends_with(*ext));
+            if let Some(ext) = archive_name {
+                rep.error = Some(
+                    InputError::new(
+                        item.loc.at_offset(0),
+                        InputErrorKind::Unrecognized(format!(
+                            "named like a {} archive but it is not one; it starts with {}",
+                            &ext[1..],
+                            describe_head(&head)
+                        )),
+                    )
+                    .to_string(),
+                );
+            } else if item.explicit {
+                rep.error = Some(
+                    InputError::new(
+                        item.loc.at_offset(0),
+                        InputErrorKind::Unrecognized(format!(
+                            "expected a HAR capture, a node-agent log or an archive of them; it starts with {}",
+                            describe_head(&head)
+                        )),
+                    )
+                    .to_string(),
+                );
+            }
+            Found::one(rep)
+        }
+    }
+}
+
+fn describe_head(head: &[u8]) -> String {
+    let h = &head[..head.len().min(16)];
+    if h.is_empty() {
+        return "nothing (it is empty)".into();
+    }
+    if h.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        format!("{:?}", String::from_utf8_lossy(h))
+    } else {
+        let hex: Vec<String> = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("bytes {}", hex.join(" "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content_first() {
+        assert_eq!(sniff(b"\x1f\x8b\x08\x00", "x.har"), Sniffed::Gzip);
+        assert_eq!(sniff(b"PK\x03\x04rest", "logs.bin"), Sniffed::Zip);
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(sniff(&tar, "whatever"), Sniffed::Tar);
+        assert_eq!(sniff(b"{\"log\":{}}", "capture.json"), Sniffed::Har);
+        assert_eq!(
+            sniff(b"20220421T164300.123Z hello\n", "agent-debug.log.1"),
+            Sniffed::AgentLog
+        );
+        assert_eq!(
+            sniff(b"2022-04-21 16:43:00,123 hello\n", "other.txt"),
+            Sniffed::Log
+        );
+        assert_eq!(sniff(b"x health=Status.Ok\n", "node7"), Sniffed::AgentLog);
+        assert_eq!(
+            sniff(b"\xFD7zXZ\x00\x00", "a.tar.xz"),
+            Sniffed::Unsupported("xz")
+        );
+        assert_eq!(sniff(b"hello world\n", "notes.txt"), Sniffed::Unrecognized);
+        assert_eq!(sniff(b"\x00\x01\x02", "random.har"), Sniffed::Har);
+    }
+
+    #[test]
+    fn head_description_is_printable() {
+        assert_eq!(describe_head(b""), "nothing (it is empty)");
+        assert_eq!(describe_head(b"PK\x03\x04\x00"), "bytes 50 4b 03 04 00");
+        assert_eq!(describe_head(b"hello"), "\"hello\"");
+    }
+}
