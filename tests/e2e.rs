@@ -57,7 +57,7 @@ fn bundles() -> Vec<String> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert!(names.len() >= 8, "corpus has bundles: {names:?}");
+    assert!(names.len() >= 16, "corpus has bundles: {names:?}");
     names
 }
 
@@ -134,6 +134,208 @@ fn corpus_expectations_in_plain_words() {
     );
     assert_eq!(codes("healthy-upload"), (vec![], 0));
     assert_eq!(codes("other-409"), (vec![], 0));
+    for b in [
+        "bd201-upload-logs",
+        "bd201-zip",
+        "bd201-targz",
+        "bd201-flat-content",
+        "bd201-nested",
+    ] {
+        assert_eq!(codes(b), (vec!["BD201".to_string()], 1), "{b}");
+    }
+    assert_eq!(codes("joined-nodes"), (vec![], 0));
+    assert_eq!(codes("hostile-archives"), (vec![], 3));
+}
+
+/// The directory, the zip and the tar.gz of one upload give the same nodes and loops.
+#[test]
+fn log_bundle_shapes_agree() {
+    let loops = |b: &str| -> Vec<(String, String, u64, bool, String, String)> {
+        let v = json(&batchdiag(
+            &["analyze", "-f", "json", &format!("corpus/{b}")],
+            None,
+        ));
+        v["evidence"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter(|e| e["kind"] == "join_loop")
+            .map(|e| {
+                (
+                    e["pool"].as_str().unwrap_or("").to_string(),
+                    e["node"].as_str().unwrap_or("").to_string(),
+                    e["count"].as_u64().unwrap_or(0),
+                    e["ended"].as_bool().unwrap_or(false),
+                    e["first"].as_str().unwrap_or("").to_string(),
+                    e["last"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    let dir = loops("bd201-upload-logs");
+    assert_eq!(dir.len(), 3);
+    assert_eq!(
+        dir.iter().filter(|l| !l.3).count(),
+        2,
+        "two loops never ended"
+    );
+    assert_eq!(loops("bd201-zip"), dir);
+    assert_eq!(loops("bd201-targz"), dir);
+    // Every evidence item names its virtual path and line.
+    let v = json(&batchdiag(
+        &["analyze", "-f", "json", "corpus/bd201-zip"],
+        None,
+    ));
+    let e = &v["evidence"][0]["source"];
+    assert_eq!(e["path"], "corpus/bd201-zip/upload-batch-logs.zip");
+    assert!(e["member"]
+        .as_str()
+        .expect("member")
+        .ends_with("/agent-debug.log.2.gz"));
+    assert!(e["line"].as_u64().expect("line") > 0);
+}
+
+#[test]
+fn join_threshold_flag() {
+    let o = batchdiag(
+        &[
+            "analyze",
+            "-f",
+            "json",
+            "--join-threshold",
+            "2h",
+            "corpus/bd201-upload-logs",
+        ],
+        None,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "45-minute loops are not stuck under a 2-hour threshold"
+    );
+    let o = batchdiag(
+        &[
+            "analyze",
+            "-f",
+            "json",
+            "--join-threshold",
+            "2m",
+            "corpus/joined-nodes",
+        ],
+        None,
+    );
+    let v = json(&o);
+    assert_eq!(
+        v["diagnoses"][0]["code"], "BD201",
+        "a 3-minute unended loop is stuck over a 2-minute threshold"
+    );
+    assert_eq!(
+        v["diagnoses"][0]["subjects"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        batchdiag(&["analyze", "--join-threshold", "soon", "corpus"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn hostile_archives_each_get_a_named_error_and_the_rest_is_read() {
+    let v = json(&batchdiag(
+        &["analyze", "-f", "json", "corpus/hostile-archives"],
+        None,
+    ));
+    let inputs = v["inputs"].as_array().expect("array");
+    let error_of = |suffix: &str| -> String {
+        inputs
+            .iter()
+            .find(|i| i["path"].as_str().is_some_and(|p| p.ends_with(suffix)))
+            .unwrap_or_else(|| panic!("no input {suffix}"))["error"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(error_of("bomb.zip!/pool-h/tvm-bomb/0000/agent-debug.log").contains("--max-ratio"));
+    assert!(error_of("traversal.zip!/../../../etc/cron.d/agent-debug.log").contains("'..'"));
+    assert!(error_of("traversal.zip!//var/log/agent-debug.log").contains("absolute path"));
+    assert!(error_of("odd-members.zip!/secret/agent-debug.log").contains("encrypted"));
+    assert!(error_of("odd-members.zip!/lzma/agent-debug.log").contains("compression method"));
+    assert!(error_of("links.tar!/pool-h/tvm-x/l1/agent-debug.log").contains("not followed"));
+    assert!(error_of("links.tar!/pool-h/tvm-x/l2/agent-debug.log").contains("not followed"));
+    assert!(error_of("cut.tar.gz").contains("decompress"));
+    assert!(error_of("cut.zip").contains("not a readable zip"));
+    assert!(error_of("level1.zip").contains("--max-depth"));
+    assert!(error_of("fake.zip").contains("named like a zip"));
+    assert!(error_of("logs.tar.xz").contains("xz"));
+    // Next to each hostile member, the good one was read.
+    for tag in ["a1", "a2", "a3", "a4", "a5"] {
+        let good = inputs
+            .iter()
+            .find(|i| {
+                i["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with(&format!("/{tag}/agent-debug.log")))
+            })
+            .expect("good member");
+        assert!(good["error"].is_null(), "{good}");
+        assert!(good["log"]["join_reports"].as_u64().unwrap_or(0) > 0);
+    }
+}
+
+#[test]
+fn smaller_caps_stop_bombs_sooner() {
+    let v = json(&batchdiag(
+        &[
+            "analyze",
+            "-f",
+            "json",
+            "--max-member-size",
+            "1M",
+            "corpus/hostile-archives/bomb.zip",
+        ],
+        None,
+    ));
+    let bomb = &v["inputs"][1];
+    assert!(bomb["error"]
+        .as_str()
+        .expect("error")
+        .contains("--max-member-size"));
+    assert!(bomb["log"]["bytes"].as_u64().expect("bytes") <= 1 << 20);
+    let v = json(&batchdiag(
+        &[
+            "analyze",
+            "-f",
+            "json",
+            "--max-total-size",
+            "2M",
+            "corpus/hostile-archives/bomb.zip",
+        ],
+        None,
+    ));
+    assert!(v["inputs"][1]["error"]
+        .as_str()
+        .expect("error")
+        .contains("--max-total-size"));
+}
+
+#[test]
+fn logs_from_stdin_and_nothing_written_to_disk() {
+    let zip = std::fs::read(root().join("corpus/bd201-zip/upload-batch-logs.zip")).expect("read");
+    let v = json(&batchdiag(&["analyze", "-f", "json", "-"], Some(&zip)));
+    assert_eq!(v["inputs"][0]["kind"], "zip");
+    assert_eq!(v["diagnoses"][0]["code"], "BD201");
+    let tgz = std::fs::read(root().join("corpus/bd201-targz/batchlogs.tar.gz")).expect("read");
+    let v = json(&batchdiag(&["analyze", "-f", "json", "-"], Some(&tgz)));
+    assert_eq!(
+        v["diagnoses"][0]["subjects"]["nodes"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
 }
 
 #[test]

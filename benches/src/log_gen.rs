@@ -62,6 +62,7 @@ fn stamp(layout: Layout, ms: i64) -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per field of a log line
 fn line(
     layout: Layout,
     ms: i64,
