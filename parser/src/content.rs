@@ -367,14 +367,17 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
             }
         }
         Sniffed::AgentLog | Sniffed::Log => {
-            let kind = if kind == Sniffed::AgentLog {
-                InputKind::AgentLog
-            } else {
-                InputKind::Log
-            };
+            let kind = if kind == Sniffed::AgentLog { InputKind::AgentLog } else { InputKind::Log };
             let mut rep = InputReport::new(&item.loc, kind);
-            rep.compression = item.compression;
-            let r = agent::read_agent_log(reader, &item.loc, &ctx.opts.log);
+            rep.compression = item.compression.clone();
+            let mapped = match (&item.disk_path, &item.compression) {
+                (Some(path), None) => map_file(path),
+                _ => None,
+            };
+            let r = match &mapped {
+                Some(map) => agent::read_agent_slice(map, &item.loc, &ctx.opts.log),
+                None => agent::read_agent_log(reader, &item.loc, &ctx.opts.log),
+            };
             rep.error = r.error.map(|e| e.to_string());
             rep.warnings.extend(r.warnings);
             let s = &r.summary;
@@ -385,14 +388,7 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
                 node: s.node.clone(),
                 pool: s.pool.clone(),
             });
-            Found {
-                inputs: vec![rep],
-                evidence: Vec::new(),
-                logs: vec![LogFile {
-                    location: item.loc,
-                    summary: r.summary,
-                }],
-            }
+            Found { inputs: vec![rep], evidence: Vec::new(), logs: vec![LogFile { location: item.loc, summary: r.summary }] }
         }
         Sniffed::Unsupported(what) => Found::one(InputReport::failed(
             &item.loc,
@@ -434,6 +430,27 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
             Found::one(rep)
         }
     }
+}
+
+/// Plain local files up to this size are memory-mapped and scanned in place;
+/// larger ones are streamed, so resident memory never follows the file size.
+const MMAP_MAX_BYTES: u64 = 64 << 20;
+
+/// Maps a local file read-only, or `None` (then the caller streams it).
+#[allow(unsafe_code)]
+fn map_file(path: &std::path::Path) -> Option<memmap2::Mmap> {
+    let file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len == 0 || len > MMAP_MAX_BYTES {
+        return None;
+    }
+    // SAFETY: the map is read-only and lives only while this file is
+    // scanned. If another process truncates the file meanwhile, reads of the
+    // lost pages fault (SIGBUS); that is the documented risk of every mmap
+    // reader (ripgrep takes the same one) and is accepted for the speed of
+    // scanning page-cache pages in place.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    Some(map)
 }
 
 fn describe_head(head: &[u8]) -> String {

@@ -26,3 +26,17 @@ pub(crate) fn fill<R: Read>(
     buf.truncate(old + got);
     Ok(got)
 }
+
+/// Reads until `buf` is full or the input ends; returns how many bytes were read.
+pub(crate) fn fill_slice<R: Read>(reader: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return if got > 0 { Ok(got) } else { Err(e) },
+        }
+    }
+    Ok(got)
+}

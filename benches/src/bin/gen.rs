@@ -3,6 +3,8 @@
 //! Usage:
 //!   batchdiag-gen corpus DIR          write the sample bundles
 //!   batchdiag-gen har SIZE_MB FILE    write a Chrome HAR of about SIZE_MB megabytes
+//!   batchdiag-gen logs SIZE_MB DIR    write "upload batch logs" for 80 nodes (8 stuck) of about
+//!                                     SIZE_MB megabytes as DIR/, DIR.tar.gz and DIR.zip
 
 use std::io::BufWriter;
 use std::path::Path;
@@ -26,8 +28,12 @@ fn main() -> ExitCode {
                 "{size_mb:?} is not a size in MB"
             ))),
         },
+        ["logs", size_mb, dir] => match size_mb.parse::<usize>() {
+            Ok(mb) => write_logs(Path::new(dir), mb << 20),
+            Err(_) => Err(std::io::Error::other(format!("{size_mb:?} is not a size in MB"))),
+        },
         _ => {
-            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen har SIZE_MB FILE");
+            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR");
             return ExitCode::from(2);
         }
     };
@@ -38,4 +44,17 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn write_logs(dir: &Path, total: usize) -> std::io::Result<()> {
+    use batchdiag_benches::log_gen::{bundle_files, fleet, write_dir, write_tar_gz, write_zip};
+    let nodes = fleet(80, 8, total / 80, 1_714_557_600);
+    let files = bundle_files(&nodes, 1, 42);
+    write_dir(dir, &files)?;
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("logs");
+    let tgz = std::fs::File::create(dir.with_extension("tar.gz"))?;
+    write_tar_gz(BufWriter::with_capacity(1 << 20, tgz), &files, &format!("{name}/"))?;
+    let zip = std::fs::File::create(dir.with_extension("zip"))?;
+    write_zip(BufWriter::with_capacity(1 << 20, zip), &files, &format!("{name}/"))?;
+    Ok(())
 }

@@ -9,24 +9,21 @@
 use nom::branch::alt;
 use nom::bytes::complete::{take_while1, take_while_m_n};
 use nom::character::complete::{char, one_of, space0};
-use nom::combinator::{map_res, opt};
+use nom::combinator::opt;
 use nom::sequence::preceded;
 use nom::{IResult, Parser};
+
+use std::sync::LazyLock;
+
+use memchr::memmem;
 
 /// How far into a line a timestamp may start.
 const TIMESTAMP_WINDOW: usize = 96;
 
 fn digits<const N: usize>(i: &[u8]) -> IResult<&[u8], u32> {
-    map_res(
-        take_while_m_n(N, N, |b: u8| b.is_ascii_digit()),
-        |d: &[u8]| {
-            // Only ASCII digits were taken, so this is valid UTF-8 and a number.
-            std::str::from_utf8(d)
-                .map_err(|_| ())
-                .and_then(|s| s.parse::<u32>().map_err(|_| ()))
-        },
-    )
-    .parse(i)
+    take_while_m_n(N, N, |b: u8| b.is_ascii_digit())
+        .map(|d: &[u8]| d.iter().fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0')))
+        .parse(i)
 }
 
 /// `.123`, `,123456`: returns milliseconds.
@@ -171,7 +168,8 @@ pub const HEALTH_MARKER: &[u8] = b"health=Status.";
 
 /// The status name after `health=Status.` (e.g. `TvmJoinPoolInProgress`).
 pub fn health_status(line: &[u8]) -> Option<&[u8]> {
-    let at = memchr::memmem::find(line, HEALTH_MARKER)?;
+    static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(HEALTH_MARKER));
+    let at = FINDER.find(line)?;
     let rest = &line[at + HEALTH_MARKER.len()..];
     let r: IResult<&[u8], &[u8]> =
         take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'_').parse(rest);
@@ -181,8 +179,9 @@ pub fn health_status(line: &[u8]) -> Option<&[u8]> {
 /// The value of a `key` written as JSON (`"key":"v"`), a Python dict
 /// (`'key': 'v'`) or `key=v`, wherever it appears in the line.
 pub fn field_value<'a>(line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
+    let finder = memmem::Finder::new(key);
     let mut from = 0;
-    while let Some(k) = memchr::memmem::find(&line[from..], key) {
+    while let Some(k) = finder.find(&line[from..]) {
         let at = from + k;
         from = at + key.len();
         if let Ok((_, v)) = quoted_value(&line[from..]) {

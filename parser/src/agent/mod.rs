@@ -18,7 +18,7 @@ use memchr::{memchr, memrchr};
 
 use crate::error::{InputError, InputErrorKind};
 use crate::location::Location;
-use crate::readbuf::fill;
+use crate::readbuf::fill_slice;
 use scan::{scan_chunk, Summary};
 
 /// Buffer sizes for [`read_agent_log`].
@@ -52,81 +52,149 @@ pub struct LogResult {
 
 /// Reads a whole log and summarizes it. Never fails as a whole: a read
 /// error ends up in [`LogResult::error`] with the byte offset it happened at.
+///
+/// Two fixed buffers take turns (and are reused across files on a thread):
+/// the whole lines of one are scanned on another core while the next chunk
+/// is read into the other, behind the few bytes of the last partial line.
 pub fn read_agent_log<R: Read>(mut reader: R, loc: &Location, opts: &LogOptions) -> LogResult {
     let chunk = opts.chunk_bytes.max(1);
     let max_line = opts.max_line_bytes.max(1);
+    let cap = chunk + max_line;
     let mut result = LogResult::default();
     let mut total = Summary::default();
-    // Whole lines ready to scan, and what was read after them.
-    let mut ready: Vec<u8> = Vec::new();
-    let mut buf: Vec<u8> = Vec::with_capacity(chunk);
-    // The 1-based number of a too-long line whose rest is being skipped.
-    let mut skipping: Option<u64> = None;
+    let (mut cur, mut next) = (pool::take(cap), pool::take(cap));
+    let mut cur_len = 0usize;
+    // Inside a too-long line whose rest is being skipped.
+    let mut skipping = false;
+    let mut eof = false;
     loop {
-        // Scan the lines in hand (on another core) while the next chunk is read
-        // here: the reader need not be Send, so archive members qualify.
-        let mut summary = None;
-        let read = rayon::in_place_scope(|s| {
-            let ready = &ready;
-            let slot = &mut summary;
-            s.spawn(move |_| *slot = Some(scan_chunk(ready)));
-            fill(&mut reader, &mut buf, chunk)
-        });
-        total = total.merge(summary.unwrap_or_default());
-        ready.clear();
-        let eof = match read {
-            Ok(n) => n == 0,
-            Err(e) => {
-                let at = total.bytes + buf.len() as u64;
-                result.error = Some(InputError::new(
-                    loc.at_offset(at),
-                    InputErrorKind::from_io(&e),
-                ));
-                true
-            }
-        };
-        if let Some(line) = skipping {
-            let skip = match memchr(b'\n', &buf) {
+        let mut start = 0;
+        if skipping {
+            start = match memchr(b'\n', &cur[..cur_len]) {
                 Some(p) => {
-                    skipping = None;
-                    warn(&mut result, long_line(loc, line, max_line));
+                    skipping = false;
                     p + 1
                 }
-                None => buf.len(),
+                None => cur_len,
             };
-            total = total.merge(Summary {
-                bytes: skip as u64,
-                ..Summary::default()
-            });
-            buf.drain(..skip);
+            total = total.merge(Summary { bytes: start as u64, ..Summary::default() });
         }
-        let cut = if eof {
-            buf.len()
-        } else if let Some(p) = memrchr(b'\n', &buf) {
-            p + 1
-        } else if buf.len() >= max_line {
+        let data = &cur[start..cur_len];
+        let (cut, head_of_long_line) = if eof {
+            (data.len(), false)
+        } else if let Some(p) = memrchr(b'\n', data) {
+            (p + 1, false)
+        } else if data.len() >= max_line {
             // No newline within the limit: scan the head of the line, skip its rest.
-            skipping = Some(total.lines + 1);
-            max_line
+            (max_line, true)
         } else {
-            0
+            (0, false)
         };
-        ready.extend_from_slice(&buf[..cut]);
-        buf.drain(..cut);
+        skipping |= head_of_long_line;
         if eof {
-            total = total.merge(scan_chunk(&ready));
-            if let Some(line) = skipping {
-                warn(&mut result, long_line(loc, line, max_line));
-            }
+            total = total.merge(scan_chunk(&data[..cut], max_line));
             break;
         }
+        let rem = data.len() - cut;
+        next[..rem].copy_from_slice(&data[cut..]);
+        let lines = &data[..cut];
+        let mut summary = None;
+        // The reader need not be Send (archive members are not): it stays here.
+        let read = rayon::in_place_scope(|s| {
+            let slot = &mut summary;
+            s.spawn(move |_| *slot = Some(scan_chunk(lines, max_line)));
+            fill_slice(&mut reader, &mut next[rem..])
+        });
+        let mut summary = summary.unwrap_or_default();
+        if head_of_long_line {
+            // The chunk is the head of one long line: count it as such.
+            summary.long_lines += 1;
+            summary.first_long_line.get_or_insert(summary.lines.saturating_sub(1));
+        }
+        total = total.merge(summary);
+        match read {
+            Ok(n) => {
+                eof = n == 0;
+                cur_len = rem + n;
+            }
+            Err(e) => {
+                let at = total.bytes + rem as u64;
+                result.error = Some(InputError::new(loc.at_offset(at), InputErrorKind::from_io(&e)));
+                eof = true;
+                cur_len = rem;
+            }
+        }
+        std::mem::swap(&mut cur, &mut next);
+    }
+    pool::give(cur);
+    pool::give(next);
+    finish(total, result, loc, max_line)
+}
+
+/// Reads a whole log held in memory (a memory-mapped file): line-aligned
+/// chunks are scanned in parallel and merged in order. Gives exactly what
+/// [`read_agent_log`] gives for the same bytes.
+pub fn read_agent_slice(data: &[u8], loc: &Location, opts: &LogOptions) -> LogResult {
+    use rayon::prelude::*;
+    let chunk = opts.chunk_bytes.max(1);
+    let max_line = opts.max_line_bytes.max(1);
+    let mut bounds = vec![0];
+    let mut at = 0;
+    while at < data.len() {
+        let target = (at + chunk).min(data.len());
+        let end = memchr(b'\n', &data[target..]).map_or(data.len(), |p| target + p + 1);
+        bounds.push(end);
+        at = end;
+    }
+    let total = bounds
+        .par_windows(2)
+        .map(|w| scan_chunk(&data[w[0]..w[1]], max_line))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(Summary::default(), Summary::merge);
+    finish(total, LogResult::default(), loc, max_line)
+}
+
+fn finish(total: Summary, mut result: LogResult, loc: &Location, max_line: usize) -> LogResult {
+    if let Some(first) = total.first_long_line {
+        let at = Location { line: Some(first + 1), ..loc.clone() };
+        warn(
+            &mut result,
+            format!(
+                "{at}: {} line{} longer than {max_line} bytes, this one first; only the first {max_line} bytes of each were read",
+                total.long_lines,
+                if total.long_lines == 1 { " is" } else { "s are" }
+            ),
+        );
     }
     result.summary = total;
     result
 }
 
-fn long_line(loc: &Location, line: u64, max_line: usize) -> String {
-    format!("{}: line {line} is longer than {max_line} bytes; only its first {max_line} bytes were read", Location { line: Some(line), ..loc.clone() })
+/// Scan buffers, reused by the files a thread reads one after another.
+mod pool {
+    use std::cell::RefCell;
+
+    thread_local! {
+        static FREE: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A zeroed buffer of at least `cap` bytes.
+    pub fn take(cap: usize) -> Vec<u8> {
+        FREE.with(|f| f.borrow_mut().pop())
+            .filter(|b| b.len() >= cap)
+            .unwrap_or_else(|| vec![0; cap])
+    }
+
+    /// Returns a buffer for the next file (two per thread are kept).
+    pub fn give(b: Vec<u8>) {
+        FREE.with(|f| {
+            let mut f = f.borrow_mut();
+            if f.len() < 2 {
+                f.push(b);
+            }
+        });
+    }
 }
 
 fn warn(r: &mut LogResult, w: String) {

@@ -20,7 +20,11 @@ const PATTERNS: [&[u8]; 3] = [b"health=Status.", b"TVMName", b"PoolName"];
 
 static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     // Three fixed literals: building the automaton cannot fail.
-    AhoCorasick::new(PATTERNS).unwrap_or_else(|e| panic!("prefilter: {e}"))
+    // Leftmost-first lets aho-corasick use its SIMD (Teddy) searcher.
+    AhoCorasick::builder()
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(PATTERNS)
+        .unwrap_or_else(|e| panic!("prefilter: {e}"))
 });
 
 /// A health report found in the log.
@@ -45,9 +49,9 @@ pub struct Summary {
     pub lines: u64,
     /// Bytes in the span.
     pub bytes: u64,
-    /// First timestamp found at the start of the span.
+    /// The first timestamp of the span.
     pub first_time: Option<i64>,
-    /// Last timestamp found at the end of the span.
+    /// The last timestamp of the span.
     pub last_time: Option<i64>,
     /// `health=Status.TvmJoinPoolInProgress` reports.
     pub join_count: u64,
@@ -65,6 +69,10 @@ pub struct Summary {
     pub node: Option<String>,
     /// Pool id named in the content (`PoolName`).
     pub pool: Option<String>,
+    /// Lines longer than the line limit: only their head was read.
+    pub long_lines: u64,
+    /// The first of them (line index from the start of the span).
+    pub first_long_line: Option<u64>,
 }
 
 fn shift(p: &Option<HealthPoint>, lines: u64, bytes: u64) -> Option<HealthPoint> {
@@ -131,6 +139,8 @@ impl Summary {
             last_health: shift(&next.last_health, l, b).or(self.last_health.clone()),
             node: self.node.or(next.node),
             pool: self.pool.or(next.pool),
+            long_lines: self.long_lines + next.long_lines,
+            first_long_line: self.first_long_line.or(next.first_long_line.map(|n| n + l)),
         }
     }
 }
@@ -145,75 +155,103 @@ fn trim_cr(line: &[u8]) -> &[u8] {
 }
 
 /// Summarizes `chunk`, which holds whole lines (the last may lack its newline
-/// only at the end of the input or when it was cut for length).
-pub fn scan_chunk(chunk: &[u8]) -> Summary {
+/// only at the end of the input or when it was cut for length). Only the
+/// first `max_line` bytes of a line are read: a marker further in is not
+/// seen, and the line is counted in [`Summary::long_lines`].
+pub fn scan_chunk(chunk: &[u8], max_line: usize) -> Summary {
     let mut s = Summary {
         bytes: chunk.len() as u64,
         ..Summary::default()
     };
     let mut line_no = 0u64;
     let mut counted_to = 0usize;
-    let mut next_line_start = 0usize;
+    let mut line_start = usize::MAX;
+    let mut line_end = 0usize;
+    let mut health_done = false;
     for m in PREFILTER.find_iter(chunk) {
-        if m.start() < next_line_start {
+        if m.start() >= line_end || line_start == usize::MAX {
+            // A new line: find its bounds and its number.
+            let start = memrchr(b'\n', &chunk[..m.start()]).map_or(0, |p| p + 1);
+            line_end = memchr(b'\n', &chunk[m.start()..]).map_or(chunk.len(), |p| m.start() + p);
+            line_no += count_lines(&chunk[counted_to..start]);
+            counted_to = start;
+            line_start = start;
+            health_done = false;
+        }
+        if m.end() - line_start > max_line {
             continue;
         }
-        let start = memrchr(b'\n', &chunk[..m.start()]).map_or(0, |p| p + 1);
-        let end = memchr(b'\n', &chunk[m.start()..]).map_or(chunk.len(), |p| m.start() + p);
-        line_no += count_lines(&chunk[counted_to..start]);
-        counted_to = start;
-        next_line_start = end + 1;
-        let line = trim_cr(&chunk[start..end]);
-        if let Some(status) = health_status(line) {
-            let point = HealthPoint {
-                status: String::from_utf8_lossy(status).into_owned(),
-                time: find_timestamp(line),
-                line: line_no,
-                offset: start as u64,
-                file: 0,
-            };
-            if status == JOIN_IN_PROGRESS {
-                s.join_count += 1;
-                if s.join_first.is_none() {
-                    s.join_first = Some(point.clone());
-                }
-                s.join_last = Some(point.clone());
-                s.ended_by = None;
-            } else {
-                if s.first_other.is_none() {
-                    s.first_other = Some(point.clone());
-                }
-                if s.join_count > 0 && s.ended_by.is_none() {
-                    s.ended_by = Some(point.clone());
+        let line = trim_cr(&chunk[line_start..line_end.min(line_start + max_line)]);
+        match m.pattern().as_usize() {
+            0 if !health_done => {
+                health_done = true;
+                if let Some(status) = health_status(line) {
+                    let point = HealthPoint {
+                        status: String::from_utf8_lossy(status).into_owned(),
+                        time: find_timestamp(line),
+                        line: line_no,
+                        offset: line_start as u64,
+                        file: 0,
+                    };
+                    if status == JOIN_IN_PROGRESS {
+                        s.join_count += 1;
+                        if s.join_first.is_none() {
+                            s.join_first = Some(point.clone());
+                        }
+                        s.join_last = Some(point.clone());
+                        s.ended_by = None;
+                    } else {
+                        if s.first_other.is_none() {
+                            s.first_other = Some(point.clone());
+                        }
+                        if s.join_count > 0 && s.ended_by.is_none() {
+                            s.ended_by = Some(point.clone());
+                        }
+                    }
+                    s.last_health = Some(point);
                 }
             }
-            s.last_health = Some(point);
-        }
-        if s.node.is_none() {
-            s.node = field_value(line, b"TVMName").map(|v| String::from_utf8_lossy(v).into_owned());
-        }
-        if s.pool.is_none() {
-            s.pool =
-                field_value(line, b"PoolName").map(|v| String::from_utf8_lossy(v).into_owned());
+            1 if s.node.is_none() => s.node = field_value(line, b"TVMName").map(|v| String::from_utf8_lossy(v).into_owned()),
+            2 if s.pool.is_none() => s.pool = field_value(line, b"PoolName").map(|v| String::from_utf8_lossy(v).into_owned()),
+            _ => {}
         }
     }
     line_no += count_lines(&chunk[counted_to..]);
+    // A line longer than `max_line` contains a whole aligned window of half
+    // that size without a newline: probing a few windows finds every long
+    // line without walking all lines.
+    let w = (max_line / 2).max(1);
+    let mut k = 0;
+    while k + w <= chunk.len() {
+        if memchr(b'\n', &chunk[k..k + w]).is_some() {
+            k += w;
+            continue;
+        }
+        let start = memrchr(b'\n', &chunk[..k]).map_or(0, |p| p + 1);
+        let end = memchr(b'\n', &chunk[k + w..]).map_or(chunk.len(), |p| k + w + p);
+        if end - start > max_line {
+            s.long_lines += 1;
+            if s.first_long_line.is_none() {
+                s.first_long_line = Some(count_lines(&chunk[..start]));
+            }
+        }
+        k = end + 1;
+    }
     if chunk.last().is_some_and(|&b| b != b'\n') {
         line_no += 1;
     }
     s.lines = line_no;
-    s.first_time = chunk
-        .split(|&b| b == b'\n')
-        .take(16)
-        .find_map(|l| find_timestamp(trim_cr(l)));
-    s.last_time = last_lines(chunk, 16).find_map(|l| find_timestamp(trim_cr(l)));
+    // The first and last lines that carry a timestamp, wherever they are, so
+    // that the result does not depend on how the input was cut.
+    s.first_time = chunk.split(|&b| b == b'\n').find_map(|l| find_timestamp(trim_cr(l)));
+    s.last_time = last_lines(chunk).find_map(|l| find_timestamp(trim_cr(l)));
     s
 }
 
-/// Up to `n` lines from the end of `chunk`, last first.
-fn last_lines(chunk: &[u8], n: usize) -> impl Iterator<Item = &[u8]> {
+/// The lines of `chunk`, last first.
+fn last_lines(chunk: &[u8]) -> impl Iterator<Item = &[u8]> {
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
-    body.rsplit(|&b| b == b'\n').take(n)
+    body.rsplit(|&b| b == b'\n')
 }
 
 #[cfg(test)]
@@ -244,7 +282,7 @@ mod tests {
 
     #[test]
     fn summarizes_a_chunk() {
-        let s = scan_chunk(&sample());
+        let s = scan_chunk(&sample(), 1 << 20);
         assert_eq!(s.lines, 8);
         assert_eq!(s.join_count, 3);
         assert_eq!(s.join_first.as_ref().unwrap().line, 1);
@@ -261,13 +299,13 @@ mod tests {
     #[test]
     fn merging_any_split_equals_the_whole() {
         let data = sample();
-        let whole = scan_chunk(&data);
+        let whole = scan_chunk(&data, 1 << 20);
         let cuts: Vec<usize> = memchr_iter(b'\n', &data).map(|p| p + 1).collect();
         for &a in &cuts {
             for &b in cuts.iter().filter(|&&b| b >= a) {
-                let merged = scan_chunk(&data[..a])
-                    .merge(scan_chunk(&data[a..b]))
-                    .merge(scan_chunk(&data[b..]));
+                let merged = scan_chunk(&data[..a], 1 << 20)
+                    .merge(scan_chunk(&data[a..b], 1 << 20))
+                    .merge(scan_chunk(&data[b..], 1 << 20));
                 assert_eq!(merged, whole, "cuts {a} {b}");
             }
         }
@@ -275,11 +313,14 @@ mod tests {
 
     #[test]
     fn an_unended_loop_has_no_end() {
-        let s = scan_chunk(&log(&[
+        let s = scan_chunk(
+            &log(&[
             "x health=Status.Ok",
             &format!("2024-05-01T10:00:00Z {JOIN}"),
             &format!("2024-05-01T10:30:00Z {JOIN}"),
-        ]));
+        ]),
+            1 << 20,
+        );
         assert_eq!(s.join_count, 2);
         assert_eq!(s.ended_by, None);
         assert_eq!(s.join_last.unwrap().time, Some(1_714_559_400_000));
@@ -287,8 +328,10 @@ mod tests {
 
     #[test]
     fn partial_last_line_and_empty() {
-        assert_eq!(scan_chunk(b"a\nb").lines, 2);
-        assert_eq!(scan_chunk(b"").lines, 0);
-        assert_eq!(scan_chunk(b"\n\n").lines, 2);
+        assert_eq!(scan_chunk(b"a\nb", 8).lines, 2);
+        assert_eq!(scan_chunk(b"", 8).lines, 0);
+        assert_eq!(scan_chunk(b"\n\n", 8).lines, 2);
+        let s = scan_chunk(b"short\nthis line is long health=Status.Ok\nok\n", 20);
+        assert_eq!((s.long_lines, s.first_long_line, s.first_other), (1, Some(1), None));
     }
 }

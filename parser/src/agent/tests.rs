@@ -26,7 +26,7 @@ fn opts(chunk: usize, max_line: usize) -> LogOptions {
 #[test]
 fn same_summary_for_any_chunk_size() {
     let data = sample(50);
-    let whole = scan::scan_chunk(data.as_bytes());
+    let whole = scan::scan_chunk(data.as_bytes(), 1 << 20);
     assert_eq!(whole.join_count, 50);
     assert_eq!(whole.lines, 101);
     for chunk in [1, 7, 64, 1000, 1 << 20] {
@@ -59,7 +59,7 @@ fn long_lines_are_cut_in_bounded_memory() {
     );
     assert_eq!(r.warnings.len(), 1);
     assert!(
-        r.warnings[0].contains("long.log:2: line 2 is longer than 500 bytes"),
+        r.warnings[0].contains("long.log:2: 1 line is longer than 500 bytes"),
         "{}",
         r.warnings[0]
     );
@@ -117,9 +117,20 @@ proptest::proptest! {
             }
             data.push(b'\n');
         }
-        let whole = scan::scan_chunk(&data);
+        let whole = scan::scan_chunk(&data, 1 << 20);
         let r = read_agent_log(&data[..], &Location::file("p.log"), &opts(chunk, 1 << 20));
         proptest::prop_assert_eq!(r.summary, whole);
+    }
+
+    /// The in-memory path and the streaming path agree on any bytes, any chunking and any line limit.
+    #[test]
+    fn slice_and_stream_agree(data in proptest::collection::vec(proptest::prop_oneof![proptest::prelude::Just(b'\n'), proptest::prelude::any::<u8>()], 0..3000), chunk in 1usize..300, max_line in 1usize..400) {
+        let mut data = data;
+        data.extend_from_slice(b"\n2024-05-01T10:00:00Z health=Status.TvmJoinPoolInProgress\n");
+        let a = read_agent_log(&data[..], &Location::file("p.log"), &opts(chunk, max_line));
+        let b = read_agent_slice(&data, &Location::file("p.log"), &opts(chunk, max_line));
+        proptest::prop_assert_eq!(&a.summary, &b.summary);
+        proptest::prop_assert_eq!(a.warnings, b.warnings);
     }
 
     #[test]
