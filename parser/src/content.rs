@@ -367,7 +367,11 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
             }
         }
         Sniffed::AgentLog | Sniffed::Log => {
-            let kind = if kind == Sniffed::AgentLog { InputKind::AgentLog } else { InputKind::Log };
+            let kind = if kind == Sniffed::AgentLog {
+                InputKind::AgentLog
+            } else {
+                InputKind::Log
+            };
             let mut rep = InputReport::new(&item.loc, kind);
             rep.compression = item.compression.clone();
             let mapped = match (&item.disk_path, &item.compression) {
@@ -388,7 +392,14 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
                 node: s.node.clone(),
                 pool: s.pool.clone(),
             });
-            Found { inputs: vec![rep], evidence: Vec::new(), logs: vec![LogFile { location: item.loc, summary: r.summary }] }
+            Found {
+                inputs: vec![rep],
+                evidence: Vec::new(),
+                logs: vec![LogFile {
+                    location: item.loc,
+                    summary: r.summary,
+                }],
+            }
         }
         Sniffed::Unsupported(what) => Found::one(InputReport::failed(
             &item.loc,

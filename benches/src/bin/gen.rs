@@ -30,7 +30,9 @@ fn main() -> ExitCode {
         },
         ["logs", size_mb, dir] => match size_mb.parse::<usize>() {
             Ok(mb) => write_logs(Path::new(dir), mb << 20),
-            Err(_) => Err(std::io::Error::other(format!("{size_mb:?} is not a size in MB"))),
+            Err(_) => Err(std::io::Error::other(format!(
+                "{size_mb:?} is not a size in MB"
+            ))),
         },
         _ => {
             eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR");
@@ -53,8 +55,16 @@ fn write_logs(dir: &Path, total: usize) -> std::io::Result<()> {
     write_dir(dir, &files)?;
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("logs");
     let tgz = std::fs::File::create(dir.with_extension("tar.gz"))?;
-    write_tar_gz(BufWriter::with_capacity(1 << 20, tgz), &files, &format!("{name}/"))?;
+    write_tar_gz(
+        BufWriter::with_capacity(1 << 20, tgz),
+        &files,
+        &format!("{name}/"),
+    )?;
     let zip = std::fs::File::create(dir.with_extension("zip"))?;
-    write_zip(BufWriter::with_capacity(1 << 20, zip), &files, &format!("{name}/"))?;
+    write_zip(
+        BufWriter::with_capacity(1 << 20, zip),
+        &files,
+        &format!("{name}/"),
+    )?;
     Ok(())
 }

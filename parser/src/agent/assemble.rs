@@ -196,7 +196,7 @@ mod tests {
     fn file(path: &str, text: &str) -> LogFile {
         LogFile {
             location: Location::file(path),
-            summary: scan_chunk(text.as_bytes(), 1 << 20),
+            summary: scan_chunk(text.as_bytes(), 0, 1 << 20),
         }
     }
 

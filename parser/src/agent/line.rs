@@ -168,7 +168,8 @@ pub const HEALTH_MARKER: &[u8] = b"health=Status.";
 
 /// The status name after `health=Status.` (e.g. `TvmJoinPoolInProgress`).
 pub fn health_status(line: &[u8]) -> Option<&[u8]> {
-    static FINDER: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(HEALTH_MARKER));
+    static FINDER: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(HEALTH_MARKER));
     let at = FINDER.find(line)?;
     let rest = &line[at + HEALTH_MARKER.len()..];
     let r: IResult<&[u8], &[u8]> =

@@ -77,7 +77,10 @@ pub fn read_agent_log<R: Read>(mut reader: R, loc: &Location, opts: &LogOptions)
                 }
                 None => cur_len,
             };
-            total = total.merge(Summary { bytes: start as u64, ..Summary::default() });
+            total = total.merge(Summary {
+                bytes: start as u64,
+                ..Summary::default()
+            });
         }
         let data = &cur[start..cur_len];
         let (cut, head_of_long_line) = if eof {
@@ -92,24 +95,28 @@ pub fn read_agent_log<R: Read>(mut reader: R, loc: &Location, opts: &LogOptions)
         };
         skipping |= head_of_long_line;
         if eof {
-            total = total.merge(scan_chunk(&data[..cut], max_line));
+            let base = total.bytes;
+            total = total.merge(scan_chunk(&data[..cut], base, max_line));
             break;
         }
         let rem = data.len() - cut;
         next[..rem].copy_from_slice(&data[cut..]);
         let lines = &data[..cut];
+        let base = total.bytes;
         let mut summary = None;
         // The reader need not be Send (archive members are not): it stays here.
         let read = rayon::in_place_scope(|s| {
             let slot = &mut summary;
-            s.spawn(move |_| *slot = Some(scan_chunk(lines, max_line)));
+            s.spawn(move |_| *slot = Some(scan_chunk(lines, base, max_line)));
             fill_slice(&mut reader, &mut next[rem..])
         });
         let mut summary = summary.unwrap_or_default();
         if head_of_long_line {
             // The chunk is the head of one long line: count it as such.
             summary.long_lines += 1;
-            summary.first_long_line.get_or_insert(summary.lines.saturating_sub(1));
+            summary
+                .first_long_line
+                .get_or_insert(summary.lines.saturating_sub(1));
         }
         total = total.merge(summary);
         match read {
@@ -119,7 +126,10 @@ pub fn read_agent_log<R: Read>(mut reader: R, loc: &Location, opts: &LogOptions)
             }
             Err(e) => {
                 let at = total.bytes + rem as u64;
-                result.error = Some(InputError::new(loc.at_offset(at), InputErrorKind::from_io(&e)));
+                result.error = Some(InputError::new(
+                    loc.at_offset(at),
+                    InputErrorKind::from_io(&e),
+                ));
                 eof = true;
                 cur_len = rem;
             }
@@ -148,7 +158,7 @@ pub fn read_agent_slice(data: &[u8], loc: &Location, opts: &LogOptions) -> LogRe
     }
     let total = bounds
         .par_windows(2)
-        .map(|w| scan_chunk(&data[w[0]..w[1]], max_line))
+        .map(|w| scan_chunk(&data[w[0]..w[1]], w[0] as u64, max_line))
         .collect::<Vec<_>>()
         .into_iter()
         .fold(Summary::default(), Summary::merge);
@@ -157,7 +167,10 @@ pub fn read_agent_slice(data: &[u8], loc: &Location, opts: &LogOptions) -> LogRe
 
 fn finish(total: Summary, mut result: LogResult, loc: &Location, max_line: usize) -> LogResult {
     if let Some(first) = total.first_long_line {
-        let at = Location { line: Some(first + 1), ..loc.clone() };
+        let at = Location {
+            line: Some(first + 1),
+            ..loc.clone()
+        };
         warn(
             &mut result,
             format!(

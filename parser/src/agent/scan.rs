@@ -8,24 +8,21 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
-use memchr::{memchr, memchr_iter, memrchr};
+use memchr::{memchr, memchr_iter, memmem, memrchr};
 
-use super::line::{field_value, find_timestamp, health_status};
+use super::line::{field_value, find_timestamp, health_status, HEALTH_MARKER};
 
 /// The health status of a node that has not finished joining its pool.
 pub const JOIN_IN_PROGRESS: &[u8] = b"TvmJoinPoolInProgress";
 
-const PATTERNS: [&[u8]; 3] = [b"health=Status.", b"TVMName", b"PoolName"];
+/// Health reports are found with one SIMD substring search over every byte.
+static HEALTH: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(HEALTH_MARKER));
 
-static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    // Three fixed literals: building the automaton cannot fail.
-    // Leftmost-first lets aho-corasick use its SIMD (Teddy) searcher.
-    AhoCorasick::builder()
-        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-        .build(PATTERNS)
-        .unwrap_or_else(|e| panic!("prefilter: {e}"))
-});
+/// Pool and node names are looked for only this far into each file: the
+/// agent writes them when it starts, and a bounded search keeps the one
+/// full pass over the data the health search.
+pub const NAME_WINDOW: u64 = 4 << 20;
 
 /// A health report found in the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,67 +151,93 @@ fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// The bounds of the line around position `at`.
+fn line_around(chunk: &[u8], at: usize) -> (usize, usize) {
+    let start = memrchr(b'\n', &chunk[..at]).map_or(0, |p| p + 1);
+    let end = memchr(b'\n', &chunk[at..]).map_or(chunk.len(), |p| at + p);
+    (start, end)
+}
+
+/// The value of `key` on the first line that has one, within the first `limit` bytes.
+fn first_name(chunk: &[u8], key: &[u8], limit: usize, max_line: usize) -> Option<String> {
+    let finder = memmem::Finder::new(key);
+    let mut from = 0;
+    while let Some(k) = finder.find(&chunk[from..limit]) {
+        let at = from + k;
+        let (start, end) = line_around(chunk, at);
+        from = end.min(limit);
+        if at + key.len() - start <= max_line {
+            if let Some(v) = field_value(&chunk[start..end.min(start + max_line)], key) {
+                return Some(String::from_utf8_lossy(v).into_owned());
+            }
+        }
+        if from >= limit {
+            break;
+        }
+    }
+    None
+}
+
 /// Summarizes `chunk`, which holds whole lines (the last may lack its newline
-/// only at the end of the input or when it was cut for length). Only the
-/// first `max_line` bytes of a line are read: a marker further in is not
-/// seen, and the line is counted in [`Summary::long_lines`].
-pub fn scan_chunk(chunk: &[u8], max_line: usize) -> Summary {
+/// only at the end of the input or when it was cut for length) and starts
+/// `base` bytes into its file. Only the first `max_line` bytes of a line are
+/// read: a marker further in is not seen, and the line is counted in
+/// [`Summary::long_lines`].
+pub fn scan_chunk(chunk: &[u8], base: u64, max_line: usize) -> Summary {
     let mut s = Summary {
         bytes: chunk.len() as u64,
         ..Summary::default()
     };
     let mut line_no = 0u64;
     let mut counted_to = 0usize;
-    let mut line_start = usize::MAX;
-    let mut line_end = 0usize;
-    let mut health_done = false;
-    for m in PREFILTER.find_iter(chunk) {
-        if m.start() >= line_end || line_start == usize::MAX {
-            // A new line: find its bounds and its number.
-            let start = memrchr(b'\n', &chunk[..m.start()]).map_or(0, |p| p + 1);
-            line_end = memchr(b'\n', &chunk[m.start()..]).map_or(chunk.len(), |p| m.start() + p);
-            line_no += count_lines(&chunk[counted_to..start]);
-            counted_to = start;
-            line_start = start;
-            health_done = false;
-        }
-        if m.end() - line_start > max_line {
+    for at in HEALTH.find_iter(chunk) {
+        if at < counted_to {
             continue;
         }
-        let line = trim_cr(&chunk[line_start..line_end.min(line_start + max_line)]);
-        match m.pattern().as_usize() {
-            0 if !health_done => {
-                health_done = true;
-                if let Some(status) = health_status(line) {
-                    let point = HealthPoint {
-                        status: String::from_utf8_lossy(status).into_owned(),
-                        time: find_timestamp(line),
-                        line: line_no,
-                        offset: line_start as u64,
-                        file: 0,
-                    };
-                    if status == JOIN_IN_PROGRESS {
-                        s.join_count += 1;
-                        if s.join_first.is_none() {
-                            s.join_first = Some(point.clone());
-                        }
-                        s.join_last = Some(point.clone());
-                        s.ended_by = None;
-                    } else {
-                        if s.first_other.is_none() {
-                            s.first_other = Some(point.clone());
-                        }
-                        if s.join_count > 0 && s.ended_by.is_none() {
-                            s.ended_by = Some(point.clone());
-                        }
+        let (start, end) = line_around(chunk, at);
+        line_no += count_lines(&chunk[counted_to..start]);
+        let skip_to = end;
+        if at + HEALTH_MARKER.len() - start <= max_line {
+            let line = trim_cr(&chunk[start..end.min(start + max_line)]);
+            if let Some(status) = health_status(line) {
+                let point = HealthPoint {
+                    status: String::from_utf8_lossy(status).into_owned(),
+                    time: find_timestamp(line),
+                    line: line_no,
+                    offset: start as u64,
+                    file: 0,
+                };
+                if status == JOIN_IN_PROGRESS {
+                    s.join_count += 1;
+                    if s.join_first.is_none() {
+                        s.join_first = Some(point.clone());
                     }
-                    s.last_health = Some(point);
+                    s.join_last = Some(point.clone());
+                    s.ended_by = None;
+                } else {
+                    if s.first_other.is_none() {
+                        s.first_other = Some(point.clone());
+                    }
+                    if s.join_count > 0 && s.ended_by.is_none() {
+                        s.ended_by = Some(point.clone());
+                    }
                 }
+                s.last_health = Some(point);
             }
-            1 if s.node.is_none() => s.node = field_value(line, b"TVMName").map(|v| String::from_utf8_lossy(v).into_owned()),
-            2 if s.pool.is_none() => s.pool = field_value(line, b"PoolName").map(|v| String::from_utf8_lossy(v).into_owned()),
-            _ => {}
         }
+        // Move past this line without counting it twice.
+        if skip_to < chunk.len() {
+            line_no += 1;
+            counted_to = skip_to + 1;
+        } else {
+            counted_to = chunk.len();
+            // The chunk ends inside this (unterminated) line: the tail rule below counts it.
+        }
+    }
+    if base < NAME_WINDOW {
+        let limit = chunk.len().min((NAME_WINDOW - base) as usize);
+        s.node = first_name(chunk, b"TVMName", limit, max_line);
+        s.pool = first_name(chunk, b"PoolName", limit, max_line);
     }
     line_no += count_lines(&chunk[counted_to..]);
     // A line longer than `max_line` contains a whole aligned window of half
@@ -243,7 +266,9 @@ pub fn scan_chunk(chunk: &[u8], max_line: usize) -> Summary {
     s.lines = line_no;
     // The first and last lines that carry a timestamp, wherever they are, so
     // that the result does not depend on how the input was cut.
-    s.first_time = chunk.split(|&b| b == b'\n').find_map(|l| find_timestamp(trim_cr(l)));
+    s.first_time = chunk
+        .split(|&b| b == b'\n')
+        .find_map(|l| find_timestamp(trim_cr(l)));
     s.last_time = last_lines(chunk).find_map(|l| find_timestamp(trim_cr(l)));
     s
 }
@@ -282,7 +307,7 @@ mod tests {
 
     #[test]
     fn summarizes_a_chunk() {
-        let s = scan_chunk(&sample(), 1 << 20);
+        let s = scan_chunk(&sample(), 0, 1 << 20);
         assert_eq!(s.lines, 8);
         assert_eq!(s.join_count, 3);
         assert_eq!(s.join_first.as_ref().unwrap().line, 1);
@@ -299,13 +324,13 @@ mod tests {
     #[test]
     fn merging_any_split_equals_the_whole() {
         let data = sample();
-        let whole = scan_chunk(&data, 1 << 20);
+        let whole = scan_chunk(&data, 0, 1 << 20);
         let cuts: Vec<usize> = memchr_iter(b'\n', &data).map(|p| p + 1).collect();
         for &a in &cuts {
             for &b in cuts.iter().filter(|&&b| b >= a) {
-                let merged = scan_chunk(&data[..a], 1 << 20)
-                    .merge(scan_chunk(&data[a..b], 1 << 20))
-                    .merge(scan_chunk(&data[b..], 1 << 20));
+                let merged = scan_chunk(&data[..a], 0, 1 << 20)
+                    .merge(scan_chunk(&data[a..b], 0, 1 << 20))
+                    .merge(scan_chunk(&data[b..], 0, 1 << 20));
                 assert_eq!(merged, whole, "cuts {a} {b}");
             }
         }
@@ -315,10 +340,11 @@ mod tests {
     fn an_unended_loop_has_no_end() {
         let s = scan_chunk(
             &log(&[
-            "x health=Status.Ok",
-            &format!("2024-05-01T10:00:00Z {JOIN}"),
-            &format!("2024-05-01T10:30:00Z {JOIN}"),
-        ]),
+                "x health=Status.Ok",
+                &format!("2024-05-01T10:00:00Z {JOIN}"),
+                &format!("2024-05-01T10:30:00Z {JOIN}"),
+            ]),
+            0,
             1 << 20,
         );
         assert_eq!(s.join_count, 2);
@@ -328,10 +354,13 @@ mod tests {
 
     #[test]
     fn partial_last_line_and_empty() {
-        assert_eq!(scan_chunk(b"a\nb", 8).lines, 2);
-        assert_eq!(scan_chunk(b"", 8).lines, 0);
-        assert_eq!(scan_chunk(b"\n\n", 8).lines, 2);
-        let s = scan_chunk(b"short\nthis line is long health=Status.Ok\nok\n", 20);
-        assert_eq!((s.long_lines, s.first_long_line, s.first_other), (1, Some(1), None));
+        assert_eq!(scan_chunk(b"a\nb", 0, 8).lines, 2);
+        assert_eq!(scan_chunk(b"", 0, 8).lines, 0);
+        assert_eq!(scan_chunk(b"\n\n", 0, 8).lines, 2);
+        let s = scan_chunk(b"short\nthis line is long health=Status.Ok\nok\n", 0, 20);
+        assert_eq!(
+            (s.long_lines, s.first_long_line, s.first_other),
+            (1, Some(1), None)
+        );
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use scan::NAME_WINDOW;
 
 const J: &str = "pool not fully joined yet, health=Status.TvmJoinPoolInProgress";
 
@@ -26,7 +27,7 @@ fn opts(chunk: usize, max_line: usize) -> LogOptions {
 #[test]
 fn same_summary_for_any_chunk_size() {
     let data = sample(50);
-    let whole = scan::scan_chunk(data.as_bytes(), 1 << 20);
+    let whole = scan::scan_chunk(data.as_bytes(), 0, 1 << 20);
     assert_eq!(whole.join_count, 50);
     assert_eq!(whole.lines, 101);
     for chunk in [1, 7, 64, 1000, 1 << 20] {
@@ -117,7 +118,7 @@ proptest::proptest! {
             }
             data.push(b'\n');
         }
-        let whole = scan::scan_chunk(&data, 1 << 20);
+        let whole = scan::scan_chunk(&data, 0, 1 << 20);
         let r = read_agent_log(&data[..], &Location::file("p.log"), &opts(chunk, 1 << 20));
         proptest::prop_assert_eq!(r.summary, whole);
     }
@@ -138,4 +139,35 @@ proptest::proptest! {
         let r = read_agent_log(&data[..], &Location::file("r.log"), &opts(chunk, max_line));
         proptest::prop_assert_eq!(r.summary.bytes, data.len() as u64);
     }
+}
+
+#[test]
+fn names_are_read_from_the_head_of_each_file() {
+    let filler =
+        "2024-05-01T10:00:00Z filler line without names\n".repeat((NAME_WINDOW as usize) / 40);
+    let late = format!("{filler}2024-05-01T11:00:00Z {{\"TVMName\":\"late\"}}\n");
+    for chunk in [1 << 16, 1 << 22] {
+        let r = read_agent_log(
+            late.as_bytes(),
+            &Location::file("n.log"),
+            &opts(chunk, 1 << 20),
+        );
+        assert_eq!(r.summary.node, None, "chunk {chunk}");
+        let s = read_agent_slice(
+            late.as_bytes(),
+            &Location::file("n.log"),
+            &opts(chunk, 1 << 20),
+        );
+        assert_eq!(s.summary, r.summary);
+    }
+    let early = format!("2024-05-01T09:00:00Z {{'TVMName': 'early', 'PoolName': 'p'}}\n{filler}");
+    let r = read_agent_log(
+        early.as_bytes(),
+        &Location::file("n.log"),
+        &opts(1 << 16, 1 << 20),
+    );
+    assert_eq!(
+        (r.summary.node.as_deref(), r.summary.pool.as_deref()),
+        (Some("early"), Some("p"))
+    );
 }
