@@ -56,12 +56,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
+    // All work runs inside the pool, so `--jobs N` means N threads in all.
+    let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = a.jobs {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global()
-            .context("cannot start the worker threads")?;
+        pool = pool.num_threads(n.max(1));
     }
+    let pool = pool.build().context("cannot start the worker threads")?;
     let opts = batchdiag_parser::ReadOptions {
         limits: batchdiag_parser::limits::Limits {
             max_member_bytes: a.max_member_size as u64,
@@ -76,7 +76,7 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         },
         log: Default::default(),
     };
-    let bundle = batchdiag_parser::read_sources(&a.paths, &opts);
+    let bundle = pool.install(|| batchdiag_parser::read_sources(&a.paths, &opts));
     let settings = batchdiag_analyzer::Settings {
         join_threshold_secs: a.join_threshold,
     };

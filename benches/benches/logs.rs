@@ -1,0 +1,78 @@
+//! Agent-log throughput (scan only, streamed, in memory) and archive
+//! reading (tar.gz inflated as one stream, zip members in parallel).
+//!
+//! `cargo bench -p batchdiag-benches --bench logs`
+
+use std::hint::black_box;
+
+use batchdiag_benches::log_gen::{bundle_files, fleet, write_tar_gz, write_zip};
+use batchdiag_parser::agent::scan::scan_chunk;
+use batchdiag_parser::agent::{read_agent_log, read_agent_slice, LogOptions};
+use batchdiag_parser::content::{read_item, Ctx, Item, ReadOptions};
+use batchdiag_parser::limits::Budget;
+use batchdiag_parser::Location;
+use criterion::{criterion_main, Criterion, Throughput};
+
+fn logs(c: &mut Criterion) {
+    let files = bundle_files(&fleet(8, 2, 4 << 20, 1_714_557_600), 1, 3);
+    let one: Vec<u8> = files
+        .iter()
+        .filter(|(n, _)| n.ends_with("agent-debug.log"))
+        .flat_map(|(_, b)| b.clone())
+        .collect();
+    let loc = Location::file("bench.log");
+    let opts = LogOptions::default();
+    let mut g = c.benchmark_group("parser/agent-log");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(one.len() as u64));
+    let mb = one.len() >> 20;
+    g.bench_function(format!("scan/{mb}MB"), |b| {
+        b.iter(|| black_box(scan_chunk(black_box(&one), 0, 1 << 20).join_count))
+    });
+    g.bench_function(format!("stream/{mb}MB"), |b| {
+        b.iter(|| black_box(read_agent_log(&one[..], &loc, &opts).summary.lines))
+    });
+    g.bench_function(format!("slice/{mb}MB"), |b| {
+        b.iter(|| black_box(read_agent_slice(&one, &loc, &opts).summary.lines))
+    });
+    g.finish();
+
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let mut tgz = Vec::new();
+    write_tar_gz(&mut tgz, &files, "").expect("in memory");
+    let mut zip = std::io::Cursor::new(Vec::new());
+    write_zip(&mut zip, &files, "").expect("in memory");
+    let zip = zip.into_inner();
+    let ropts = ReadOptions::default();
+    let mut g = c.benchmark_group("parser/archive");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(total as u64));
+    for (name, bytes) in [("tar.gz", &tgz), ("zip", &zip)] {
+        g.bench_function(format!("{name}/{}MB", total >> 20), |b| {
+            b.iter(|| {
+                let budget = Budget::default();
+                let ctx = Ctx {
+                    opts: &ropts,
+                    budget: &budget,
+                };
+                let item = Item {
+                    loc: Location::file("bench"),
+                    reader: Box::new(std::io::Cursor::new(&bytes[..])),
+                    explicit: true,
+                    depth: 0,
+                    compression: None,
+                    disk_path: None,
+                };
+                black_box(read_item(item, &ctx).logs.len())
+            })
+        });
+    }
+    g.finish();
+}
+
+mod group {
+    #![allow(missing_docs)]
+    criterion::criterion_group!(benches, super::logs);
+}
+use group::benches;
+criterion_main!(benches);

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Side-by-side, whole-process comparison of batchdiag with the tools a support
+# engineer would otherwise use, on the same data, in one run.
+#
+#   benches/compare.sh            # all comparisons
+#   RUNS=7 benches/compare.sh     # more runs per command (median is reported)
+#
+# Builds release, generates the inputs under benches/data/ if missing
+# (a ~400 MB Chrome HAR; ~800 MB of agent logs for 80 nodes as a directory,
+# a tar.gz and a zip), installs the peers it needs (ripgrep, pigz, jq from
+# Debian; wiretrail from crates.io), then prints one table: median wall time,
+# peak RSS (from /usr/bin/time -v) and the ratio to batchdiag. Not part of CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+DATA=benches/data
+export LC_ALL=C
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need rg || ! need pigz || ! need jq || [ ! -x /usr/bin/time ]; then
+  apt-get update -qq >/dev/null && apt-get install -y -qq ripgrep pigz jq time >/dev/null
+fi
+if ! need wiretrail; then
+  cargo install --quiet --locked wiretrail >/dev/null 2>&1 || echo "note: wiretrail could not be installed; its row is skipped" >&2
+fi
+
+cargo build --release --quiet -p batchdiag -p batchdiag-benches
+BD=target/release/batchdiag
+GEN=target/release/batchdiag-gen
+mkdir -p "$DATA"
+[ -f "$DATA/large.har" ] || "$GEN" har 400 "$DATA/large.har"
+[ -d "$DATA/logs" ] || "$GEN" logs 800 "$DATA/logs"
+
+# Warm the page cache so every tool reads from memory.
+cat "$DATA/large.har" "$DATA/logs.tar.gz" "$DATA/logs.zip" > /dev/null
+find "$DATA/logs" -type f -exec cat {} + > /dev/null
+
+# measure NAME CMD... -> "median_seconds max_rss_kb"
+measure() {
+  local times=() rss=0 out tf
+  tf=$(mktemp)
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -o "$tf" -f "%e %M" bash -c "$1" > /dev/null 2>&1 || true
+    out=$(tail -1 "$tf")
+    times+=("${out% *}")
+    local r=${out#* }
+    (( r > rss )) && rss=$r
+  done
+  rm -f "$tf"
+  local median
+  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  echo "$median $rss"
+}
+
+row() { # label, batchdiag-median, peer-command-description, command
+  local label=$1 base=$2 cmd=$3
+  read -r t rss <<< "$(measure "$cmd")"
+  awk -v l="$label" -v t="$t" -v r="$rss" -v b="$base" \
+    'BEGIN { printf "  %-44s %8.2f s %9.1f MB %8.2fx\n", l, t, r/1024, (b > 0 ? t / b : 0) }'
+}
+
+section() { # title, batchdiag command
+  echo
+  echo "$1"
+  read -r bt brss <<< "$(measure "$2")"
+  awk -v t="$bt" -v r="$brss" 'BEGIN { printf "  %-44s %8.2f s %9.1f MB %8s\n", "batchdiag", t, r/1024, "1.00x" }'
+  BASE=$bt
+}
+
+echo "runs per command: $RUNS (median wall time, peak RSS, time relative to batchdiag)"
+
+section "HAR: $(du -h "$DATA/large.har" | cut -f1) Chrome capture, find the failing inner /batch responses" \
+  "$BD analyze --format json $DATA/large.har"
+row "jq (parse, decode, filter inner >= 400)" "$BASE" \
+  "jq -c '.log.entries[] | select(.request.url | contains(\"/batch?\")) | (.response.content | if .encoding == \"base64\" then (.text|@base64d) else .text end) | fromjson? | .responses[]? | select(.httpStatusCode >= 400)' $DATA/large.har"
+if need wiretrail; then
+  row "wiretrail errors (4xx/5xx by endpoint)" "$BASE" "wiretrail $DATA/large.har errors"
+fi
+
+section "Logs: $(du -sh "$DATA/logs" | cut -f1) of agent-debug.log, 80 nodes, as a directory" \
+  "$BD analyze --format json $DATA/logs"
+row "rg -c -F TvmJoinPoolInProgress DIR" "$BASE" "rg -c -F TvmJoinPoolInProgress $DATA/logs"
+DIR_BASE=$BASE
+
+section "Logs as a tar.gz ($(du -h "$DATA/logs.tar.gz" | cut -f1))" "$BD analyze --format json $DATA/logs.tar.gz"
+TGZ_BASE=$BASE
+row "pigz -dc X.tar.gz" "$BASE" "pigz -dc $DATA/logs.tar.gz"
+row "pigz -dc X.tar.gz | rg -c ..." "$BASE" "pigz -dc $DATA/logs.tar.gz | rg -c -F TvmJoinPoolInProgress"
+
+section "Logs as a zip ($(du -h "$DATA/logs.zip" | cut -f1))" "$BD analyze --format json $DATA/logs.zip"
+awk -v z="$BASE" -v g="$TGZ_BASE" -v d="$DIR_BASE" 'BEGIN { printf "  zip / tar.gz time: %.2f; directory / tar.gz: %.2f\n", z / g, d / g }'
+
+echo
+echo "Scaling (HAR, whole process): --jobs 1 vs --jobs 2"
+read -r j1 _ <<< "$(measure "$BD analyze --jobs 1 --format json $DATA/large.har")"
+read -r j2 _ <<< "$(measure "$BD analyze --jobs 2 --format json $DATA/large.har")"
+awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  jobs 1: %.2f s, jobs 2: %.2f s, speed-up %.2fx\n", a, b, a / b }'
+read -r j1 _ <<< "$(measure "$BD analyze --jobs 1 --format json $DATA/logs")"
+read -r j2 _ <<< "$(measure "$BD analyze --jobs 2 --format json $DATA/logs")"
+awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  logs dir: jobs 1: %.2f s, jobs 2: %.2f s, speed-up %.2fx\n", a, b, a / b }'
