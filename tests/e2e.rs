@@ -144,6 +144,27 @@ fn corpus_expectations_in_plain_words() {
         assert_eq!(codes(b), (vec!["BD201".to_string()], 1), "{b}");
     }
     assert_eq!(codes("joined-nodes"), (vec![], 0));
+    assert_eq!(codes("scenario1-healthy"), (vec![], 0));
+    for (b, code) in [
+        ("bd201-scenario3-confirmed", "BD201"),
+        ("bd202-scenario2", "BD202"),
+        ("bd203-scenario4", "BD203"),
+        ("bd301-resource-file-identity", "BD301"),
+    ] {
+        assert_eq!(codes(b), (vec![code.to_string()], 1), "{b}");
+    }
+    assert_eq!(
+        codes("bd204-pool-without-identity"),
+        (vec!["BD204".to_string()], 1)
+    );
+    assert_eq!(
+        codes("ambiguous-denied-task"),
+        (vec!["BD201".to_string(), "BD202".to_string()], 1)
+    );
+    assert_eq!(
+        codes("mixed-bd101-bd201"),
+        (vec!["BD101".to_string(), "BD201".to_string()], 1)
+    );
     assert_eq!(codes("hostile-archives"), (vec![], 3));
 }
 
@@ -336,6 +357,73 @@ fn logs_from_stdin_and_nothing_written_to_disk() {
             .map(Vec::len),
         Some(2)
     );
+}
+
+#[test]
+fn confidence_follows_the_configuration() {
+    let diag = |b: &str| -> Vec<(String, String, usize)> {
+        let v = json(&batchdiag(
+            &["analyze", "-f", "json", &format!("corpus/{b}")],
+            None,
+        ));
+        v["diagnoses"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or("").to_string(),
+                    d["confidence"].as_str().unwrap_or("").to_string(),
+                    d["missing_evidence"].as_array().map_or(0, Vec::len),
+                )
+            })
+            .collect()
+    };
+    // Symptoms and configuration agree: confirmed, nothing missing.
+    assert_eq!(
+        diag("bd201-scenario3-confirmed"),
+        vec![("BD201".into(), "confirmed".into(), 0)]
+    );
+    assert_eq!(diag("bd203-scenario4")[0].1, "confirmed");
+    // The same join loops without the account JSON: likely, and the account JSON is what would decide.
+    let d = diag("bd201-upload-logs");
+    assert_eq!((d[0].1.as_str(), d[0].2 > 0), ("likely", true));
+    // One symptom, two causes: both candidates, each saying which file decides.
+    let v = json(&batchdiag(
+        &["analyze", "-f", "json", "corpus/ambiguous-denied-task"],
+        None,
+    ));
+    for d in v["diagnoses"].as_array().expect("array") {
+        assert_eq!(d["confidence"], "possible");
+        assert!(d["missing_evidence"][0]
+            .as_str()
+            .expect("text")
+            .contains("account JSON"));
+    }
+    // Healthy configuration says what was checked.
+    let v = json(&batchdiag(
+        &["analyze", "-f", "json", "corpus/scenario1-healthy"],
+        None,
+    ));
+    let checked: Vec<&str> = v["checked"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["outcome"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        checked.iter().filter(|o| **o == "not_found").count() >= 5,
+        "{checked:?}"
+    );
+    // Old node agents are noted on the diagnoses they matter to.
+    let v = json(&batchdiag(
+        &["analyze", "-f", "json", "corpus/bd203-scenario4"],
+        None,
+    ));
+    assert!(v["diagnoses"][0]["notes"][0]
+        .as_str()
+        .expect("note")
+        .contains("1.10.5"));
 }
 
 #[test]

@@ -16,6 +16,7 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod template;
+pub mod world;
 
 use batchdiag_parser::{Evidence, InputKind, InputReport};
 

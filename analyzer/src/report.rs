@@ -112,6 +112,9 @@ pub struct Diagnosis {
     pub remediation: Remediation,
     /// Inputs that would raise the confidence or fill in the fix.
     pub missing_evidence: Vec<String>,
+    /// Further observations (e.g. node agents older than a relevant fix).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// Resources a diagnosis is about. Absent values are `null`; lists may be empty.
@@ -133,6 +136,21 @@ pub struct Subjects {
     /// Nodes concerned.
     #[serde(default)]
     pub nodes: Vec<NodeRef>,
+    /// Tasks concerned, as `job/task`.
+    #[serde(default)]
+    pub tasks: Vec<String>,
+    /// The managed identity concerned (ARM resource id).
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// The autostorage account (ARM resource id).
+    #[serde(default)]
+    pub storage_account: Option<String>,
+    /// The principal (object) id of the account's identity.
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    /// Identities named by resource files that no pool of the bundle has.
+    #[serde(default)]
+    pub missing_identities: Vec<String>,
 }
 
 /// A compute node of a pool.

@@ -209,6 +209,224 @@ pub fn write_corpus(root: &Path) -> std::io::Result<()> {
     )?;
     write_log_bundles(root)?;
     write_hostile(root)?;
+    write_resource_bundles(root)?;
+    Ok(())
+}
+
+fn json_file(dir: &Path, name: &str, v: &serde_json::Value) -> std::io::Result<()> {
+    write(
+        dir,
+        name,
+        &serde_json::to_vec_pretty(v).expect("serializes"),
+    )
+}
+
+const DENIED: &str = "Access for one of the specified Azure Blob container(s) is denied";
+const LIST_MISC: &str =
+    "Miscellaneous error encountered while listing one of the specified Azure Blob container(s)";
+const PKG_INVALID: &str = "One or more application packages specified for the pool are invalid";
+const MI: &str = "BatchAccountManagedIdentity";
+
+/// Bundles of resource JSON (with logs where the scenario has them), one per
+/// behaviour-table row and catalog code, plus healthy, ambiguous and mixed ones.
+fn write_resource_bundles(root: &Path) -> std::io::Result<()> {
+    use crate::resources_gen::{account, node as node_json, pool_data, pool_management, task};
+    use serde_json::json;
+    let acct = "contosobatch";
+    let sa = "contosobatchsa";
+    let n1 = "tvm-1695681911_1-20240501t095900z";
+    let n2 = "tvm-1695681911_2-20240501t095900z";
+    let files = [("autoStorageContainerName", "inputs", None)];
+
+    // Scenario 1 of both tables: everything right, nothing to report.
+    let d = root.join("scenario1-healthy");
+    json_file(
+        &d,
+        "account.json",
+        &account(acct, sa, MI, Some("batch-nodes"), None, false),
+    )?;
+    json_file(
+        &d,
+        "pool.json",
+        &pool_data(acct, "pool-render", &["batch-nodes"], &["render"]),
+    )?;
+    json_file(
+        &d,
+        "nodes.json",
+        &json!({"value": [node_json(acct, "pool-render", n1, "idle", &[], "1.11.5"), node_json(acct, "pool-render", n2, "running", &[], "1.11.5")]}),
+    )?;
+    json_file(
+        &d,
+        "task.json",
+        &task(acct, "job-1", "render-001", &files, None),
+    )?;
+
+    // Scenario 3: no node identity reference; nodes stuck starting, tasks denied, join loops in the logs.
+    let d = root.join("bd201-scenario3-confirmed");
+    json_file(&d, "account.json", &account(acct, sa, MI, None, None, true))?;
+    json_file(
+        &d,
+        "pool.json",
+        &pool_data(acct, "pool-render", &["batch-nodes"], &["render"]),
+    )?;
+    json_file(
+        &d,
+        "nodes.json",
+        &json!([node_json(
+            acct,
+            "pool-render",
+            n1,
+            "starting",
+            &[],
+            "1.11.3"
+        )]),
+    )?;
+    json_file(
+        &d,
+        "task.json",
+        &task(
+            acct,
+            "job-1",
+            "render-001",
+            &files,
+            Some(("ResourceContainerAccessDenied", DENIED)),
+        ),
+    )?;
+    let logs = bundle_files(
+        &[node("pool-render", n1, Layout::Compact, None, 90_000, true)],
+        1,
+        31,
+    );
+    write_dir(&d.join("batch-logs"), &logs)?;
+
+    // Scenario 2: reference set and in the pool, but no data role: tasks denied.
+    let d = root.join("bd202-scenario2");
+    json_file(
+        &d,
+        "account.json",
+        &account(
+            acct,
+            sa,
+            MI,
+            Some("batch-nodes"),
+            Some("batch-account-id"),
+            false,
+        ),
+    )?;
+    json_file(
+        &d,
+        "pool.json",
+        &pool_management(acct, "pool-render", &["batch-nodes", "render-secrets"], &[]),
+    )?;
+    json_file(
+        &d,
+        "tasks.json",
+        &json!({"value": [task(acct, "job-7", "render-001", &files, Some(("ResourceContainerAccessDenied", DENIED))), task(acct, "job-7", "render-002", &files, Some(("ResourceContainerAccessDenied", DENIED)))]}),
+    )?;
+
+    // Scenario 4: the pool was created with another identity: unusable nodes, list errors.
+    let d = root.join("bd203-scenario4");
+    json_file(
+        &d,
+        "account.json",
+        &account(acct, sa, MI, Some("batch-nodes"), None, false),
+    )?;
+    json_file(
+        &d,
+        "pool.json",
+        &pool_data(acct, "pool-render", &["legacy-nodes"], &["render"]),
+    )?;
+    json_file(
+        &d,
+        "nodes.json",
+        &json!({"value": [node_json(acct, "pool-render", n1, "unusable", &[("ApplicationPackageError", PKG_INVALID)], "1.10.5")]}),
+    )?;
+    json_file(
+        &d,
+        "task.json",
+        &task(
+            acct,
+            "job-1",
+            "render-001",
+            &files,
+            Some(("ResourceContainerListMiscError", LIST_MISC)),
+        ),
+    )?;
+
+    // Configuration alone: a pool without any identity while autostorage uses managed identities.
+    let d = root.join("bd204-pool-without-identity");
+    json_file(
+        &d,
+        "account.json",
+        &account(acct, sa, MI, Some("batch-nodes"), None, false),
+    )?;
+    json_file(
+        &d,
+        "pool.json",
+        &pool_management(acct, "pool-gpu", &[], &["render"]),
+    )?;
+
+    // Configuration alone: resource files naming an identity the pool lacks; one SAS file that is fine.
+    let d = root.join("bd301-resource-file-identity");
+    json_file(
+        &d,
+        "pool.json",
+        &pool_data(acct, "pool-render", &["batch-nodes"], &[]),
+    )?;
+    json_file(
+        &d,
+        "task.json",
+        &task(
+            acct,
+            "job-3",
+            "prep-001",
+            &[
+                ("storageContainerUrl", "https://datalake01.blob.core.windows.net/scenes", Some("data-reader")),
+                ("httpUrl", "https://datalake01.blob.core.windows.net/tools/ffmpeg?sv=2022-11-02&sr=b&sig=Zm9vYmFyYmF6cXV4&se=2024-06-01T00%3A00%3A00Z&sp=r", None),
+            ],
+            None,
+        ),
+    )?;
+
+    // A denied task and nothing else: BD201 or BD202, and the account JSON would decide.
+    let d = root.join("ambiguous-denied-task");
+    json_file(
+        &d,
+        "task.json",
+        &task(
+            acct,
+            "job-1",
+            "render-001",
+            &files,
+            Some(("ResourceContainerAccessDenied", DENIED)),
+        ),
+    )?;
+
+    // Two causes in one bundle: the account identity cannot store packages (HAR),
+    // and the node identity reference is missing (account JSON + logs).
+    let d = root.join("mixed-bd101-bd201");
+    let mut s = Session::new(Browser::Chrome, 41, tenant(acct, sa), 1_714_557_600);
+    s.noise(40, 800);
+    s.package_upload(
+        "render",
+        "2.2.0",
+        Some((409, "AutoStorageNoPermission", NO_PERMISSION)),
+        false,
+    );
+    write(&d, "portal.har", &pretty(&s))?;
+    json_file(
+        &d,
+        "account.json",
+        &account(acct, sa, MI, None, None, false),
+    )?;
+    let logs = bundle_files(
+        &[node("pool-render", n2, Layout::Iso, None, 80_000, false)],
+        2,
+        42,
+    );
+    let mut z = std::io::Cursor::new(Vec::new());
+    write_zip(&mut z, &logs, "")?;
+    write(&d, "upload-batch-logs.zip", &z.into_inner())?;
     Ok(())
 }
 fn node(

@@ -9,3 +9,4 @@ pub mod corpus;
 pub mod har_gen;
 pub mod large;
 pub mod log_gen;
+pub mod resources_gen;

@@ -119,7 +119,8 @@ fn rules(format: Format) -> anyhow::Result<u8> {
                 .map(|r| {
                     serde_json::json!({
                         "code": r.code, "slug": r.slug, "title": r.title,
-                        "scenario": r.scenario, "confidence": r.confidence.as_str(),
+                        "scenario": r.scenario,
+                        "predicted_from_configuration": r.predicted.map(|c| c.as_str()),
                     })
                 })
                 .collect();
@@ -128,13 +129,47 @@ fn rules(format: Format) -> anyhow::Result<u8> {
         }
         Format::Text => {
             for r in catalog::RULES {
-                writeln!(out, "{}  {:<36} {}", r.code, r.slug, r.title)?;
+                let scenario = r.scenario.map(|s| {
+                    let table = match s.table {
+                        batchdiag_analyzer::report::ScenarioTable::ApplicationPackages => {
+                            "packages"
+                        }
+                        batchdiag_analyzer::report::ScenarioTable::ResourceFiles => {
+                            "resource files"
+                        }
+                    };
+                    format!("  [scenario {} of {table}]", s.number)
+                });
+                writeln!(
+                    out,
+                    "{}  {:<36} {}{}",
+                    r.code,
+                    r.slug,
+                    r.title,
+                    scenario.unwrap_or_default()
+                )?;
             }
         }
     }
     out.flush()?;
     Ok(EXIT_CLEAN)
 }
+
+/// The support article's behaviour tables (domain brief), header first.
+const SCENARIO_PACKAGES: &[&str] = &[
+    "#  in node identity ref | permission | pool created with    | node                 | package",
+    "1  yes                  | sufficient | same identity        | started              | downloaded to root/applications",
+    "2  yes                  | insufficient | same identity      | started but Idle     | not downloaded",
+    "3  no                   | either     | same or different    | stuck in Starting    | not downloaded",
+    "4  yes                  | either     | different identity   | Unusable             | not downloaded",
+];
+const SCENARIO_RESOURCE_FILES: &[&str] = &[
+    "#  in node identity ref | permission | pool created with    | task result",
+    "1  yes                  | sufficient | same                 | blob downloaded to root/wd/<file-path>",
+    "2  yes                  | insufficient | same               | fails ResourceContainerAccessDenied",
+    "3  no                   | either     | same or different    | fails ResourceContainerAccessDenied",
+    "4  yes                  | either     | different            | fails ResourceContainerListMiscError (HTTP 400 underneath)",
+];
 
 fn explain(code: &str) -> anyhow::Result<u8> {
     let Some(r) = catalog::find(code) else {
@@ -146,6 +181,29 @@ fn explain(code: &str) -> anyhow::Result<u8> {
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
     writeln!(out, "{} {}: {}\n", r.code, r.slug, r.title)?;
+    if let Some(s) = r.scenario {
+        let (name, rows) = match s.table {
+            batchdiag_analyzer::report::ScenarioTable::ApplicationPackages => {
+                ("application packages at pool level", SCENARIO_PACKAGES)
+            }
+            batchdiag_analyzer::report::ScenarioTable::ResourceFiles => (
+                "task resource files from autostorage",
+                SCENARIO_RESOURCE_FILES,
+            ),
+        };
+        writeln!(out, "Scenario {} of the {name} table:\n", s.number)?;
+        for (i, row) in rows.iter().enumerate() {
+            let mark = if i == 0 {
+                "  "
+            } else if i == usize::from(s.number) {
+                "> "
+            } else {
+                "  "
+            };
+            writeln!(out, "{mark}{row}")?;
+        }
+        writeln!(out)?;
+    }
     writeln!(out, "{}\n", r.explanation)?;
     // Without evidence every placeholder shows as <name>, which is what a reader fills in.
     let none = Default::default();

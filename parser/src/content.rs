@@ -27,6 +27,8 @@ pub enum InputKind {
     AgentLog,
     /// Another timestamped text log; scanned for the same markers.
     Log,
+    /// Resource JSON: Batch account, pool, node or task exports.
+    Json,
     /// A zip archive (its members are listed as inputs of their own).
     Zip,
     /// A tar archive (its members are listed as inputs of their own).
@@ -186,6 +188,7 @@ pub(crate) enum Sniffed {
     Zip,
     Tar,
     Har,
+    Json,
     AgentLog,
     Log,
     Unsupported(&'static str),
@@ -226,11 +229,15 @@ pub(crate) fn sniff(head: &[u8], name: &str) -> Sniffed {
             return Sniffed::Unsupported(what);
         }
     }
-    let named_har = name.ends_with(".har");
-    if crate::source::looks_like_har(head) || (named_har && first_non_ws(head) == Some(b'{')) {
+    // A file named .har is read as one, so that a damaged capture gets the HAR parser's error.
+    if crate::source::looks_like_har(head) || name.ends_with(".har") {
         return Sniffed::Har;
     }
     let text = !head.contains(&0);
+    let json_start = matches!(first_non_ws(head), Some(b'{') | Some(b'['));
+    if json_start && (name.ends_with(".json") || !name.contains(".log")) {
+        return Sniffed::Json;
+    }
     let named_agent = name.starts_with("agent") && name.contains(".log");
     if named_agent && text {
         return Sniffed::AgentLog;
@@ -246,9 +253,6 @@ pub(crate) fn sniff(head: &[u8], name: &str) -> Sniffed {
             .is_some()
     {
         return Sniffed::Log;
-    }
-    if named_har {
-        return Sniffed::Har;
     }
     Sniffed::Unrecognized
 }
@@ -399,6 +403,46 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
                     location: item.loc,
                     summary: r.summary,
                 }],
+            }
+        }
+        Sniffed::Json => {
+            let mut rep = InputReport::new(&item.loc, InputKind::Json);
+            rep.compression = item.compression;
+            let mut bytes = Vec::new();
+            let limit = crate::resource::MAX_JSON_BYTES as u64;
+            if let Err(e) = reader.take(limit + 1).read_to_end(&mut bytes) {
+                rep.error = Some(
+                    InputError::new(item.loc.at_offset(bytes.len() as u64), error_kind(&e))
+                        .to_string(),
+                );
+                return Found::one(rep);
+            }
+            if bytes.len() as u64 > limit {
+                rep.error = Some(
+                    InputError::new(
+                        item.loc.clone(),
+                        InputErrorKind::Limit(format!("JSON document larger than {}; resource exports are far smaller, so it was not read", crate::limits::human(limit))),
+                    )
+                    .to_string(),
+                );
+                return Found::one(rep);
+            }
+            match crate::resource::read_resources(&bytes, &item.loc) {
+                Ok(r) => {
+                    rep.evidence_count = r.evidence.len();
+                    rep.members = None;
+                    Found {
+                        inputs: vec![rep],
+                        evidence: r.evidence,
+                        logs: Vec::new(),
+                    }
+                }
+                Err(msg) => {
+                    rep.error = Some(
+                        InputError::new(item.loc.clone(), InputErrorKind::Syntax(msg)).to_string(),
+                    );
+                    Found::one(rep)
+                }
             }
         }
         Sniffed::Unsupported(what) => Found::one(InputReport::failed(

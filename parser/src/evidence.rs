@@ -32,6 +32,168 @@ pub enum Fact {
     ArmError(ArmError),
     /// A node that reported `TvmJoinPoolInProgress`, with the loop's span.
     JoinLoop(JoinLoop),
+    /// A Batch account's identity and autostorage settings (account JSON).
+    AccountConfig(AccountConfig),
+    /// A pool's identities and application packages (pool JSON, either plane).
+    PoolConfig(PoolConfig),
+    /// A compute node's state and errors (node JSON).
+    NodeStatus(NodeStatus),
+    /// A task's resource files and failure (task JSON).
+    TaskResult(TaskResult),
+}
+
+/// A user-assigned managed identity as a resource lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityRef {
+    /// ARM resource id of the identity.
+    pub resource_id: String,
+    /// Its client (application) id, when listed.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Its principal (object) id, when listed.
+    #[serde(default)]
+    pub principal_id: Option<String>,
+}
+
+/// The autostorage settings of a Batch account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoStorage {
+    /// ARM id of the autostorage account.
+    #[serde(default)]
+    pub storage_account_id: Option<String>,
+    /// `StorageKeys` or `BatchAccountManagedIdentity` (absent means StorageKeys).
+    #[serde(default)]
+    pub authentication_mode: Option<String>,
+    /// `nodeIdentityReference.resourceId`: the identity nodes use for autostorage.
+    #[serde(default)]
+    pub node_identity_reference: Option<String>,
+}
+
+/// A Batch account (management plane, or `az batch account show`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountConfig {
+    /// ARM id of the account, when present.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// Account name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `identity.type`: `SystemAssigned`, `UserAssigned`, `None` (absent: no identity).
+    #[serde(default)]
+    pub identity_type: Option<String>,
+    /// `identity.principalId` of a system-assigned identity.
+    #[serde(default)]
+    pub principal_id: Option<String>,
+    /// User-assigned identities of the account.
+    #[serde(default)]
+    pub identities: Vec<IdentityRef>,
+    /// Autostorage, when linked.
+    #[serde(default)]
+    pub autostorage: Option<AutoStorage>,
+}
+
+/// A pool's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolConfig {
+    /// Pool id.
+    pub pool: String,
+    /// Account name, from the ARM id or the data-plane URL.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// `management` (ARM, identities as a map) or `data` (Batch service, identities as an array).
+    pub plane: String,
+    /// `identity.type` (absent: no identity).
+    #[serde(default)]
+    pub identity_type: Option<String>,
+    /// User-assigned identities of the pool.
+    #[serde(default)]
+    pub identities: Vec<IdentityRef>,
+    /// Application packages the pool references (application names or ids).
+    #[serde(default)]
+    pub application_packages: Vec<String>,
+}
+
+/// A node's state (data-plane node JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeStatus {
+    /// Pool id, from the node URL.
+    #[serde(default)]
+    pub pool: Option<String>,
+    /// Node id.
+    pub node: String,
+    /// `state`, e.g. `starting`, `idle`, `unusable`.
+    pub state: String,
+    /// `errors[]`.
+    #[serde(default)]
+    pub errors: Vec<CodeMessage>,
+    /// `nodeAgentInfo.version`.
+    #[serde(default)]
+    pub agent_version: Option<String>,
+    /// `startTaskInfo.failureInfo`, when the start task failed.
+    #[serde(default)]
+    pub start_task_failure: Option<CodeMessage>,
+}
+
+/// A `{code, message}` pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeMessage {
+    /// Code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Message.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// A task's result (data-plane task JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskResult {
+    /// Job id, from the task URL when present.
+    #[serde(default)]
+    pub job: Option<String>,
+    /// Task id.
+    pub task: String,
+    /// `state`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Resource files.
+    #[serde(default)]
+    pub resource_files: Vec<ResourceFile>,
+    /// `executionInfo.failureInfo`.
+    #[serde(default)]
+    pub failure: Option<TaskFailure>,
+}
+
+/// A task failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskFailure {
+    /// `usererror` or `servererror`.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// e.g. `ResourceContainerAccessDenied`.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// `details[]` as `name: value` lines.
+    #[serde(default)]
+    pub details: Vec<String>,
+}
+
+/// One resource file of a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceFile {
+    /// `auto_storage_container`, `storage_container_url` or `http_url`.
+    pub kind: String,
+    /// The container name or URL.
+    pub source: String,
+    /// `identityReference.resourceId`, when given.
+    #[serde(default)]
+    pub identity: Option<String>,
+    /// The URL carries its own SAS (`sig=`): no managed identity is involved.
+    #[serde(default)]
+    pub has_sas: bool,
 }
 
 /// A failed ARM call and the error the service returned.
@@ -96,6 +258,38 @@ impl Fact {
     pub fn as_arm_error(&self) -> Option<&ArmError> {
         match self {
             Fact::ArmError(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The account configuration, if this fact is one.
+    pub fn as_account(&self) -> Option<&AccountConfig> {
+        match self {
+            Fact::AccountConfig(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The pool configuration, if this fact is one.
+    pub fn as_pool(&self) -> Option<&PoolConfig> {
+        match self {
+            Fact::PoolConfig(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The node status, if this fact is one.
+    pub fn as_node(&self) -> Option<&NodeStatus> {
+        match self {
+            Fact::NodeStatus(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The task result, if this fact is one.
+    pub fn as_task(&self) -> Option<&TaskResult> {
+        match self {
+            Fact::TaskResult(t) => Some(t),
             _ => None,
         }
     }

@@ -39,12 +39,17 @@ pub mod har;
 pub mod limits;
 pub mod location;
 mod readbuf;
+pub mod resource;
 pub mod secrets;
 pub mod source;
 pub mod time;
 
 pub use content::{InputKind, InputReport, LogStats, ReadOptions};
 pub use error::{InputError, InputErrorKind};
-pub use evidence::{ArmError, Envelope, ErrorDetail, Evidence, Fact, HealthReport, JoinLoop};
+pub use evidence::{
+    AccountConfig, ArmError, AutoStorage, CodeMessage, Envelope, ErrorDetail, Evidence, Fact,
+    HealthReport, IdentityRef, JoinLoop, NodeStatus, PoolConfig, ResourceFile, TaskFailure,
+    TaskResult,
+};
 pub use location::Location;
 pub use source::{read_sources, Bundle};

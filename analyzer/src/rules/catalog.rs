@@ -3,11 +3,11 @@
 
 use batchdiag_parser::InputKind;
 
-use super::{Condition, GroupBy, RemediationTemplate, Rule, Sample};
+use super::{Condition, ConfigCheck, GroupBy, RemediationTemplate, Rule, Sample, Symptom};
 use crate::report::{Confidence, Scenario, ScenarioTable};
 
 /// Every rule, in code order.
-pub static RULES: &[Rule] = &[BD101, BD201];
+pub static RULES: &[Rule] = &[BD101, BD201, BD202, BD203, BD204, BD301];
 
 /// Looks a rule up by code (case-insensitive) or slug.
 pub fn find(code_or_slug: &str) -> Option<&'static Rule> {
@@ -38,9 +38,11 @@ does not have permission to access auto storage account. Please use Azure RBAC t
 managed identity access to auto storage.\"\n\n\
 This is the account plane (Batch service to storage). It is unrelated to pool identities and \
 to the node identity reference, which only matter to compute nodes.",
-    when: &[Condition::ArmErrorCode("AutoStorageNoPermission"), Condition::ArmStatus(409)],
+    symptoms: &[Symptom { all: &[Condition::ArmErrorCode("AutoStorageNoPermission"), Condition::ArmStatus(409)], alone: Confidence::Confirmed }],
+    config: None,
+    refuted_by: &[],
+    predicted: None,
     group_by: GroupBy::BatchAccount,
-    confidence: Confidence::Confirmed,
     remediation: RemediationTemplate {
         summary: "Grant the managed identity of Batch account {account} the Storage Blob Data Contributor role on its autostorage account, then upload {applications} again.",
         steps: &[
@@ -102,7 +104,7 @@ pub const BD201: Rule = Rule {
     slug: "node-identity-reference-missing",
     title: "Autostorage has no node identity reference; nodes cannot join their pool",
     scenario: Some(Scenario { table: ScenarioTable::ApplicationPackages, number: 3 }),
-    summary: "{node_count} of pool {pools} never finished joining: the node agent kept reporting health=Status.TvmJoinPoolInProgress and never another status, which is what nodes do when the Batch account's autostorage has no node identity reference.",
+    summary: "The autostorage of {the_account} authenticates with a managed identity but names no node identity reference, so {nodes_phrase} cannot reach it: nodes stay in Starting (the node agent repeats health=Status.TvmJoinPoolInProgress) and tasks fail with ResourceContainerAccessDenied.",
     explanation: "\
 When the autostorage of a Batch account uses the authentication mode BatchAccountManagedIdentity, \
 compute nodes reach the autostorage account (for application packages and for resource files \
@@ -120,9 +122,15 @@ with another status. Whether the identity has permission on the storage account,
 identity the pool was created with, does not change this outcome.\n\n\
 Node agents older than 1.11.5 also had a bug that left nodes stuck in join-pool-in-progress; \
 the node's nodeAgentInfo.version tells which agent ran.",
-    when: &[Condition::JoinLoopStuck],
+    symptoms: &[
+        Symptom { all: &[Condition::JoinLoopStuck], alone: Confidence::Likely },
+        Symptom { all: &[Condition::NodeState("starting")], alone: Confidence::Possible },
+        Symptom { all: &[Condition::TaskFailure("ResourceContainerAccessDenied")], alone: Confidence::Possible },
+    ],
+    config: Some(ConfigCheck::NodeReferenceMissing),
+    refuted_by: &[],
+    predicted: Some(Confidence::Likely),
     group_by: GroupBy::All,
-    confidence: Confidence::Likely,
     remediation: RemediationTemplate {
         summary: "Set the Batch account's autostorage node identity reference to the user-assigned identity that pool {pools} uses, then restart the stuck nodes.",
         steps: &[
@@ -150,10 +158,10 @@ az batch pool show --pool-id {pool} --query identity -o json",
         ],
     },
     missing_evidence: &[
-        "The Batch account JSON (`az batch account show`) would confirm that autostorage has no nodeIdentityReference, raising this diagnosis to confirmed, and would name the account and its autostorage account.",
+        "The Batch account JSON (`az batch account show`) decides: autostorage.nodeIdentityReference null or absent confirms this cause; if it is set, the cause is the identity's permission (BD202) or the pool identity (BD203).",
         "The pool JSON (`az batch pool show`) would name the identity the reference should point to.",
     ],
-    seen_in: &[InputKind::AgentLog, InputKind::Log],
+    seen_in: &[InputKind::AgentLog, InputKind::Log, InputKind::Json],
     samples: &[
         Sample {
             name: "a loop of 4 hours that never ended",
@@ -179,10 +187,330 @@ az batch pool show --pool-id {pool} --query identity -o json",
               "last_source":{"path":"a.log","line":40},"files":["a.log"]}]"#,
         },
         Sample {
+            name: "account JSON with a node identity reference rules this cause out",
+            fires: false,
+            evidence: r#"[{"source":{"path":"a.log","line":1},"kind":"join_loop","pool":"p","node":"n","attribution":"layout","count":900,
+              "first":"2024-05-01T10:00:00Z","last":"2024-05-01T11:00:00Z","duration_seconds":3600,"ended":false,
+              "last_source":{"path":"a.log","line":900},"files":["a.log"]},
+              {"source":{"path":"account.json"},"kind":"account_config","name":"acct","identity_type":"UserAssigned",
+               "autostorage":{"storage_account_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/sa",
+                 "authentication_mode":"BatchAccountManagedIdentity","node_identity_reference":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}}]"#,
+        },
+        Sample {
+            name: "account JSON alone, MI autostorage without a reference, predicts it",
+            fires: true,
+            evidence: r#"[{"source":{"path":"account.json"},"kind":"account_config","name":"acct","identity_type":"SystemAssigned",
+               "autostorage":{"storage_account_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/sa",
+                 "authentication_mode":"BatchAccountManagedIdentity"}}]"#,
+        },
+        Sample {
+            name: "storage keys autostorage needs no node identity",
+            fires: false,
+            evidence: r#"[{"source":{"path":"account.json"},"kind":"account_config","name":"acct",
+               "autostorage":{"storage_account_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/sa","authentication_mode":"StorageKeys"}}]"#,
+        },
+        Sample {
             name: "a loop without timestamps has no known length",
             fires: false,
             evidence: r#"[{"source":{"path":"a.log","line":1},"kind":"join_loop","attribution":"unknown","count":5000,"ended":false,
               "last_source":{"path":"a.log","line":5000},"files":["a.log"]}]"#,
+        },
+    ],
+};
+
+/// BD202: the node identity lacks a data role on autostorage (scenario 2).
+pub const BD202: Rule = Rule {
+    code: "BD202",
+    slug: "node-identity-insufficient-permission",
+    title: "Node identity lacks a Storage Blob Data role on the autostorage account",
+    scenario: Some(Scenario { table: ScenarioTable::ResourceFiles, number: 2 }),
+    summary: "Nodes of {pool_phrase} reach autostorage with {identity_name}, which is set correctly in the account and the pool but has no sufficient role on the storage account: tasks fail with ResourceContainerAccessDenied and application packages are not downloaded (nodes stay idle).",
+    explanation: "\
+Nodes reach the autostorage account with the user-assigned identity named by the account's \
+autostorage node identity reference, which must also be one of the pool's identities. When both \
+are right but that identity holds no sufficient Azure RBAC data role on the storage account, \
+Azure Storage answers the node's requests with 403 AuthorizationPermissionMismatch (\"This \
+request is not authorized to perform this operation using this permission.\"). Nodes then start \
+but stay Idle without their application packages (scenario 2 of the application-packages \
+table), and tasks with resource files from autostorage fail with ResourceContainerAccessDenied, \
+\"Access for one of the specified Azure Blob container(s) is denied\" (scenario 2 of the \
+resource-files table).\n\n\
+The same task error appears when the node identity reference is not set at all (BD201): the \
+account JSON tells the two apart.",
+    symptoms: &[Symptom { all: &[Condition::TaskFailure("ResourceContainerAccessDenied")], alone: Confidence::Possible }],
+    config: Some(ConfigCheck::NodeReferenceInPool),
+    refuted_by: &[ConfigCheck::NodeReferenceMissing, ConfigCheck::NodeReferenceNotInPool],
+    predicted: None,
+    group_by: GroupBy::All,
+    remediation: RemediationTemplate {
+        summary: "Grant identity {identity_resource_id} the Storage Blob Data Reader role (Contributor if tasks upload) on the autostorage account, then rerun the tasks.",
+        steps: &[
+            "Find the identity's principal id and the autostorage account (commands below).",
+            "Assign Storage Blob Data Reader (or Contributor, or Owner as in the support article) to that principal, scoped to the autostorage account.",
+            "Role assignments take up to 10 minutes to apply; then reboot the idle nodes so they download their packages, and requeue the failed tasks ({tasks}).",
+        ],
+        commands: &[
+            (
+                "Principal id of the node identity",
+                "az identity show --ids \"{identity_resource_id}\" --query principalId -o tsv",
+            ),
+            (
+                "Grant it Storage Blob Data Reader on the autostorage account",
+                "az role assignment create --assignee-object-id \"$(az identity show --ids \"{identity_resource_id}\" --query principalId -o tsv)\" --assignee-principal-type ServicePrincipal --role \"Storage Blob Data Reader\" --scope \"{storage_account_id}\"",
+            ),
+        ],
+    },
+    missing_evidence: &[
+        "The Batch account JSON (`az batch account show`) and the pool JSON (`az batch pool show`) decide: a node identity reference that is set and listed among the pool identities confirms this cause; a missing reference means BD201, a reference the pool lacks means BD203.",
+        "A storage probe from a node (Get Blob with the node's IMDS token) answering 403 AuthorizationPermissionMismatch would show it directly.",
+    ],
+    seen_in: &[InputKind::Json],
+    samples: &[
+        Sample {
+            name: "denied task, reference set and in the pool",
+            fires: true,
+            evidence: r#"[{"source":{"path":"task.json"},"kind":"task_result","task":"t1","job":"j",
+               "resource_files":[{"kind":"auto_storage_container","source":"inputs","has_sas":false}],
+               "failure":{"code":"ResourceContainerAccessDenied","message":"Access for one of the specified Azure Blob container(s) is denied"}},
+              {"source":{"path":"account.json"},"kind":"account_config","name":"acct",
+               "autostorage":{"authentication_mode":"BatchAccountManagedIdentity","node_identity_reference":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/subscriptions/S/resourceGroups/G/providers/Microsoft.ManagedIdentity/userAssignedIdentities/U"}]}]"#,
+        },
+        Sample {
+            name: "a denied task alone is possible (BD201 is the other candidate)",
+            fires: true,
+            evidence: r#"[{"source":{"path":"task.json"},"kind":"task_result","task":"t1",
+               "failure":{"code":"ResourceContainerAccessDenied"}}]"#,
+        },
+        Sample {
+            name: "a missing reference makes it BD201, not BD202",
+            fires: false,
+            evidence: r#"[{"source":{"path":"task.json"},"kind":"task_result","task":"t1","failure":{"code":"ResourceContainerAccessDenied"}},
+              {"source":{"path":"account.json"},"kind":"account_config","name":"acct","autostorage":{"authentication_mode":"BatchAccountManagedIdentity"}}]"#,
+        },
+        Sample {
+            name: "resource files with their own SAS never used an identity",
+            fires: false,
+            evidence: r#"[{"source":{"path":"task.json"},"kind":"task_result","task":"t1",
+               "resource_files":[{"kind":"http_url","source":"https://sa.blob.core.windows.net/c/b?sig=x","has_sas":true}],
+               "failure":{"code":"ResourceContainerAccessDenied"}}]"#,
+        },
+    ],
+};
+
+/// BD203: the node identity reference is not among the pool identities (scenario 4).
+pub const BD203: Rule = Rule {
+    code: "BD203",
+    slug: "node-identity-not-in-pool",
+    title: "Node identity reference is not one of the pool's identities",
+    scenario: Some(Scenario { table: ScenarioTable::ApplicationPackages, number: 4 }),
+    summary: "The autostorage node identity reference of {the_account} ({identity_name}) is not among the identities of {pool_phrase}: its nodes cannot get a token for it, so they go Unusable with ApplicationPackageError and tasks fail with ResourceContainerListMiscError.",
+    explanation: "\
+The identity nodes use for autostorage is set in two places that must agree: the account's \
+autostorage node identity reference and the pool identity (identity.userAssignedIdentities). A \
+pool may list several identities, but the reference must be one of them. When the pool was \
+created with a different identity, the node asks IMDS for a token of an identity that is not \
+attached to it (IMDS answers 400 \"Identity not found\"): nodes become Unusable with node error \
+ApplicationPackageError, \"One or more application packages specified for the pool are \
+invalid\" (portal: \"Node has 1 error(s).\"; scenario 4 of the application-packages table), and \
+tasks with resource files from autostorage fail with ResourceContainerListMiscError, \
+\"Miscellaneous error encountered while listing one of the specified Azure Blob container(s)\", \
+with an HTTP 400 Bad Request underneath (scenario 4 of the resource-files table). Whether the \
+identity has permission on the storage account does not matter.",
+    symptoms: &[
+        Symptom { all: &[Condition::NodeError("unusable", "ApplicationPackageError")], alone: Confidence::Likely },
+        Symptom { all: &[Condition::TaskFailure("ResourceContainerListMiscError")], alone: Confidence::Likely },
+    ],
+    config: Some(ConfigCheck::NodeReferenceNotInPool),
+    refuted_by: &[ConfigCheck::NodeReferenceInPool, ConfigCheck::NodeReferenceMissing],
+    predicted: Some(Confidence::Likely),
+    group_by: GroupBy::All,
+    remediation: RemediationTemplate {
+        summary: "Add identity {identity_resource_id} to pool {pools} (or point the account's node identity reference at an identity the pool has), then recreate the unusable nodes.",
+        steps: &[
+            "Compare the account's autostorage.nodeIdentityReference.resourceId with the pool's identity.userAssignedIdentities (first two commands); ARM ids compare without case.",
+            "Either add the referenced identity to the pool (a pool identity can be changed while the pool has no nodes: resize it to 0 first), or change the account's node identity reference to one of the pool's identities.",
+            "The identity must also hold a Storage Blob Data role on the autostorage account.",
+            "Resize the pool to 0 and back (or recreate it) so nodes start with the matching identity.",
+        ],
+        commands: &[
+            ("Show the account's node identity reference", "az batch account show --subscription {subscription} --resource-group {resource_group} --name {account} --query autoStorage.nodeIdentityReference -o json"),
+            ("Show the pool's identities", "az batch account login --subscription {subscription} --resource-group {resource_group} --name {account}\naz batch pool show --pool-id {pool} --query identity -o json"),
+            (
+                "Add the referenced identity to the pool (management plane; keep the pool's other identities in the map)",
+                "az rest --method patch --url \"https://management.azure.com{account_id}/pools/{pool}?api-version=2024-07-01\" \\\n  --body '{{\"identity\": {{\"type\": \"UserAssigned\", \"userAssignedIdentities\": {{\"{identity_resource_id}\": {{}}}}}}}}'",
+            ),
+        ],
+    },
+    missing_evidence: &[
+        "The Batch account JSON and the pool JSON decide: the account's nodeIdentityReference missing from the pool's userAssignedIdentities confirms this cause.",
+    ],
+    seen_in: &[InputKind::Json],
+    samples: &[
+        Sample {
+            name: "unusable node with ApplicationPackageError, reference not in the pool",
+            fires: true,
+            evidence: r#"[{"source":{"path":"nodes.json"},"kind":"node_status","pool":"p","node":"tvm-1","state":"unusable",
+               "errors":[{"code":"ApplicationPackageError","message":"One or more application packages specified for the pool are invalid"}]},
+              {"source":{"path":"account.json"},"kind":"account_config","name":"acct",
+               "autostorage":{"authentication_mode":"BatchAccountManagedIdentity","node_identity_reference":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"management","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other"}]}]"#,
+        },
+        Sample {
+            name: "configuration alone predicts it",
+            fires: true,
+            evidence: r#"[{"source":{"path":"account.json"},"kind":"account_config","name":"acct",
+               "autostorage":{"authentication_mode":"BatchAccountManagedIdentity","node_identity_reference":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other"}]}]"#,
+        },
+        Sample {
+            name: "the reference is in the pool (case differs): not BD203",
+            fires: false,
+            evidence: r#"[{"source":{"path":"nodes.json"},"kind":"node_status","pool":"p","node":"tvm-1","state":"unusable","errors":[{"code":"ApplicationPackageError"}]},
+              {"source":{"path":"account.json"},"kind":"account_config","name":"acct",
+               "autostorage":{"authentication_mode":"BatchAccountManagedIdentity","node_identity_reference":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/SUBSCRIPTIONS/S/resourcegroups/g/providers/microsoft.managedidentity/userassignedidentities/U"}]}]"#,
+        },
+        Sample {
+            name: "an idle node is not this symptom",
+            fires: false,
+            evidence: r#"[{"source":{"path":"nodes.json"},"kind":"node_status","pool":"p","node":"tvm-1","state":"idle"}]"#,
+        },
+    ],
+};
+
+/// BD204: the pool has no user-assigned identity while its nodes need autostorage.
+pub const BD204: Rule = Rule {
+    code: "BD204",
+    slug: "pool-identity-not-user-assigned",
+    title: "Pool has no user-assigned identity, but its nodes need autostorage",
+    scenario: None,
+    summary: "Pool {pools} has no user-assigned managed identity, yet {the_account} authenticates to autostorage with managed identities: its nodes cannot download application packages or autostorage resource files.",
+    explanation: "\
+Pools support user-assigned managed identities only (a pool identity type is UserAssigned or \
+None; a system-assigned identity cannot be given to a pool). When the account's autostorage uses \
+the authentication mode BatchAccountManagedIdentity, nodes reach autostorage with the \
+user-assigned identity named by the account's node identity reference, and that identity must be \
+one of the pool's identities. A pool created without any user-assigned identity therefore cannot \
+reach autostorage at all: application packages are not downloaded and tasks fail to fetch \
+resource files from autostorage.",
+    symptoms: &[],
+    config: Some(ConfigCheck::PoolWithoutUserAssignedIdentity),
+    refuted_by: &[],
+    predicted: Some(Confidence::Likely),
+    group_by: GroupBy::All,
+    remediation: RemediationTemplate {
+        summary: "Give pool {pools} the user-assigned identity the account's node identity reference names (create one in the account's tenant if there is none), with a Storage Blob Data role on the autostorage account.",
+        steps: &[
+            "Pick the user-assigned identity nodes should use (the account's autostorage.nodeIdentityReference, or create one in the same tenant as the account).",
+            "Grant it Storage Blob Data Reader (or Contributor) on the autostorage account.",
+            "Resize the pool to 0 nodes, add the identity to the pool (command below), set it as the account's node identity reference if it is not yet, and resize back.",
+        ],
+        commands: &[(
+            "Add a user-assigned identity to the pool (management plane)",
+            "az rest --method patch --url \"https://management.azure.com{account_id}/pools/{pool}?api-version=2024-07-01\" \\\n  --body '{{\"identity\": {{\"type\": \"UserAssigned\", \"userAssignedIdentities\": {{\"{identity_resource_id}\": {{}}}}}}}}'",
+        )],
+    },
+    missing_evidence: &[
+        "The Batch account JSON would show whether autostorage uses BatchAccountManagedIdentity, which is what makes the pool identity necessary.",
+    ],
+    seen_in: &[InputKind::Json],
+    samples: &[
+        Sample {
+            name: "MI autostorage and a pool without identity",
+            fires: true,
+            evidence: r#"[{"source":{"path":"account.json"},"kind":"account_config","name":"acct",
+               "autostorage":{"authentication_mode":"BatchAccountManagedIdentity","node_identity_reference":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"None"}]"#,
+        },
+        Sample {
+            name: "a pool with packages and no identity, account unknown",
+            fires: true,
+            evidence: r#"[{"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"management","application_packages":["render"]}]"#,
+        },
+        Sample {
+            name: "storage keys autostorage does not need a pool identity",
+            fires: false,
+            evidence: r#"[{"source":{"path":"account.json"},"kind":"account_config","name":"acct","autostorage":{"authentication_mode":"StorageKeys"}},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"None","application_packages":["render"]}]"#,
+        },
+        Sample {
+            name: "a user-assigned pool identity is what is needed",
+            fires: false,
+            evidence: r#"[{"source":{"path":"account.json"},"kind":"account_config","name":"acct","autostorage":{"authentication_mode":"BatchAccountManagedIdentity"}},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}]}]"#,
+        },
+    ],
+};
+
+/// BD301: a resource file names an identity the pool lacks.
+pub const BD301: Rule = Rule {
+    code: "BD301",
+    slug: "resource-file-identity-not-in-pool",
+    title: "A resource file names a managed identity the pool does not have",
+    scenario: None,
+    summary: "Task {tasks} downloads resource files with identity {missing_names}, which {pool_phrase} does not have: the node cannot get a token for it, so the download fails.",
+    explanation: "\
+Resource files given by storageContainerUrl or httpUrl may name an explicit identity \
+(identityReference.resourceId). The node obtains that identity's token from IMDS, so the \
+identity must be one of the pool's user-assigned identities (and hold permission on that storage \
+account). An identity the pool does not have cannot be used: IMDS answers 400 \"Identity not \
+found\" and the resource file is not downloaded. Resource files with a SAS in their URL use no \
+identity, and autoStorageContainerName files always use the account's node identity reference.",
+    symptoms: &[],
+    config: Some(ConfigCheck::ResourceFileIdentityNotInPool),
+    refuted_by: &[],
+    predicted: Some(Confidence::Confirmed),
+    group_by: GroupBy::All,
+    remediation: RemediationTemplate {
+        summary: "Add identity {missing_identities} to pool {pools}, or change the resource files to an identity the pool has.",
+        steps: &[
+            "For each resource file with an identityReference, the identity must be listed in the pool's identity.userAssignedIdentities.",
+            "Add the missing identity to the pool (resize it to 0 first), or edit the task's resource files to reference one of the pool's identities.",
+            "Make sure the identity holds Storage Blob Data Reader on the storage account the resource file points to.",
+        ],
+        commands: &[(
+            "Add the identity to the pool (management plane; keep the pool's other identities in the map)",
+            "az rest --method patch --url \"https://management.azure.com{account_id}/pools/{pool}?api-version=2024-07-01\" \\\n  --body '{{\"identity\": {{\"type\": \"UserAssigned\", \"userAssignedIdentities\": {{\"{missing_identities}\": {{}}}}}}}}'",
+        )],
+    },
+    missing_evidence: &[],
+    seen_in: &[InputKind::Json],
+    samples: &[
+        Sample {
+            name: "resource file identity missing from the pool",
+            fires: true,
+            evidence: r#"[{"source":{"path":"task.json"},"kind":"task_result","task":"t1","job":"j",
+               "resource_files":[{"kind":"storage_container_url","source":"https://sa.blob.core.windows.net/data","identity":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other","has_sas":false}]},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}]}]"#,
+        },
+        Sample {
+            name: "the identity is in the pool",
+            fires: false,
+            evidence: r#"[{"source":{"path":"task.json"},"kind":"task_result","task":"t1",
+               "resource_files":[{"kind":"http_url","source":"https://sa.blob.core.windows.net/c/b","identity":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/U","has_sas":false}]},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}]}]"#,
+        },
+        Sample {
+            name: "a SAS URL uses no identity",
+            fires: false,
+            evidence: r#"[{"source":{"path":"task.json"},"kind":"task_result","task":"t1",
+               "resource_files":[{"kind":"http_url","source":"https://sa.blob.core.windows.net/c/b?sig=x","identity":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other","has_sas":true}]},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}]}]"#,
+        },
+        Sample {
+            name: "without the pool JSON nothing can be said",
+            fires: false,
+            evidence: r#"[{"source":{"path":"task.json"},"kind":"task_result","task":"t1",
+               "resource_files":[{"kind":"http_url","source":"https://sa.blob.core.windows.net/c/b","identity":"/x","has_sas":false}]}]"#,
         },
     ],
 };

@@ -16,6 +16,7 @@ use crate::report::{
     Remediation, Scenario, Subjects,
 };
 use crate::template::{fill, Values};
+use crate::world::{Outcome, World};
 
 /// One row of the diagnosis catalog.
 #[derive(Debug)]
@@ -32,21 +33,39 @@ pub struct Rule {
     pub summary: &'static str,
     /// Long explanation (`batchdiag explain`).
     pub explanation: &'static str,
-    /// Conditions one evidence item must all meet.
-    pub when: &'static [Condition],
+    /// What shows the cause happening: any one symptom (all its conditions
+    /// met by one evidence item) makes the rule fire.
+    pub symptoms: &'static [Symptom],
+    /// Configuration that shows the cause: with a symptom it makes the
+    /// diagnosis confirmed; alone it predicts the failure (see `predicted`).
+    pub config: Option<ConfigCheck>,
+    /// Configuration that rules the cause out, even when a symptom matches.
+    pub refuted_by: &'static [ConfigCheck],
+    /// Confidence of a diagnosis made from the configuration alone (`None`: never).
+    pub predicted: Option<Confidence>,
     /// How matching evidence becomes diagnoses.
     pub group_by: GroupBy,
-    /// Confidence when the rule fires.
-    pub confidence: Confidence,
     /// The fix.
     pub remediation: RemediationTemplate,
-    /// Inputs that would complete the picture, as advice.
+    /// Inputs that would decide or complete the diagnosis, shown while the
+    /// configuration that would decide it is missing from the bundle.
     pub missing_evidence: &'static [&'static str],
     /// Input kinds able to show this cause (drives `checked`).
     pub seen_in: &'static [InputKind],
     /// Evidence that must (or must not) make the rule fire.
     pub samples: &'static [Sample],
 }
+
+/// One way a cause shows itself, and how sure it is without configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct Symptom {
+    /// Conditions one evidence item must all meet.
+    pub all: &'static [Condition],
+    /// Confidence from this symptom alone, when no configuration decides.
+    pub alone: Confidence,
+}
+
+pub use crate::world::ConfigCheck;
 
 /// A condition on one evidence item.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +76,12 @@ pub enum Condition {
     ArmStatus(u16),
     /// A join loop that never ended and lasted at least the join threshold.
     JoinLoopStuck,
+    /// A task failed with this code, and not every resource file carried its own SAS.
+    TaskFailure(&'static str),
+    /// A node in this state.
+    NodeState(&'static str),
+    /// A node in this state with an error of this code.
+    NodeError(&'static str, &'static str),
 }
 
 /// How matching evidence items are grouped.
@@ -119,43 +144,113 @@ impl Condition {
                     && j.duration_seconds
                         .is_some_and(|d| d >= settings.join_threshold_secs)
             }),
+            Condition::TaskFailure(code) => e.fact.as_task().is_some_and(|t| {
+                let failed = t
+                    .failure
+                    .as_ref()
+                    .and_then(|f| f.code.as_deref())
+                    .is_some_and(|c| c.eq_ignore_ascii_case(code));
+                // A task whose every resource file carries its own SAS never used a managed identity.
+                let all_sas =
+                    !t.resource_files.is_empty() && t.resource_files.iter().all(|f| f.has_sas);
+                failed && !all_sas
+            }),
+            Condition::NodeState(state) => e
+                .fact
+                .as_node()
+                .is_some_and(|n| n.state.eq_ignore_ascii_case(state)),
+            Condition::NodeError(state, code) => e.fact.as_node().is_some_and(|n| {
+                n.state.eq_ignore_ascii_case(state)
+                    && n.errors.iter().any(|x| {
+                        x.code
+                            .as_deref()
+                            .is_some_and(|c| c.eq_ignore_ascii_case(code))
+                    })
+            }),
         }
     }
 }
 
 impl Rule {
-    /// True when one evidence item meets every condition.
-    pub fn matches(&self, e: &Evidence, settings: &Settings) -> bool {
-        self.when.iter().all(|c| c.holds(e, settings))
+    /// The symptom an evidence item shows, if any.
+    pub fn symptom_of(&self, e: &Evidence, settings: &Settings) -> Option<&Symptom> {
+        self.symptoms
+            .iter()
+            .find(|s| s.all.iter().all(|c| c.holds(e, settings)))
     }
 
     /// Applies the rule to all evidence.
     pub fn evaluate(&self, evidence: &[EvidenceItem], settings: &Settings) -> Vec<Diagnosis> {
-        let mut groups: BTreeMap<String, Vec<&EvidenceItem>> = BTreeMap::new();
-        for item in evidence
+        let world = World::new(evidence);
+        if self
+            .refuted_by
             .iter()
-            .filter(|i| self.matches(&i.evidence, settings))
+            .any(|c| matches!(world.check(*c), Outcome::Holds(_)))
         {
+            return Vec::new();
+        }
+        let config = self
+            .config
+            .map(|c| world.check(c))
+            .unwrap_or(Outcome::Unknown);
+        let mut groups: BTreeMap<String, (Vec<&EvidenceItem>, Confidence)> = BTreeMap::new();
+        for item in evidence {
+            let Some(symptom) = self.symptom_of(&item.evidence, settings) else {
+                continue;
+            };
             let key = match self.group_by {
                 GroupBy::BatchAccount => account_key(&item.evidence),
                 GroupBy::All => String::new(),
             };
-            groups.entry(key).or_default().push(item);
+            let g = groups
+                .entry(key)
+                .or_insert((Vec::new(), Confidence::Possible));
+            g.0.push(item);
+            g.1 = g.1.min(symptom.alone);
+        }
+        if groups.is_empty() {
+            // No symptom: the configuration alone may still predict the failure.
+            return match (self.predicted, &config) {
+                (Some(confidence), Outcome::Holds(ids)) => {
+                    let items: Vec<&EvidenceItem> =
+                        evidence.iter().filter(|i| ids.contains(&i.id)).collect();
+                    vec![self.diagnose(&items, confidence, false, &world)]
+                }
+                _ => Vec::new(),
+            };
         }
         groups
             .into_values()
-            .map(|items| self.diagnose(&items))
+            .filter_map(|(mut items, alone)| match &config {
+                Outcome::Holds(ids) => {
+                    let extra: Vec<&EvidenceItem> = evidence
+                        .iter()
+                        .filter(|i| ids.contains(&i.id) && !items.iter().any(|x| x.id == i.id))
+                        .collect();
+                    items.extend(extra);
+                    Some(self.diagnose(&items, Confidence::Confirmed, false, &world))
+                }
+                Outcome::Unknown => Some(self.diagnose(&items, alone, true, &world)),
+                // The configuration is in the bundle and shows another state: not this cause.
+                Outcome::Fails => None,
+            })
             .collect()
     }
 
-    fn diagnose(&self, items: &[&EvidenceItem]) -> Diagnosis {
-        let subjects = subjects(items);
+    fn diagnose(
+        &self,
+        items: &[&EvidenceItem],
+        confidence: Confidence,
+        undecided: bool,
+        world: &World,
+    ) -> Diagnosis {
+        let subjects = subjects(items, world);
         let v = values(&subjects);
         Diagnosis {
             code: self.code.into(),
             slug: self.slug.into(),
             title: self.title.into(),
-            confidence: self.confidence,
+            confidence,
             scenario: self.scenario,
             summary: fill(self.summary, &v),
             subjects,
@@ -174,11 +269,15 @@ impl Rule {
                     })
                     .collect(),
             },
-            missing_evidence: self
-                .missing_evidence
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            missing_evidence: if undecided || confidence != Confidence::Confirmed {
+                self.missing_evidence
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            notes: world.agent_notes(self.code),
         }
     }
 
@@ -216,17 +315,79 @@ fn account_key(e: &Evidence) -> String {
         .unwrap_or_default()
 }
 
-fn subjects(items: &[&EvidenceItem]) -> Subjects {
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+fn subjects(items: &[&EvidenceItem], world: &World) -> Subjects {
     let mut s = Subjects::default();
     for j in items.iter().filter_map(|i| i.evidence.fact.as_join_loop()) {
         let pool = j.pool.clone().unwrap_or_else(|| "<unknown pool>".into());
-        if !s.pools.contains(&pool) {
-            s.pools.push(pool.clone());
+        push_unique(&mut s.pools, pool.clone());
+        push_unique(
+            &mut s.nodes,
+            NodeRef {
+                pool,
+                node: j.node.clone().unwrap_or_else(|| "<unknown node>".into()),
+            },
+        );
+    }
+    for n in items.iter().filter_map(|i| i.evidence.fact.as_node()) {
+        let pool = n.pool.clone().unwrap_or_else(|| "<unknown pool>".into());
+        push_unique(&mut s.pools, pool.clone());
+        push_unique(
+            &mut s.nodes,
+            NodeRef {
+                pool,
+                node: n.node.clone(),
+            },
+        );
+    }
+    for p in items.iter().filter_map(|i| i.evidence.fact.as_pool()) {
+        push_unique(&mut s.pools, p.pool.clone());
+    }
+    for t in items.iter().filter_map(|i| i.evidence.fact.as_task()) {
+        push_unique(
+            &mut s.tasks,
+            format!("{}/{}", t.job.as_deref().unwrap_or("<job>"), t.task),
+        );
+    }
+    let account = items
+        .iter()
+        .find_map(|i| i.evidence.fact.as_account())
+        .or_else(|| world.single_account());
+    if let Some(a) = account {
+        if let Some(r) = a
+            .account_id
+            .as_deref()
+            .and_then(batchdiag_parser::arm::ArmResourceId::parse)
+        {
+            s.subscription = Some(r.subscription.clone());
+            s.resource_group = r.resource_group.clone();
+            s.account_id = Some(r.id.clone());
         }
-        s.nodes.push(NodeRef {
-            pool,
-            node: j.node.clone().unwrap_or_else(|| "<unknown node>".into()),
-        });
+        s.account = a.name.clone();
+        s.storage_account = a
+            .autostorage
+            .as_ref()
+            .and_then(|x| x.storage_account_id.clone());
+        s.identity = a
+            .autostorage
+            .as_ref()
+            .and_then(|x| x.node_identity_reference.clone());
+        s.principal_id = a
+            .principal_id
+            .clone()
+            .or_else(|| a.identities.first().and_then(|i| i.principal_id.clone()));
+    }
+    s.missing_identities = world.resource_identities_not_in_pool();
+    if s.identity.is_none() {
+        // The identity the pool already has is the one to reference.
+        s.identity = world
+            .pools()
+            .find_map(|p| p.identities.first().map(|i| i.resource_id.clone()));
     }
     for item in items {
         let Some(r) = item
@@ -262,13 +423,13 @@ fn subjects(items: &[&EvidenceItem]) -> Subjects {
             }
         }
         if let Some(app) = r.name_of("applications") {
-            let av = ApplicationVersion {
-                application: app.to_string(),
-                version: r.name_of("versions").map(str::to_string),
-            };
-            if !s.applications.contains(&av) {
-                s.applications.push(av);
-            }
+            push_unique(
+                &mut s.applications,
+                ApplicationVersion {
+                    application: app.to_string(),
+                    version: r.name_of("versions").map(str::to_string),
+                },
+            );
         }
     }
     s.applications.sort();
@@ -304,6 +465,83 @@ fn values(s: &Subjects) -> Values {
         v.insert("applications", list.join(", "));
     } else {
         v.insert("applications", "an application package".into());
+    }
+    for (k, x) in [
+        ("storage_account_id", &s.storage_account),
+        ("identity_resource_id", &s.identity),
+        ("principal_id", &s.principal_id),
+    ] {
+        if let Some(x) = x {
+            v.insert(k, x.clone());
+        }
+    }
+    if !s.tasks.is_empty() {
+        v.insert("tasks", s.tasks.join(", "));
+    }
+    if !s.missing_identities.is_empty() {
+        v.insert("missing_identities", s.missing_identities.join(", "));
+    }
+    let short = |id: &str| {
+        id.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(id)
+            .to_string()
+    };
+    v.insert(
+        "identity_name",
+        s.identity.as_deref().map_or_else(
+            || "the node identity".to_string(),
+            |i| format!("identity {}", short(i)),
+        ),
+    );
+    v.insert(
+        "pool_phrase",
+        if s.pools.is_empty() {
+            "the pool".to_string()
+        } else {
+            format!("pool {}", s.pools.join(", "))
+        },
+    );
+    v.insert(
+        "missing_names",
+        if s.missing_identities.is_empty() {
+            "an identity".to_string()
+        } else {
+            s.missing_identities
+                .iter()
+                .map(|i| short(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    );
+    v.insert(
+        "the_account",
+        s.account.as_ref().map_or_else(
+            || "the Batch account".to_string(),
+            |a| format!("Batch account {a}"),
+        ),
+    );
+    let n = s.nodes.len();
+    v.insert(
+        "nodes_phrase",
+        match (n, s.pools.is_empty()) {
+            (0, true) => "its nodes".to_string(),
+            (0, false) => format!("the nodes of pool {}", s.pools.join(", ")),
+            _ => format!(
+                "{n} node{} of pool {}",
+                if n == 1 { "" } else { "s" },
+                s.pools.join(", ")
+            ),
+        },
+    );
+    if s.nodes.is_empty() {
+        // No node ids in the bundle: find the stuck ones first.
+        let pool = s.pools.first().map_or("<pool>", String::as_str);
+        v.insert(
+            "node_reboots",
+            format!("az batch node list --pool-id {pool} --query \"[?state=='starting'].id\" -o tsv | xargs -n1 az batch node reboot --pool-id {pool} --node-id"),
+        );
     }
     if !s.pools.is_empty() {
         v.insert("pools", s.pools.join(", "));

@@ -120,6 +120,12 @@ fn diagnosis(out: &mut dyn Write, r: &Report, d: &Diagnosis) -> io::Result<()> {
             writeln!(out, "    {CYAN}{line}{CYAN:#}")?;
         }
     }
+    if !d.notes.is_empty() {
+        writeln!(out, "\n  {BOLD}notes{BOLD:#}")?;
+        for n in &d.notes {
+            writeln!(out, "    - {n}")?;
+        }
+    }
     if !d.missing_evidence.is_empty() {
         writeln!(out, "\n  {BOLD}would help{BOLD:#}")?;
         for m in &d.missing_evidence {
@@ -158,6 +164,95 @@ fn evidence(out: &mut dyn Write, item: &EvidenceItem) -> io::Result<()> {
         writeln!(out)?;
         if let Some(m) = &a.message {
             writeln!(out, "        \"{}\"", m.trim())?;
+        }
+    }
+    if let Some(a) = fact.as_account() {
+        let auto = a.autostorage.as_ref();
+        writeln!(
+            out,
+            "        account {}: identity {}; autostorage {} with {}; node identity reference {}",
+            a.name.as_deref().unwrap_or("?"),
+            a.identity_type.as_deref().unwrap_or("none"),
+            auto.and_then(|x| x.storage_account_id.as_deref())
+                .map(|id| id.rsplit('/').next().unwrap_or(id))
+                .unwrap_or("(not linked)"),
+            auto.and_then(|x| x.authentication_mode.as_deref())
+                .unwrap_or("StorageKeys"),
+            auto.and_then(|x| x.node_identity_reference.as_deref())
+                .map(short_id)
+                .unwrap_or("NOT SET"),
+        )?;
+    }
+    if let Some(p) = fact.as_pool() {
+        let ids: Vec<&str> = p
+            .identities
+            .iter()
+            .map(|i| short_id(&i.resource_id))
+            .collect();
+        writeln!(
+            out,
+            "        pool {} ({} plane): identity {}{}{}",
+            p.pool,
+            p.plane,
+            p.identity_type.as_deref().unwrap_or("none"),
+            if ids.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", ids.join(", "))
+            },
+            if p.application_packages.is_empty() {
+                String::new()
+            } else {
+                format!("; packages {}", p.application_packages.join(", "))
+            },
+        )?;
+    }
+    if let Some(n) = fact.as_node() {
+        let errors: Vec<String> = n
+            .errors
+            .iter()
+            .map(|e| e.code.clone().unwrap_or_default())
+            .collect();
+        writeln!(
+            out,
+            "        node {} / {}: {BOLD}{}{BOLD:#}{}{}",
+            n.pool.as_deref().unwrap_or("?"),
+            n.node,
+            n.state,
+            if errors.is_empty() {
+                String::new()
+            } else {
+                format!(", errors {}", errors.join(", "))
+            },
+            n.agent_version
+                .as_deref()
+                .map(|v| format!(", agent {v}"))
+                .unwrap_or_default(),
+        )?;
+    }
+    if let Some(t) = fact.as_task() {
+        let code = t
+            .failure
+            .as_ref()
+            .and_then(|f| f.code.as_deref())
+            .unwrap_or("no failure");
+        writeln!(
+            out,
+            "        task {}/{}: {BOLD}{code}{BOLD:#}",
+            t.job.as_deref().unwrap_or("?"),
+            t.task
+        )?;
+        for f in &t.resource_files {
+            let how = if f.has_sas {
+                "its own SAS (no identity)".to_string()
+            } else {
+                f.identity
+                    .as_deref()
+                    .map(short_id)
+                    .unwrap_or("the node identity reference")
+                    .to_string()
+            };
+            writeln!(out, "          {} {} via {how}", f.kind, f.source)?;
         }
     }
     if let Some(j) = fact.as_join_loop() {
@@ -199,6 +294,11 @@ fn evidence(out: &mut dyn Write, item: &EvidenceItem) -> io::Result<()> {
     Ok(())
 }
 
+/// The last segment of an ARM id (the identity's name), for one-line display.
+fn short_id(id: &str) -> &str {
+    id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
+}
+
 fn duration(secs: i64) -> String {
     let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
     match (h, m) {
@@ -225,6 +325,7 @@ fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
         InputKind::Har => "har",
         InputKind::AgentLog => "agent log",
         InputKind::Log => "log",
+        InputKind::Json => "resource json",
         InputKind::Zip => "zip",
         InputKind::Tar => "tar",
         InputKind::Unrecognized => "unrecognized",

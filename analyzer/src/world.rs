@@ -1,0 +1,301 @@
+//! The configuration a bundle shows, correlated across its files.
+//!
+//! Accounts, pools, nodes and tasks from resource JSON are joined by
+//! identity resource id (compared without case, as ARM does), pool id and
+//! node id, and [`ConfigCheck`]s ask the questions the support article's
+//! behaviour tables turn on: is the node identity reference set, is it one
+//! of the pool's identities, does the pool have a user-assigned identity at
+//! all, do resource files name identities the pool lacks.
+
+use batchdiag_parser::{AccountConfig, PoolConfig};
+
+use crate::report::EvidenceItem;
+
+/// A question about the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigCheck {
+    /// An account's autostorage uses `BatchAccountManagedIdentity` and has no node identity reference.
+    NodeReferenceMissing,
+    /// The node identity reference is set but some pool does not list that identity.
+    NodeReferenceNotInPool,
+    /// The node identity reference is set and every known pool lists it.
+    NodeReferenceInPool,
+    /// A pool has no user-assigned identity while its nodes need autostorage.
+    PoolWithoutUserAssignedIdentity,
+    /// A resource file names an identity that no known pool has.
+    ResourceFileIdentityNotInPool,
+}
+
+/// The answer to a [`ConfigCheck`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It holds; these evidence items show it.
+    Holds(Vec<String>),
+    /// The configuration is there and says otherwise.
+    Fails,
+    /// The bundle holds no configuration that could tell.
+    Unknown,
+}
+
+/// Evidence joined across files.
+pub struct World<'a> {
+    accounts: Vec<(&'a str, &'a AccountConfig)>,
+    pools: Vec<(&'a str, &'a PoolConfig)>,
+    items: &'a [EvidenceItem],
+}
+
+const MI_MODE: &str = "BatchAccountManagedIdentity";
+
+fn same_id(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/')
+        .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+fn uses_mi(a: &AccountConfig) -> bool {
+    a.autostorage
+        .as_ref()
+        .and_then(|s| s.authentication_mode.as_deref())
+        .is_some_and(|m| m.eq_ignore_ascii_case(MI_MODE))
+}
+
+fn node_reference(a: &AccountConfig) -> Option<&str> {
+    a.autostorage
+        .as_ref()?
+        .node_identity_reference
+        .as_deref()
+        .filter(|r| !r.is_empty())
+}
+
+fn pool_has(p: &PoolConfig, identity: &str) -> bool {
+    p.identities
+        .iter()
+        .any(|i| same_id(&i.resource_id, identity))
+}
+
+fn user_assigned(p: &PoolConfig) -> bool {
+    p.identity_type
+        .as_deref()
+        .is_some_and(|t| t.to_ascii_lowercase().contains("userassigned"))
+        && !p.identities.is_empty()
+}
+
+impl<'a> World<'a> {
+    /// Joins the evidence.
+    pub fn new(items: &'a [EvidenceItem]) -> Self {
+        let mut w = World {
+            accounts: Vec::new(),
+            pools: Vec::new(),
+            items,
+        };
+        for i in items {
+            if let Some(a) = i.evidence.fact.as_account() {
+                w.accounts.push((&i.id, a));
+            }
+            if let Some(p) = i.evidence.fact.as_pool() {
+                w.pools.push((&i.id, p));
+            }
+        }
+        w
+    }
+
+    /// The only account in the bundle, if there is exactly one.
+    pub fn single_account(&self) -> Option<&'a AccountConfig> {
+        match self.accounts.as_slice() {
+            [(_, a)] => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The pools in the bundle.
+    pub fn pools(&self) -> impl Iterator<Item = &'a PoolConfig> + '_ {
+        self.pools.iter().map(|(_, p)| *p)
+    }
+
+    /// Answers a configuration question.
+    pub fn check(&self, c: ConfigCheck) -> Outcome {
+        let ids = |v: Vec<&str>| Outcome::Holds(v.into_iter().map(str::to_string).collect());
+        let mi: Vec<&(&str, &AccountConfig)> =
+            self.accounts.iter().filter(|(_, a)| uses_mi(a)).collect();
+        match c {
+            ConfigCheck::NodeReferenceMissing => {
+                if self.accounts.is_empty() {
+                    return Outcome::Unknown;
+                }
+                let missing: Vec<&str> = mi
+                    .iter()
+                    .filter(|(_, a)| node_reference(a).is_none())
+                    .map(|(id, _)| *id)
+                    .collect();
+                if missing.is_empty() {
+                    Outcome::Fails
+                } else {
+                    ids(missing)
+                }
+            }
+            ConfigCheck::NodeReferenceNotInPool | ConfigCheck::NodeReferenceInPool => {
+                let with_ref: Vec<(&str, &str)> = mi
+                    .iter()
+                    .filter_map(|(id, a)| node_reference(a).map(|r| (*id, r)))
+                    .collect();
+                if with_ref.is_empty() || self.pools.is_empty() {
+                    return if self.accounts.is_empty() || self.pools.is_empty() {
+                        Outcome::Unknown
+                    } else {
+                        Outcome::Fails
+                    };
+                }
+                let mut lacking: Vec<&str> = Vec::new();
+                for (acct_id, r) in &with_ref {
+                    // A pool without any user-assigned identity is BD204's case.
+                    let bad: Vec<&str> = self
+                        .pools
+                        .iter()
+                        .filter(|(_, p)| user_assigned(p) && !pool_has(p, r))
+                        .map(|(id, _)| *id)
+                        .collect();
+                    if !bad.is_empty() {
+                        lacking.push(acct_id);
+                        lacking.extend(bad);
+                    }
+                }
+                let not_in_pool = !lacking.is_empty();
+                match (c, not_in_pool) {
+                    (ConfigCheck::NodeReferenceNotInPool, true) => ids(lacking),
+                    (ConfigCheck::NodeReferenceInPool, false) => {
+                        let mut all: Vec<&str> = with_ref.iter().map(|(id, _)| *id).collect();
+                        all.extend(self.pools.iter().map(|(id, _)| *id));
+                        ids(all)
+                    }
+                    _ => Outcome::Fails,
+                }
+            }
+            ConfigCheck::PoolWithoutUserAssignedIdentity => {
+                if self.pools.is_empty() {
+                    return Outcome::Unknown;
+                }
+                // Nodes need autostorage when the account authenticates to it with a
+                // managed identity; without account JSON, when the pool has packages.
+                let account_needs = !mi.is_empty();
+                let bad: Vec<&str> = self
+                    .pools
+                    .iter()
+                    .filter(|(_, p)| {
+                        !user_assigned(p)
+                            && (account_needs
+                                || (self.accounts.is_empty() && !p.application_packages.is_empty()))
+                    })
+                    .map(|(id, _)| *id)
+                    .collect();
+                if bad.is_empty() {
+                    return Outcome::Fails;
+                }
+                let mut v: Vec<&str> = mi.iter().map(|(id, _)| *id).collect();
+                v.extend(bad);
+                ids(v)
+            }
+            ConfigCheck::ResourceFileIdentityNotInPool => {
+                if self.pools.is_empty() {
+                    return Outcome::Unknown;
+                }
+                let mut v: Vec<&str> = Vec::new();
+                for i in self.items {
+                    let Some(t) = i.evidence.fact.as_task() else {
+                        continue;
+                    };
+                    let lacking = t
+                        .resource_files
+                        .iter()
+                        .filter(|f| !f.has_sas)
+                        .filter_map(|f| f.identity.as_deref())
+                        .any(|id| !self.pools.iter().any(|(_, p)| pool_has(p, id)));
+                    if lacking {
+                        v.push(&i.id);
+                    }
+                }
+                if v.is_empty() {
+                    return Outcome::Fails;
+                }
+                v.extend(self.pools.iter().map(|(id, _)| *id));
+                ids(v)
+            }
+        }
+    }
+
+    /// Identities named by resource files that no known pool has.
+    pub fn resource_identities_not_in_pool(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in self.items.iter().filter_map(|i| i.evidence.fact.as_task()) {
+            for id in t
+                .resource_files
+                .iter()
+                .filter(|f| !f.has_sas)
+                .filter_map(|f| f.identity.as_deref())
+            {
+                if !self.pools.iter().any(|(_, p)| pool_has(p, id))
+                    && !out.iter().any(|o| same_id(o, id))
+                {
+                    out.push(id.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// Notes on node agents older than the releases that fixed these failures.
+    pub fn agent_notes(&self, code: &str) -> Vec<String> {
+        // Node-agent changelog: 1.10.7 ended an endless package download loop with a
+        // misconfigured managed identity, 1.10.8 lengthened the autostorage MI
+        // authentication timeout, 1.11.5 fixed nodes stuck in join-pool-in-progress.
+        let fixes: &[((u32, u32, u32), &str)] = match code {
+            "BD201" => &[((1, 11, 5), "1.11.5 fixed nodes stuck in join-pool-in-progress")],
+            "BD202" | "BD203" | "BD204" => &[
+                ((1, 10, 7), "1.10.7 fixed an endless application-package download loop with a misconfigured managed identity"),
+                ((1, 10, 8), "1.10.8 lengthened the autostorage managed-identity authentication timeout"),
+            ],
+            _ => &[],
+        };
+        let mut notes = Vec::new();
+        for n in self.items.iter().filter_map(|i| i.evidence.fact.as_node()) {
+            let Some(v) = n.agent_version.as_deref().and_then(parse_version) else {
+                continue;
+            };
+            for (fixed, what) in fixes {
+                if v < *fixed {
+                    notes.push(format!(
+                        "node {} runs node agent {}; {what}: upgrade the agent (recreate the nodes) when the configuration is right",
+                        n.node,
+                        n.agent_version.as_deref().unwrap_or("?")
+                    ));
+                }
+            }
+        }
+        notes
+    }
+}
+
+/// `1.11.3` (or `1.11.3.0`) as a triple.
+fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
+    let mut it = v.trim().split('.').map(|p| p.parse::<u32>().ok());
+    Some((it.next()??, it.next()??, it.next().flatten().unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse_version("1.11.3"), Some((1, 11, 3)));
+        assert_eq!(parse_version("1.10"), Some((1, 10, 0)));
+        assert!(parse_version("1.11.3") < Some((1, 11, 5)));
+        assert_eq!(parse_version("x"), None);
+    }
+
+    #[test]
+    fn ids_compare_without_case_or_trailing_slash() {
+        assert!(same_id(
+            "/subscriptions/S/resourceGroups/G/providers/x/Y/",
+            "/subscriptions/s/resourcegroups/g/providers/X/y"
+        ));
+    }
+}

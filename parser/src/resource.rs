@@ -1,0 +1,307 @@
+//! Resource JSON: Batch account, pool, node and task exports, recognized by
+//! their shape, not their file name.
+//!
+//! Accepted documents: a single object, a bare array, or a list
+//! `{"value": [...]}`, as the portal's JSON View, `az ... show/list` and the
+//! REST APIs write them. Both planes are read: the management plane (ARM
+//! ids, `properties`, identities as a map keyed by resource id) and the Batch
+//! data plane (`https://<account>.<region>.batch.azure.com/...`, identities as
+//! an array of `{resourceId, clientId, principalId}`).
+
+use serde_json::Value;
+
+use crate::evidence::{
+    AccountConfig, AutoStorage, CodeMessage, Evidence, Fact, IdentityRef, NodeStatus, PoolConfig,
+    ResourceFile, TaskFailure, TaskResult,
+};
+use crate::location::Location;
+
+/// Resource documents larger than this are not read: exports are far smaller.
+pub const MAX_JSON_BYTES: usize = 64 << 20;
+
+/// What a JSON document held.
+#[derive(Debug, Default)]
+pub struct ResourceResult {
+    /// One evidence item per recognized object.
+    pub evidence: Vec<Evidence>,
+    /// Objects in the document.
+    pub objects: usize,
+}
+
+fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, k| v.get(k))
+}
+
+fn text(v: &Value, path: &[&str]) -> Option<String> {
+    get(v, path).and_then(Value::as_str).map(str::to_string)
+}
+
+/// Parses a document and extracts evidence from every object it holds.
+pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let doc: Value = serde_json::from_slice(bytes).map_err(|e| {
+        format!(
+            "not valid JSON at line {} column {}: {e}",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let items: Vec<&Value> = match &doc {
+        Value::Array(a) => a.iter().collect(),
+        Value::Object(o) => match o.get("value") {
+            Some(Value::Array(a)) => a.iter().collect(),
+            _ => vec![&doc],
+        },
+        _ => Vec::new(),
+    };
+    let mut out = ResourceResult {
+        objects: items.len(),
+        ..ResourceResult::default()
+    };
+    for item in items {
+        if let Some(fact) = classify(item) {
+            out.evidence.push(Evidence {
+                source: loc.clone(),
+                time: None,
+                fact,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn classify(v: &Value) -> Option<Fact> {
+    if !v.is_object() {
+        return None;
+    }
+    let ty = text(v, &["type"]).unwrap_or_default().to_ascii_lowercase();
+    let id = text(v, &["id"]).unwrap_or_default();
+    let id_l = id.to_ascii_lowercase();
+    if ty == "microsoft.batch/batchaccounts"
+        || get(v, &["properties", "autoStorage"]).is_some()
+        || get(v, &["autoStorage"]).is_some()
+        || (id_l.contains("/providers/microsoft.batch/batchaccounts/")
+            && id_l.matches('/').count() == 8)
+    {
+        return Some(Fact::AccountConfig(account(v, &id)));
+    }
+    if ty == "microsoft.batch/batchaccounts/pools"
+        || id_l.contains("/batchaccounts/") && id_l.contains("/pools/")
+    {
+        return Some(Fact::PoolConfig(pool_management(v, &id)));
+    }
+    if get(v, &["commandLine"]).is_some() {
+        return Some(Fact::TaskResult(task(v, &id)));
+    }
+    if get(v, &["nodeAgentInfo"]).is_some()
+        || (get(v, &["state"]).is_some()
+            && (get(v, &["affinityId"]).is_some() || id_l.starts_with("tvm-")))
+    {
+        return Some(Fact::NodeStatus(node(v, &id)));
+    }
+    let data_pool = [
+        "vmSize",
+        "allocationState",
+        "targetDedicatedNodes",
+        "virtualMachineConfiguration",
+        "applicationPackageReferences",
+    ];
+    if !id.is_empty() && !id.contains('/') && data_pool.iter().any(|k| get(v, &[k]).is_some()) {
+        return Some(Fact::PoolConfig(pool_data(v, &id)));
+    }
+    None
+}
+
+/// Identities as a map keyed by resource id, or as an array.
+fn identities(identity: Option<&Value>) -> Vec<IdentityRef> {
+    let Some(uai) = identity.and_then(|i| i.get("userAssignedIdentities")) else {
+        return Vec::new();
+    };
+    match uai {
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| IdentityRef {
+                resource_id: k.clone(),
+                client_id: text(v, &["clientId"]),
+                principal_id: text(v, &["principalId"]),
+            })
+            .collect(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|v| {
+                Some(IdentityRef {
+                    resource_id: text(v, &["resourceId"])?,
+                    client_id: text(v, &["clientId"]),
+                    principal_id: text(v, &["principalId"]),
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn account(v: &Value, id: &str) -> AccountConfig {
+    let identity = v.get("identity");
+    let auto = get(v, &["properties", "autoStorage"]).or_else(|| get(v, &["autoStorage"]));
+    AccountConfig {
+        account_id: (!id.is_empty()).then(|| id.to_string()),
+        name: text(v, &["name"]).or_else(|| {
+            id.rsplit('/')
+                .next()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        }),
+        identity_type: identity.and_then(|i| text(i, &["type"])),
+        principal_id: identity.and_then(|i| text(i, &["principalId"])),
+        identities: identities(identity),
+        autostorage: auto.map(|a| AutoStorage {
+            storage_account_id: text(a, &["storageAccountId"]),
+            authentication_mode: text(a, &["authenticationMode"]),
+            node_identity_reference: text(a, &["nodeIdentityReference", "resourceId"]),
+        }),
+    }
+}
+
+fn pool_management(v: &Value, id: &str) -> PoolConfig {
+    let parsed = crate::arm::ArmResourceId::parse(id);
+    let pool = text(v, &["name"])
+        .or_else(|| {
+            parsed
+                .as_ref()
+                .and_then(|r| r.name_of("pools").map(str::to_string))
+        })
+        .unwrap_or_default();
+    let packages = get(v, &["properties", "applicationPackages"])
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| text(p, &["id"]))
+                .map(|id| id.rsplit('/').next().unwrap_or(&id).to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    PoolConfig {
+        pool,
+        account: parsed
+            .as_ref()
+            .and_then(|r| r.name_of("batchAccounts").map(str::to_string)),
+        plane: "management".into(),
+        identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
+        identities: identities(v.get("identity")),
+        application_packages: packages,
+    }
+}
+
+/// The account name from a data-plane URL `https://<account>.<region>.batch.azure.com/...`.
+fn account_from_url(url: &str) -> Option<String> {
+    let host = crate::arm::host_of(url)?;
+    host.contains(".batch.")
+        .then(|| host.split('.').next().unwrap_or(host).to_string())
+}
+
+/// The segment after `key` in a URL path (`/pools/<id>/...`).
+fn segment_after(url: &str, key: &str) -> Option<String> {
+    let mut parts = crate::arm::strip_to_path(url).split(['/', '?']);
+    parts.by_ref().find(|p| p.eq_ignore_ascii_case(key))?;
+    parts.next().filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+fn pool_data(v: &Value, id: &str) -> PoolConfig {
+    let url = text(v, &["url"]).unwrap_or_default();
+    let packages = get(v, &["applicationPackageReferences"])
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| text(p, &["applicationId"]))
+                .collect()
+        })
+        .unwrap_or_default();
+    PoolConfig {
+        pool: id.to_string(),
+        account: account_from_url(&url),
+        plane: "data".into(),
+        identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
+        identities: identities(v.get("identity")),
+        application_packages: packages,
+    }
+}
+
+fn code_message(v: &Value) -> CodeMessage {
+    CodeMessage {
+        code: text(v, &["code"]),
+        message: text(v, &["message"]),
+    }
+}
+
+fn node(v: &Value, id: &str) -> NodeStatus {
+    let url = text(v, &["url"]).unwrap_or_default();
+    NodeStatus {
+        pool: segment_after(&url, "pools"),
+        node: id.to_string(),
+        state: text(v, &["state"]).unwrap_or_default(),
+        errors: get(v, &["errors"])
+            .and_then(Value::as_array)
+            .map(|a| a.iter().map(code_message).collect())
+            .unwrap_or_default(),
+        agent_version: text(v, &["nodeAgentInfo", "version"]),
+        start_task_failure: get(v, &["startTaskInfo", "failureInfo"]).map(code_message),
+    }
+}
+
+fn task(v: &Value, id: &str) -> TaskResult {
+    let url = text(v, &["url"]).unwrap_or_default();
+    let files = get(v, &["resourceFiles"])
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(resource_file).collect())
+        .unwrap_or_default();
+    let failure = get(v, &["executionInfo", "failureInfo"]).map(|f| TaskFailure {
+        category: text(f, &["category"]),
+        code: text(f, &["code"]),
+        message: text(f, &["message"]),
+        details: get(f, &["details"])
+            .and_then(Value::as_array)
+            .map(|d| {
+                d.iter()
+                    .map(|x| {
+                        format!(
+                            "{}: {}",
+                            text(x, &["name"]).unwrap_or_default(),
+                            text(x, &["value"]).unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    });
+    TaskResult {
+        job: segment_after(&url, "jobs"),
+        task: id.to_string(),
+        state: text(v, &["state"]),
+        resource_files: files,
+        failure,
+    }
+}
+
+fn resource_file(v: &Value) -> Option<ResourceFile> {
+    let identity = text(v, &["identityReference", "resourceId"]);
+    let (kind, source) = if let Some(c) = text(v, &["autoStorageContainerName"]) {
+        ("auto_storage_container", c)
+    } else if let Some(u) = text(v, &["storageContainerUrl"]) {
+        ("storage_container_url", u)
+    } else {
+        ("http_url", text(v, &["httpUrl"])?)
+    };
+    let has_sas = source.split_once('?').is_some_and(|(_, q)| {
+        q.split('&')
+            .any(|kv| kv.to_ascii_lowercase().starts_with("sig="))
+    });
+    Some(ResourceFile {
+        kind: kind.into(),
+        source,
+        identity,
+        has_sas,
+    })
+}
+
+#[cfg(test)]
+mod tests;

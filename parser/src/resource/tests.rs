@@ -1,0 +1,126 @@
+use super::*;
+
+const UAMI: &str = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/batch-nodes";
+
+fn one(json: &str) -> Fact {
+    let r = read_resources(json.as_bytes(), &Location::file("x.json")).unwrap();
+    assert_eq!(r.evidence.len(), 1, "{json}");
+    r.evidence.into_iter().next().unwrap().fact
+}
+
+#[test]
+fn management_plane_account() {
+    let json = format!(
+        r#"{{"id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/acct","name":"acct","type":"Microsoft.Batch/batchAccounts",
+        "identity":{{"type":"UserAssigned","userAssignedIdentities":{{"{UAMI}":{{"principalId":"p1","clientId":"c1"}}}}}},
+        "properties":{{"autoStorage":{{"storageAccountId":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/sa","authenticationMode":"BatchAccountManagedIdentity","nodeIdentityReference":{{"resourceId":"{UAMI}"}},"lastKeySync":"2024-01-01T00:00:00Z"}}}}}}"#
+    );
+    let Fact::AccountConfig(a) = one(&json) else {
+        panic!()
+    };
+    assert_eq!(a.name.as_deref(), Some("acct"));
+    assert_eq!(a.identity_type.as_deref(), Some("UserAssigned"));
+    assert_eq!(a.identities[0].client_id.as_deref(), Some("c1"));
+    let auto = a.autostorage.unwrap();
+    assert_eq!(
+        auto.authentication_mode.as_deref(),
+        Some("BatchAccountManagedIdentity")
+    );
+    assert_eq!(auto.node_identity_reference.as_deref(), Some(UAMI));
+}
+
+#[test]
+fn az_cli_account_without_reference() {
+    let json = r#"{"id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/acct","name":"acct",
+      "identity":{"type":"SystemAssigned","principalId":"sp","tenantId":"t"},
+      "autoStorage":{"storageAccountId":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/sa","authenticationMode":"BatchAccountManagedIdentity","nodeIdentityReference":null}}"#;
+    let Fact::AccountConfig(a) = one(json) else {
+        panic!()
+    };
+    assert_eq!(a.principal_id.as_deref(), Some("sp"));
+    assert_eq!(a.autostorage.unwrap().node_identity_reference, None);
+}
+
+#[test]
+fn pools_in_both_planes() {
+    let mgmt = format!(
+        r#"{{"id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/acct/pools/pool-a","name":"pool-a","type":"Microsoft.Batch/batchAccounts/pools",
+        "identity":{{"type":"UserAssigned","userAssignedIdentities":{{"{UAMI}":{{"principalId":"p1","clientId":"c1"}}}}}},
+        "properties":{{"vmSize":"STANDARD_D2S_V3","applicationPackages":[{{"id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/acct/applications/render","version":"2.1"}}]}}}}"#
+    );
+    let Fact::PoolConfig(p) = one(&mgmt) else {
+        panic!()
+    };
+    assert_eq!(
+        (p.pool.as_str(), p.account.as_deref(), p.plane.as_str()),
+        ("pool-a", Some("acct"), "management")
+    );
+    assert_eq!(p.identities[0].resource_id, UAMI);
+    assert_eq!(p.application_packages, vec!["render"]);
+    let data = format!(
+        r#"{{"value":[{{"id":"pool-b","url":"https://acct.westeurope.batch.azure.com/pools/pool-b","vmSize":"standard_d2s_v3",
+        "identity":{{"type":"UserAssigned","userAssignedIdentities":[{{"resourceId":"{UAMI}","clientId":"c1","principalId":"p1"}}]}},
+        "applicationPackageReferences":[{{"applicationId":"render"}}]}}]}}"#
+    );
+    let Fact::PoolConfig(p) = one(&data) else {
+        panic!()
+    };
+    assert_eq!(
+        (p.pool.as_str(), p.account.as_deref(), p.plane.as_str()),
+        ("pool-b", Some("acct"), "data")
+    );
+    assert_eq!(p.identities[0].client_id.as_deref(), Some("c1"));
+}
+
+#[test]
+fn nodes_and_tasks() {
+    let nodes = r#"[{"id":"tvm-1_1-x","url":"https://acct.westeurope.batch.azure.com/pools/pool-a/nodes/tvm-1_1-x","state":"unusable",
+        "errors":[{"code":"ApplicationPackageError","message":"One or more application packages specified for the pool are invalid"}],
+        "nodeAgentInfo":{"version":"1.11.3","lastUpdateTime":"2024-05-01T10:00:00Z"}},
+        {"id":"tvm-1_2-x","state":"starting","affinityId":"TVM:tvm-1_2-x"}]"#;
+    let r = read_resources(nodes.as_bytes(), &Location::file("nodes.json")).unwrap();
+    let Fact::NodeStatus(n) = &r.evidence[0].fact else {
+        panic!()
+    };
+    assert_eq!(
+        (
+            n.pool.as_deref(),
+            n.state.as_str(),
+            n.agent_version.as_deref()
+        ),
+        (Some("pool-a"), "unusable", Some("1.11.3"))
+    );
+    assert_eq!(n.errors[0].code.as_deref(), Some("ApplicationPackageError"));
+    assert_eq!(r.evidence.len(), 2);
+    let task = format!(
+        r#"{{"id":"t1","url":"https://acct.westeurope.batch.azure.com/jobs/job-1/tasks/t1","commandLine":"/bin/true","state":"completed",
+        "resourceFiles":[{{"autoStorageContainerName":"inputs"}},
+          {{"storageContainerUrl":"https://sa.blob.core.windows.net/data","identityReference":{{"resourceId":"{UAMI}"}}}},
+          {{"httpUrl":"https://sa.blob.core.windows.net/c/b.txt?sv=2022-11-02&sig=abc","filePath":"b.txt"}}],
+        "executionInfo":{{"result":"failure","failureInfo":{{"category":"usererror","code":"ResourceContainerAccessDenied",
+          "message":"Access for one of the specified Azure Blob container(s) is denied","details":[{{"name":"ContainerUrl","value":"https://sa.blob.core.windows.net/inputs"}}]}}}}}}"#
+    );
+    let Fact::TaskResult(t) = one(&task) else {
+        panic!()
+    };
+    assert_eq!((t.job.as_deref(), t.task.as_str()), (Some("job-1"), "t1"));
+    assert_eq!(t.resource_files.len(), 3);
+    assert_eq!(t.resource_files[1].identity.as_deref(), Some(UAMI));
+    assert!(t.resource_files[2].has_sas && !t.resource_files[1].has_sas);
+    let f = t.failure.unwrap();
+    assert_eq!(f.code.as_deref(), Some("ResourceContainerAccessDenied"));
+    assert_eq!(
+        f.details,
+        vec!["ContainerUrl: https://sa.blob.core.windows.net/inputs"]
+    );
+}
+
+#[test]
+fn unknown_objects_and_bad_json() {
+    let r = read_resources(br#"{"hello":"world"}"#, &Location::file("x.json")).unwrap();
+    assert_eq!((r.objects, r.evidence.len()), (1, 0));
+    let e = read_resources(b"{\n  \"a\": [1,\n", &Location::file("x.json")).unwrap_err();
+    assert!(e.contains("line 3"), "{e}");
+    let deep = "[".repeat(100_000);
+    assert!(read_resources(deep.as_bytes(), &Location::file("deep.json")).is_err());
+}
