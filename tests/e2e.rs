@@ -150,6 +150,10 @@ fn corpus_expectations_in_plain_words() {
         ("bd202-scenario2", "BD202"),
         ("bd203-scenario4", "BD203"),
         ("bd301-resource-file-identity", "BD301"),
+        ("bd401-imds-client-id", "BD401"),
+        ("bd402-imds-multiple-identities", "BD402"),
+        ("bd403-storage-no-version", "BD403"),
+        ("bd202-storage-denied", "BD202"),
     ] {
         assert_eq!(codes(b), (vec![code.to_string()], 1), "{b}");
     }

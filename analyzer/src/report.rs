@@ -151,6 +151,15 @@ pub struct Subjects {
     /// Identities named by resource files that no pool of the bundle has.
     #[serde(default)]
     pub missing_identities: Vec<String>,
+    /// Storage URLs concerned (secrets removed by the redaction layer).
+    #[serde(default)]
+    pub urls: Vec<String>,
+    /// The client id IMDS answered with, when it differs from the expected one.
+    #[serde(default)]
+    pub returned_client_id: Option<String>,
+    /// The client id the pool lists for the identity asked for.
+    #[serde(default)]
+    pub expected_client_id: Option<String>,
 }
 
 /// A compute node of a pool.

@@ -24,6 +24,8 @@ pub enum ConfigCheck {
     PoolWithoutUserAssignedIdentity,
     /// A resource file names an identity that no known pool has.
     ResourceFileIdentityNotInPool,
+    /// IMDS answered with a `client_id` other than the one of the identity asked for.
+    ImdsClientIdMismatch,
 }
 
 /// The answer to a [`ConfigCheck`].
@@ -193,6 +195,42 @@ impl<'a> World<'a> {
                 v.extend(bad);
                 ids(v)
             }
+            ConfigCheck::ImdsClientIdMismatch => {
+                let answers: Vec<&EvidenceItem> = self
+                    .items
+                    .iter()
+                    .filter(|i| {
+                        i.evidence
+                            .fact
+                            .as_imds()
+                            .is_some_and(|im| im.client_id.is_some())
+                    })
+                    .collect();
+                if answers.is_empty() {
+                    return Outcome::Unknown;
+                }
+                let bad: Vec<&str> = answers
+                    .iter()
+                    .filter(|i| {
+                        i.evidence
+                            .fact
+                            .as_imds()
+                            .and_then(|im| self.client_id_mismatch(im))
+                            .is_some()
+                    })
+                    .map(|i| i.id.as_str())
+                    .collect();
+                if bad.is_empty() {
+                    return if self.pools.is_empty() {
+                        Outcome::Unknown
+                    } else {
+                        Outcome::Fails
+                    };
+                }
+                let mut v = bad;
+                v.extend(self.pools.iter().map(|(id, _)| *id));
+                ids(v)
+            }
             ConfigCheck::ResourceFileIdentityNotInPool => {
                 if self.pools.is_empty() {
                     return Outcome::Unknown;
@@ -219,6 +257,36 @@ impl<'a> World<'a> {
                 ids(v)
             }
         }
+    }
+
+    /// `(returned, expected)` client ids when an IMDS answer is for another identity
+    /// than the one asked for (by client id, or by resource id as the pool lists it).
+    pub fn client_id_mismatch(&self, im: &batchdiag_parser::ImdsToken) -> Option<(String, String)> {
+        let returned = im.client_id.as_deref()?;
+        let expected = match &im.requested {
+            Some(r) if r.by == "client_id" => Some(r.value.clone()),
+            Some(r) if r.by.ends_with("res_id") => self
+                .pools
+                .iter()
+                .flat_map(|(_, p)| p.identities.iter())
+                .find(|i| same_id(&i.resource_id, &r.value))
+                .and_then(|i| i.client_id.clone()),
+            Some(_) => None,
+            None => {
+                // No identity named: a pool with exactly one identity defines the expectation.
+                let all: Vec<&str> = self
+                    .pools
+                    .iter()
+                    .flat_map(|(_, p)| p.identities.iter())
+                    .filter_map(|i| i.client_id.as_deref())
+                    .collect();
+                match all.as_slice() {
+                    [one] => Some(one.to_string()),
+                    _ => None,
+                }
+            }
+        }?;
+        (!expected.eq_ignore_ascii_case(returned)).then(|| (returned.to_string(), expected))
     }
 
     /// Identities named by resource files that no known pool has.

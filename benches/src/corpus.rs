@@ -427,6 +427,93 @@ fn write_resource_bundles(root: &Path) -> std::io::Result<()> {
     let mut z = std::io::Cursor::new(Vec::new());
     write_zip(&mut z, &logs, "")?;
     write(&d, "upload-batch-logs.zip", &z.into_inner())?;
+    write_probe_bundles(root)
+}
+
+/// A fake IMDS access token: a JWT whose claims name the identity (never a real token).
+fn imds_token(oid: &str, mirid: &str, client: &str) -> String {
+    use base64::Engine as _;
+    let enc = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    let claims = serde_json::json!({"aud": "https://storage.azure.com/", "oid": oid, "appid": client, "xms_mirid": mirid, "iss": "https://sts.windows.net/72f988bf-0000-0000-0000-000000000000/"});
+    format!(
+        "{}.{}.{}",
+        enc(br#"{"typ":"JWT","alg":"RS256"}"#),
+        enc(claims.to_string().as_bytes()),
+        enc(b"probe-signature-not-real")
+    )
+}
+
+/// Hand-made probes from a node: curl -v transcripts of IMDS and Storage.
+fn write_probe_bundles(root: &Path) -> std::io::Result<()> {
+    use crate::resources_gen::{account, pool_data, uami};
+    let acct = "contosobatch";
+    let nodes_id = uami("batch-nodes");
+    let imds_req = |selector: &str| {
+        format!(
+            "*   Trying 169.254.169.254:80...\n* Connected to 169.254.169.254 (169.254.169.254) port 80 (#0)\n> GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://storage.azure.com/{selector} HTTP/1.1\n> Host: 169.254.169.254\n> User-Agent: curl/7.81.0\n> Accept: */*\n> Metadata: true\n>\n"
+        )
+    };
+    // BD401: the answer is for another client id than the pool lists for the identity.
+    let d = root.join("bd401-imds-client-id");
+    json_file(
+        &d,
+        "pool.json",
+        &pool_data(acct, "pool-render", &["batch-nodes", "render-secrets"], &[]),
+    )?;
+    let token = imds_token(
+        "0f5e1d2c-0000-4000-8000-00000000beef",
+        &uami("render-secrets"),
+        "9d0c3b1a-0000-4000-8000-000000000001",
+    );
+    let body = serde_json::json!({"access_token": token, "client_id": "9d0c3b1a-0000-4000-8000-000000000001", "expires_in": "86399", "expires_on": "1714644000", "ext_expires_in": "86399", "not_before": "1714557300", "resource": "https://storage.azure.com/", "token_type": "Bearer"});
+    let t = format!(
+        "{}< HTTP/1.1 200 OK\n< Content-Type: application/json; charset=utf-8\n< Server: IMDS/150.870.65.1544\n<\n{}\n* Connection #0 to host 169.254.169.254 left intact\n",
+        imds_req(&format!("&mi_res_id={}", nodes_id.replace('/', "%2F"))),
+        body
+    );
+    write(&d, "imds-probe.txt", t.as_bytes())?;
+
+    // BD402: several identities, none named.
+    let d = root.join("bd402-imds-multiple-identities");
+    json_file(
+        &d,
+        "pool.json",
+        &pool_data(acct, "pool-render", &["batch-nodes", "render-secrets"], &[]),
+    )?;
+    let t = format!(
+        "{}< HTTP/1.1 400 Bad Request\n< Content-Type: application/json; charset=utf-8\n<\n{{\"error\":\"invalid_request\",\"error_description\":\"Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request\"}}\n",
+        imds_req("")
+    );
+    write(&d, "imds-probe.txt", t.as_bytes())?;
+
+    // BD403: a blob read with a bearer token and no x-ms-version.
+    let d = root.join("bd403-storage-no-version");
+    let token = imds_token(
+        "0f5e1d2c-0000-4000-8000-00000000cafe",
+        &nodes_id,
+        "5a4b3c2d-0000-4000-8000-000000000002",
+    );
+    let t = format!(
+        "*   Trying 20.60.133.4:443...\n> GET /inputs/scene-001.blend HTTP/1.1\n> Host: contosobatchsa.blob.core.windows.net\n> User-Agent: curl/7.81.0\n> Accept: */*\n> Authorization: Bearer {token}\n>\n< HTTP/1.1 403 Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.\n< Content-Length: 407\n< Content-Type: application/xml\n< Server: Microsoft-HTTPAPI/2.0\n< x-ms-request-id: 3f1c0a44-601e-0042-1d2a-9b5e8a000000\n< x-ms-error-code: AuthenticationFailed\n<\n<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthenticationFailed</Code><Message>Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.\nRequestId:3f1c0a44-601e-0042-1d2a-9b5e8a000000\nTime:2024-05-01T10:12:00.1234567Z</Message><AuthenticationErrorDetail>Authentication scheme Bearer is not supported in this version.</AuthenticationErrorDetail></Error>\n"
+    );
+    write(&d, "storage-probe.txt", t.as_bytes())?;
+
+    // BD202 confirmed: reference set and in the pool; the storage probe (with a version) is denied.
+    let d = root.join("bd202-storage-denied");
+    json_file(
+        &d,
+        "account.json",
+        &account(acct, "contosobatchsa", MI, Some("batch-nodes"), None, false),
+    )?;
+    json_file(
+        &d,
+        "pool.json",
+        &pool_data(acct, "pool-render", &["batch-nodes"], &["render"]),
+    )?;
+    let t = format!(
+        "> GET /inputs/scene-001.blend HTTP/1.1\n> Host: contosobatchsa.blob.core.windows.net\n> Authorization: Bearer {token}\n> x-ms-version: 2021-08-06\n>\n< HTTP/1.1 403 This request is not authorized to perform this operation using this permission.\n< x-ms-error-code: AuthorizationPermissionMismatch\n<\n<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This request is not authorized to perform this operation using this permission.\nRequestId:7c2d\nTime:2024-05-01T10:15:00Z</Message></Error>\n"
+    );
+    write(&d, "storage-probe.txt", t.as_bytes())?;
     Ok(())
 }
 fn node(

@@ -29,6 +29,8 @@ pub enum InputKind {
     Log,
     /// Resource JSON: Batch account, pool, node or task exports.
     Json,
+    /// A hand-made probe: `curl -v` transcript, raw HTTP response or Storage error body.
+    Probe,
     /// A zip archive (its members are listed as inputs of their own).
     Zip,
     /// A tar archive (its members are listed as inputs of their own).
@@ -189,6 +191,7 @@ pub(crate) enum Sniffed {
     Tar,
     Har,
     Json,
+    Probe,
     AgentLog,
     Log,
     Unsupported(&'static str),
@@ -237,6 +240,9 @@ pub(crate) fn sniff(head: &[u8], name: &str) -> Sniffed {
     let json_start = matches!(first_non_ws(head), Some(b'{') | Some(b'['));
     if json_start && (name.ends_with(".json") || !name.contains(".log")) {
         return Sniffed::Json;
+    }
+    if text && crate::probe::looks_like_probe(head) {
+        return Sniffed::Probe;
     }
     let named_agent = name.starts_with("agent") && name.contains(".log");
     if named_agent && text {
@@ -405,8 +411,13 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
                 }],
             }
         }
-        Sniffed::Json => {
-            let mut rep = InputReport::new(&item.loc, InputKind::Json);
+        Sniffed::Json | Sniffed::Probe => {
+            let kind = if kind == Sniffed::Json {
+                InputKind::Json
+            } else {
+                InputKind::Probe
+            };
+            let mut rep = InputReport::new(&item.loc, kind);
             rep.compression = item.compression;
             let mut bytes = Vec::new();
             let limit = crate::resource::MAX_JSON_BYTES as u64;
@@ -421,11 +432,23 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
                 rep.error = Some(
                     InputError::new(
                         item.loc.clone(),
-                        InputErrorKind::Limit(format!("JSON document larger than {}; resource exports are far smaller, so it was not read", crate::limits::human(limit))),
+                        InputErrorKind::Limit(format!(
+                            "document larger than {}; exports and probes are far smaller, so it was not read",
+                            crate::limits::human(limit)
+                        )),
                     )
                     .to_string(),
                 );
                 return Found::one(rep);
+            }
+            if kind == InputKind::Probe {
+                let evidence = crate::probe::read_probe(&bytes, &item.loc);
+                rep.evidence_count = evidence.len();
+                return Found {
+                    inputs: vec![rep],
+                    evidence,
+                    logs: Vec::new(),
+                };
             }
             match crate::resource::read_resources(&bytes, &item.loc) {
                 Ok(r) => {

@@ -40,6 +40,79 @@ pub enum Fact {
     NodeStatus(NodeStatus),
     /// A task's resource files and failure (task JSON).
     TaskResult(TaskResult),
+    /// A token request to the Instance Metadata Service and its answer.
+    ImdsToken(ImdsToken),
+    /// A request to Azure Storage that failed, or that used a bearer token without `x-ms-version`.
+    StorageRequest(StorageRequest),
+}
+
+/// How an IMDS token request named the identity it wanted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySelector {
+    /// `mi_res_id`, `msi_res_id`, `client_id` or `object_id`.
+    pub by: String,
+    /// The value asked for.
+    pub value: String,
+}
+
+/// An IMDS token request (`/metadata/identity/oauth2/token`) and its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImdsToken {
+    /// The identity asked for; `None` when the request named none.
+    #[serde(default)]
+    pub requested: Option<IdentitySelector>,
+    /// `resource` asked for (the token audience).
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// HTTP status, when known.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `client_id` of the identity IMDS answered for.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// `error` of a failed request.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// `error_description` of a failed request.
+    #[serde(default)]
+    pub error_description: Option<String>,
+    /// Claims of the returned token (never the token).
+    #[serde(default)]
+    pub claims: Option<crate::jwt::TokenClaims>,
+}
+
+/// A request to Azure Storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageRequest {
+    /// Method, when known.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// URL, when known.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// HTTP status, when known.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `x-ms-error-code` or the XML `<Code>`.
+    #[serde(default)]
+    pub error_code: Option<String>,
+    /// First line of the XML `<Message>`.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// `<AuthenticationErrorDetail>`.
+    #[serde(default)]
+    pub auth_detail: Option<String>,
+    /// The request carried `Authorization: Bearer`.
+    pub bearer: bool,
+    /// The request's `x-ms-version`, when the request is known.
+    #[serde(default)]
+    pub x_ms_version: Option<String>,
+    /// The request headers were captured (so a missing `x-ms-version` is meaningful).
+    #[serde(default)]
+    pub request_known: bool,
+    /// Claims of the bearer token (never the token).
+    #[serde(default)]
+    pub claims: Option<crate::jwt::TokenClaims>,
 }
 
 /// A user-assigned managed identity as a resource lists it.
@@ -290,6 +363,22 @@ impl Fact {
     pub fn as_task(&self) -> Option<&TaskResult> {
         match self {
             Fact::TaskResult(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The IMDS exchange, if this fact is one.
+    pub fn as_imds(&self) -> Option<&ImdsToken> {
+        match self {
+            Fact::ImdsToken(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The storage request, if this fact is one.
+    pub fn as_storage(&self) -> Option<&StorageRequest> {
+        match self {
+            Fact::StorageRequest(s) => Some(s),
             _ => None,
         }
     }

@@ -36,8 +36,11 @@ pub mod content;
 pub mod error;
 pub mod evidence;
 pub mod har;
+pub mod http;
+pub mod jwt;
 pub mod limits;
 pub mod location;
+pub mod probe;
 mod readbuf;
 pub mod resource;
 pub mod secrets;
@@ -48,8 +51,8 @@ pub use content::{InputKind, InputReport, LogStats, ReadOptions};
 pub use error::{InputError, InputErrorKind};
 pub use evidence::{
     AccountConfig, ArmError, AutoStorage, CodeMessage, Envelope, ErrorDetail, Evidence, Fact,
-    HealthReport, IdentityRef, JoinLoop, NodeStatus, PoolConfig, ResourceFile, TaskFailure,
-    TaskResult,
+    HealthReport, IdentityRef, IdentitySelector, ImdsToken, JoinLoop, NodeStatus, PoolConfig,
+    ResourceFile, StorageRequest, TaskFailure, TaskResult,
 };
 pub use location::Location;
 pub use source::{read_sources, Bundle};

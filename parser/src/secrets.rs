@@ -34,7 +34,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         ),
         // Authorization schemes followed by a credential.
         p(
-            r"(?i)\b(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{6,}",
+            r"(?i)\b(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{20,}",
             "$1$2[REDACTED]",
         ),
         // Secret query parameters in URLs and form bodies (SAS `sig` above all).

@@ -7,7 +7,9 @@ use super::{Condition, ConfigCheck, GroupBy, RemediationTemplate, Rule, Sample, 
 use crate::report::{Confidence, Scenario, ScenarioTable};
 
 /// Every rule, in code order.
-pub static RULES: &[Rule] = &[BD101, BD201, BD202, BD203, BD204, BD301];
+pub static RULES: &[Rule] = &[
+    BD101, BD201, BD202, BD203, BD204, BD301, BD401, BD402, BD403,
+];
 
 /// Looks a rule up by code (case-insensitive) or slug.
 pub fn find(code_or_slug: &str) -> Option<&'static Rule> {
@@ -237,7 +239,10 @@ table), and tasks with resource files from autostorage fail with ResourceContain
 resource-files table).\n\n\
 The same task error appears when the node identity reference is not set at all (BD201): the \
 account JSON tells the two apart.",
-    symptoms: &[Symptom { all: &[Condition::TaskFailure("ResourceContainerAccessDenied")], alone: Confidence::Possible }],
+    symptoms: &[
+        Symptom { all: &[Condition::TaskFailure("ResourceContainerAccessDenied")], alone: Confidence::Possible },
+        Symptom { all: &[Condition::StorageErrorCode("AuthorizationPermissionMismatch")], alone: Confidence::Likely },
+    ],
     config: Some(ConfigCheck::NodeReferenceInPool),
     refuted_by: &[ConfigCheck::NodeReferenceMissing, ConfigCheck::NodeReferenceNotInPool],
     predicted: None,
@@ -321,6 +326,7 @@ identity has permission on the storage account does not matter.",
     symptoms: &[
         Symptom { all: &[Condition::NodeError("unusable", "ApplicationPackageError")], alone: Confidence::Likely },
         Symptom { all: &[Condition::TaskFailure("ResourceContainerListMiscError")], alone: Confidence::Likely },
+        Symptom { all: &[Condition::ImdsErrorContains("Identity not found")], alone: Confidence::Likely },
     ],
     config: Some(ConfigCheck::NodeReferenceNotInPool),
     refuted_by: &[ConfigCheck::NodeReferenceInPool, ConfigCheck::NodeReferenceMissing],
@@ -511,6 +517,162 @@ identity, and autoStorageContainerName files always use the account's node ident
             fires: false,
             evidence: r#"[{"source":{"path":"task.json"},"kind":"task_result","task":"t1",
                "resource_files":[{"kind":"http_url","source":"https://sa.blob.core.windows.net/c/b","identity":"/x","has_sas":false}]}]"#,
+        },
+    ],
+};
+
+const IMDS_CURL: &str = "curl -s -H Metadata:true \"http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://storage.azure.com/&mi_res_id={identity_resource_id}\" | python3 -c 'import json,sys; t=json.load(sys.stdin); print(t.get(\"client_id\"), t.get(\"error_description\"))'";
+
+/// BD401: IMDS returned a token for another identity than the pool's.
+pub const BD401: Rule = Rule {
+    code: "BD401",
+    slug: "imds-client-id-mismatch",
+    title: "IMDS token is for a different identity than the pool identity",
+    scenario: None,
+    summary: "IMDS answered the token request for {identity_name} with a token for client id {returned_client_id}, but the pool lists client id {expected_client_id} for it: the node is not using the identity the configuration expects.",
+    explanation: "\
+On a node, a token is requested from IMDS (GET http://169.254.169.254/metadata/identity/oauth2/token \
+with the header Metadata: true and, when the pool has several identities, mi_res_id / msi_res_id / \
+client_id naming one). The JSON answer holds access_token and client_id, and client_id must equal \
+the clientId of that identity in the pool JSON (identity.userAssignedIdentities[].clientId). A \
+different client_id means the token is for another identity (a different identity was named, or the \
+node has another identity attached than the pool JSON shows), so its storage permissions are not the \
+ones that were granted.",
+    symptoms: &[],
+    config: Some(ConfigCheck::ImdsClientIdMismatch),
+    refuted_by: &[],
+    predicted: Some(Confidence::Confirmed),
+    group_by: GroupBy::All,
+    remediation: RemediationTemplate {
+        summary: "Request the token for the pool's identity by its resource id (mi_res_id) and use that identity's client id; if IMDS still answers for another identity, recreate the nodes so they get the pool's identities.",
+        steps: &[
+            "On the node, request a token naming the identity explicitly (command below) and compare client_id with the pool JSON's clientId ({expected_client_id}).",
+            "Fix the caller (task script, SDK credential) to name that identity: mi_res_id / msi_res_id with the resource id, or client_id with {expected_client_id}.",
+            "If the answer is still for another identity, the node's identities differ from the pool JSON: resize the pool to 0 and back so nodes start with the pool's identities.",
+        ],
+        commands: &[("Ask IMDS for the pool identity's token, on the node", IMDS_CURL)],
+    },
+    missing_evidence: &["The pool JSON (`az batch pool show`) lists each identity's clientId, against which the IMDS answer is compared."],
+    seen_in: &[InputKind::Har, InputKind::Probe, InputKind::Json],
+    samples: &[
+        Sample {
+            name: "token for another client id than the pool lists",
+            fires: true,
+            evidence: r#"[{"source":{"path":"imds.txt"},"kind":"imds_token","requested":{"by":"mi_res_id","value":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"},
+               "status":200,"client_id":"11111111-0000-0000-0000-000000000000"},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/U","client_id":"22222222-0000-0000-0000-000000000000"}]}]"#,
+        },
+        Sample {
+            name: "client ids agree",
+            fires: false,
+            evidence: r#"[{"source":{"path":"imds.txt"},"kind":"imds_token","requested":{"by":"mi_res_id","value":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"},
+               "status":200,"client_id":"22222222-0000-0000-0000-000000000000"},
+              {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+               "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u","client_id":"22222222-0000-0000-0000-000000000000"}]}]"#,
+        },
+        Sample {
+            name: "without the pool JSON there is nothing to compare with",
+            fires: false,
+            evidence: r#"[{"source":{"path":"imds.txt"},"kind":"imds_token","status":200,"client_id":"11111111-0000-0000-0000-000000000000"}]"#,
+        },
+    ],
+};
+
+/// BD402: several pool identities and the IMDS request named none.
+pub const BD402: Rule = Rule {
+    code: "BD402",
+    slug: "imds-identity-not-specified",
+    title: "IMDS token request names no identity while the node has several",
+    scenario: None,
+    summary: "IMDS refused a token request with 400 \"Multiple user assigned identities exist\": the node has several user-assigned identities and the request named none of them.",
+    explanation: "\
+A pool may have several user-assigned identities. A token request to IMDS that names none of them \
+(no mi_res_id / msi_res_id, client_id or object_id) is then ambiguous, and IMDS answers 400 \
+Bad Request with {\"error\":\"invalid_request\",\"error_description\":\"Multiple user assigned \
+identities exist, please specify the clientId / resourceId of the identity in the token request\"}.",
+    symptoms: &[Symptom { all: &[Condition::ImdsErrorContains("Multiple user assigned identities exist")], alone: Confidence::Confirmed }],
+    config: None,
+    refuted_by: &[],
+    predicted: None,
+    group_by: GroupBy::All,
+    remediation: RemediationTemplate {
+        summary: "Name the identity in every token request: mi_res_id (or msi_res_id) with the identity's resource id, or client_id.",
+        steps: &[
+            "In scripts: add &mi_res_id=<identity resource id> (or &client_id=<client id>) to the IMDS token URL (command below).",
+            "In SDKs: build the managed-identity credential with the identity's client id or resource id (e.g. ManagedIdentityCredential(client_id=...)).",
+            "For resource files from storageContainerUrl or httpUrl, set identityReference.resourceId.",
+        ],
+        commands: &[("Ask IMDS for a named identity's token, on the node", IMDS_CURL)],
+    },
+    missing_evidence: &[],
+    seen_in: &[InputKind::Har, InputKind::Probe, InputKind::Json],
+    samples: &[
+        Sample {
+            name: "IMDS 400 for an unnamed identity",
+            fires: true,
+            evidence: r#"[{"source":{"path":"imds.txt"},"kind":"imds_token","status":400,"error":"invalid_request",
+               "error_description":"Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request"}]"#,
+        },
+        Sample {
+            name: "Identity not found is another cause (BD203)",
+            fires: false,
+            evidence: r#"[{"source":{"path":"imds.txt"},"kind":"imds_token","status":400,"error":"invalid_request","error_description":"Identity not found"}]"#,
+        },
+    ],
+};
+
+/// BD403: a bearer-token blob request without `x-ms-version`.
+pub const BD403: Rule = Rule {
+    code: "BD403",
+    slug: "storage-request-missing-version",
+    title: "Storage request with a bearer token but no x-ms-version header",
+    scenario: None,
+    summary: "A request to {storage_url} carried a bearer token but no x-ms-version header; Azure Storage accepts bearer tokens only from version 2017-11-09 on, so it answers 403 AuthenticationFailed \"Authentication scheme Bearer is not supported in this version.\"",
+    explanation: "\
+Azure Storage authorizes a request with an Azure AD (managed identity) bearer token only when the \
+request states a service version of 2017-11-09 or later in the x-ms-version header. Without the \
+header, Get Blob with Authorization: Bearer answers 403 AuthenticationFailed with \
+<AuthenticationErrorDetail>Authentication scheme Bearer is not supported in this \
+version.</AuthenticationErrorDetail>. This is a fault of the hand-made request (curl, a script), \
+not of the identity or its roles.",
+    symptoms: &[Symptom { all: &[Condition::StorageBearerWithoutVersion], alone: Confidence::Confirmed }],
+    config: None,
+    refuted_by: &[],
+    predicted: None,
+    group_by: GroupBy::All,
+    remediation: RemediationTemplate {
+        summary: "Add the header x-ms-version: 2021-08-06 (any version from 2017-11-09 on) to every Storage request that uses a bearer token.",
+        steps: &[
+            "Add -H \"x-ms-version: 2021-08-06\" to the curl command (below), or set the service version in the script.",
+            "If Storage then answers 403 AuthorizationPermissionMismatch, the identity lacks a data role: that is BD202.",
+        ],
+        commands: &[(
+            "Read the blob with the node identity's token and a version header",
+            "token=$(curl -s -H Metadata:true \"http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://storage.azure.com/&mi_res_id={identity_resource_id}\" | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n\
+curl -sS -o /dev/null -w '%{{http_code}}\\n' -H \"Authorization: Bearer $token\" -H \"x-ms-version: 2021-08-06\" \"{storage_url}\"",
+        )],
+    },
+    missing_evidence: &[],
+    seen_in: &[InputKind::Har, InputKind::Probe],
+    samples: &[
+        Sample {
+            name: "bearer request without a version header",
+            fires: true,
+            evidence: r#"[{"source":{"path":"probe.txt"},"kind":"storage_request","method":"GET","url":"https://sa.blob.core.windows.net/c/b","status":403,
+               "error_code":"AuthenticationFailed","bearer":true,"request_known":true}]"#,
+        },
+        Sample {
+            name: "only the response is known, and it says so",
+            fires: true,
+            evidence: r#"[{"source":{"path":"e.xml"},"kind":"storage_request","status":403,"error_code":"AuthenticationFailed",
+               "auth_detail":"Authentication scheme Bearer is not supported in this version.","bearer":false}]"#,
+        },
+        Sample {
+            name: "a versioned request denied for permission is BD202",
+            fires: false,
+            evidence: r#"[{"source":{"path":"probe.txt"},"kind":"storage_request","url":"https://sa.blob.core.windows.net/c/b","status":403,
+               "error_code":"AuthorizationPermissionMismatch","bearer":true,"x_ms_version":"2021-08-06","request_known":true}]"#,
         },
     ],
 };

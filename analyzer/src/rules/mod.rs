@@ -82,6 +82,12 @@ pub enum Condition {
     NodeState(&'static str),
     /// A node in this state with an error of this code.
     NodeError(&'static str, &'static str),
+    /// An IMDS token request whose `error_description` contains this text.
+    ImdsErrorContains(&'static str),
+    /// A Storage request that failed with this error code.
+    StorageErrorCode(&'static str),
+    /// A Storage request with a bearer token and no `x-ms-version` (or Storage saying so).
+    StorageBearerWithoutVersion,
 }
 
 /// How matching evidence items are grouped.
@@ -154,6 +160,22 @@ impl Condition {
                 let all_sas =
                     !t.resource_files.is_empty() && t.resource_files.iter().all(|f| f.has_sas);
                 failed && !all_sas
+            }),
+            Condition::ImdsErrorContains(text) => e.fact.as_imds().is_some_and(|i| {
+                i.error_description
+                    .as_deref()
+                    .is_some_and(|d| d.to_ascii_lowercase().contains(&text.to_ascii_lowercase()))
+            }),
+            Condition::StorageErrorCode(code) => e.fact.as_storage().is_some_and(|s| {
+                s.error_code
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(code))
+            }),
+            Condition::StorageBearerWithoutVersion => e.fact.as_storage().is_some_and(|s| {
+                (s.bearer && s.request_known && s.x_ms_version.is_none())
+                    || s.auth_detail
+                        .as_deref()
+                        .is_some_and(|d| d.contains("Bearer is not supported in this version"))
             }),
             Condition::NodeState(state) => e
                 .fact
@@ -348,6 +370,22 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> Subjects {
     for p in items.iter().filter_map(|i| i.evidence.fact.as_pool()) {
         push_unique(&mut s.pools, p.pool.clone());
     }
+    for st in items.iter().filter_map(|i| i.evidence.fact.as_storage()) {
+        if let Some(u) = &st.url {
+            push_unique(&mut s.urls, u.clone());
+        }
+    }
+    for im in items.iter().filter_map(|i| i.evidence.fact.as_imds()) {
+        if let Some(r) = &im.requested {
+            if r.by.ends_with("res_id") && s.identity.is_none() {
+                s.identity = Some(r.value.clone());
+            }
+        }
+        if let Some((returned, expected)) = world.client_id_mismatch(im) {
+            s.returned_client_id = Some(returned);
+            s.expected_client_id = Some(expected);
+        }
+    }
     for t in items.iter().filter_map(|i| i.evidence.fact.as_task()) {
         push_unique(
             &mut s.tasks,
@@ -383,6 +421,17 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> Subjects {
             .or_else(|| a.identities.first().and_then(|i| i.principal_id.clone()));
     }
     s.missing_identities = world.resource_identities_not_in_pool();
+    if s.identity.is_none() {
+        s.identity = items
+            .iter()
+            .filter_map(|i| i.evidence.fact.as_imds())
+            .find_map(|im| {
+                im.requested
+                    .as_ref()
+                    .filter(|r| r.by.ends_with("res_id"))
+                    .map(|r| r.value.clone())
+            });
+    }
     if s.identity.is_none() {
         // The identity the pool already has is the one to reference.
         s.identity = world
@@ -480,6 +529,17 @@ fn values(s: &Subjects) -> Values {
     }
     if !s.missing_identities.is_empty() {
         v.insert("missing_identities", s.missing_identities.join(", "));
+    }
+    for (k, x) in [
+        ("returned_client_id", &s.returned_client_id),
+        ("expected_client_id", &s.expected_client_id),
+    ] {
+        if let Some(x) = x {
+            v.insert(k, x.clone());
+        }
+    }
+    if let Some(u) = s.urls.first() {
+        v.insert("storage_url", u.split('?').next().unwrap_or(u).to_string());
     }
     let short = |id: &str| {
         id.trim_end_matches('/')

@@ -255,6 +255,45 @@ fn evidence(out: &mut dyn Write, item: &EvidenceItem) -> io::Result<()> {
             writeln!(out, "          {} {} via {how}", f.kind, f.source)?;
         }
     }
+    if let Some(i) = fact.as_imds() {
+        let asked = i
+            .requested
+            .as_ref()
+            .map_or("no identity named".to_string(), |r| {
+                format!("{} {}", r.by, short_id(&r.value))
+            });
+        let answer = match (&i.client_id, &i.error) {
+            (Some(c), _) => format!("token for client id {c}"),
+            (None, Some(e)) => format!("{e}: {}", i.error_description.as_deref().unwrap_or("")),
+            _ => "no answer captured".to_string(),
+        };
+        let status = i.status.map(|s| format!("{s} ")).unwrap_or_default();
+        writeln!(
+            out,
+            "        IMDS token request ({asked}) -> {BOLD}{status}{answer}{BOLD:#}"
+        )?;
+    }
+    if let Some(st) = fact.as_storage() {
+        let target = st.url.as_deref().unwrap_or("(request not captured)");
+        let status = st
+            .status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "?".into());
+        let auth = match (st.bearer, &st.x_ms_version, st.request_known) {
+            (true, None, true) => " [bearer token, no x-ms-version]",
+            (true, Some(_), _) => " [bearer token]",
+            _ => "",
+        };
+        writeln!(
+            out,
+            "        {} {target} -> {BOLD}{status} {}{BOLD:#}{auth}",
+            st.method.as_deref().unwrap_or("Storage"),
+            st.error_code.as_deref().unwrap_or("")
+        )?;
+        if let Some(d) = st.auth_detail.as_deref().or(st.message.as_deref()) {
+            writeln!(out, "        \"{d}\"")?;
+        }
+    }
     if let Some(j) = fact.as_join_loop() {
         // The repeats collapse into one line per node.
         let pool = j.pool.as_deref().unwrap_or("<unknown pool>");
@@ -326,6 +365,7 @@ fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
         InputKind::AgentLog => "agent log",
         InputKind::Log => "log",
         InputKind::Json => "resource json",
+        InputKind::Probe => "probe",
         InputKind::Zip => "zip",
         InputKind::Tar => "tar",
         InputKind::Unrecognized => "unrecognized",

@@ -49,6 +49,40 @@ pub fn extract_entry(bytes: &[u8], loc: &Location) -> Result<EntryOutcome, Strin
         out.batch_call = true;
         batch_envelope(&entry, response, url, time.as_deref(), loc, &mut out);
     }
+    // IMDS token requests and Storage requests (node-plane probes captured in a HAR).
+    if crate::http::wants(url) {
+        let body_bytes = response
+            .content
+            .as_ref()
+            .and_then(|c| decode_body(c.text, c.encoding.as_deref()).ok().flatten());
+        let exchange = crate::http::Exchange {
+            method: Some(&entry.request.method),
+            url: Some(url),
+            request_headers: Some(
+                entry
+                    .request
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.as_ref(), h.value.as_ref()))
+                    .collect(),
+            ),
+            status: Some(response.status),
+            response_headers: response
+                .headers
+                .iter()
+                .map(|h| (h.name.as_ref(), h.value.as_ref()))
+                .collect(),
+            body: body_bytes.as_deref(),
+        };
+        if let Some(fact) = crate::http::interpret(&exchange) {
+            out.evidence.push(Evidence {
+                source: loc.clone(),
+                time: time.clone(),
+                fact,
+            });
+        }
+        return Ok(out);
+    }
     if response.status >= 400 && (arm::is_arm_host(host) || ArmResourceId::parse(url).is_some()) {
         // A direct ARM call (or a failed /batch POST itself).
         if let Some((err, body_warning)) = direct_error(response) {
