@@ -145,6 +145,15 @@ fn corpus_expectations_in_plain_words() {
     }
     assert_eq!(codes("joined-nodes"), (vec![], 0));
     assert_eq!(codes("scenario1-healthy"), (vec![], 0));
+    assert_eq!(codes("sas-resource-files"), (vec![], 0));
+    let v = json(&batchdiag(
+        &["analyze", "-f", "json", "corpus/sas-resource-files"],
+        None,
+    ));
+    assert!(v["notes"][0]
+        .as_str()
+        .expect("note")
+        .contains("no managed identity is involved"));
     for (b, code) in [
         ("bd201-scenario3-confirmed", "BD201"),
         ("bd202-scenario2", "BD202"),

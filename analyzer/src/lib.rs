@@ -48,6 +48,7 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
     }
     // Most certain first; the catalog order breaks ties.
     diagnoses.sort_by_key(|d| d.confidence);
+    let notes = sas_notes(&evidence);
     Report {
         schema_version: SCHEMA_VERSION,
         tool: report::Tool {
@@ -58,5 +59,27 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
         evidence,
         diagnoses,
         checked,
+        notes,
     }
+}
+
+/// Failed tasks whose resource files all carry their own SAS used no managed
+/// identity: say so rather than blame one.
+fn sas_notes(evidence: &[report::EvidenceItem]) -> Vec<String> {
+    evidence
+        .iter()
+        .filter_map(|i| {
+            let t = i.evidence.fact.as_task()?;
+            let code = t.failure.as_ref()?.code.as_deref()?;
+            let all_sas = !t.resource_files.is_empty() && t.resource_files.iter().all(|f| f.has_sas);
+            all_sas.then(|| {
+                format!(
+                    "{}: task {}/{} failed with {code}, but every resource file URL carries its own SAS: no managed identity is involved; check the SAS (expiry `se`, permissions `sp`, the container) instead.",
+                    i.id,
+                    t.job.as_deref().unwrap_or("?"),
+                    t.task
+                )
+            })
+        })
+        .collect()
 }

@@ -24,6 +24,9 @@ pub struct Report {
     pub diagnoses: Vec<Diagnosis>,
     /// What was looked for, so that an empty `diagnoses` says something.
     pub checked: Vec<Check>,
+    /// Observations that are not diagnoses (e.g. failures that involve no managed identity).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// The program that wrote a report.

@@ -388,6 +388,20 @@ fn write_resource_bundles(root: &Path) -> std::io::Result<()> {
         ),
     )?;
 
+    // A task whose resource files carry their own SAS failed: not a managed-identity problem.
+    let d = root.join("sas-resource-files");
+    json_file(
+        &d,
+        "task.json",
+        &task(
+            acct,
+            "job-9",
+            "fetch-001",
+            &[("httpUrl", "https://datalake01.blob.core.windows.net/tools/ffmpeg?sv=2022-11-02&sr=b&sig=ZXhwaXJlZHNpZ25hdHVyZQ&se=2024-04-01T00%3A00%3A00Z&sp=r", None)],
+            Some(("BlobAccessDenied", "Access for one of the specified Azure Blob(s) is denied")),
+        ),
+    )?;
+
     // A denied task and nothing else: BD201 or BD202, and the account JSON would decide.
     let d = root.join("ambiguous-denied-task");
     json_file(

@@ -48,6 +48,12 @@ pub fn write(out: &mut dyn Write, report: &Redacted) -> io::Result<()> {
             evidence(out, e)?;
         }
     }
+    if !r.notes.is_empty() {
+        writeln!(out, "\n{BOLD}Notes{BOLD:#}")?;
+        for n in &r.notes {
+            writeln!(out, "  - {n}")?;
+        }
+    }
     writeln!(out, "\n{BOLD}Inputs{BOLD:#}")?;
     let mut quiet = 0;
     for i in &r.inputs {
