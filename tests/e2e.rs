@@ -569,6 +569,7 @@ fn random_bytes_named_har_and_empty_files() {
         assert!(input["error"].is_string(), "{input}");
     }
     assert!(o.stderr.is_empty(), "errors go to the report, not stderr");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
