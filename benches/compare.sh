@@ -98,3 +98,14 @@ awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  jobs 1: %.2f s, jobs 2: %.2f s, spe
 read -r j1 _ <<< "$(measure "$BD analyze --jobs 1 --format json $DATA/logs")"
 read -r j2 _ <<< "$(measure "$BD analyze --jobs 2 --format json $DATA/logs")"
 awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  logs dir: jobs 1: %.2f s, jobs 2: %.2f s, speed-up %.2fx\n", a, b, a / b }'
+
+echo
+echo "Size scaling (HAR, whole process): time should grow linearly with the input"
+[ -f "$DATA/har-25.har" ] || "$GEN" har 25 "$DATA/har-25.har"
+[ -f "$DATA/har-100.har" ] || "$GEN" har 100 "$DATA/har-100.har"
+for f in har-25.har har-100.har large.har; do
+  cat "$DATA/$f" > /dev/null
+  read -r t rss <<< "$(measure "$BD analyze --format json $DATA/$f")"
+  size=$(stat -c %s "$DATA/$f")
+  awk -v f="$f" -v t="$t" -v s="$size" -v r="$rss" 'BEGIN { printf "  %-12s %7.1f MB %7.2f s %8.0f MB/s %7.1f MB RSS\n", f, s/1048576, t, (t > 0 ? s/1048576/t : 0), r/1024 }'
+done

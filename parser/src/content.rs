@@ -527,7 +527,7 @@ fn map_file(path: &std::path::Path) -> Option<memmap2::Mmap> {
     // lost pages fault (SIGBUS); that is the documented risk of every mmap
     // reader (ripgrep takes the same one) and is accepted for the speed of
     // scanning page-cache pages in place.
-    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()?;
     Some(map)
 }
 
