@@ -440,6 +440,17 @@ fn confidence_follows_the_configuration() {
 }
 
 #[test]
+fn utf16_har_is_decoded() {
+    let v = json(&batchdiag(
+        &["analyze", "-f", "json", "corpus/bd101-utf16-powershell"],
+        None,
+    ));
+    assert_eq!(v["inputs"][0]["encoding"], "utf-16le");
+    assert_eq!(v["inputs"][0]["kind"], "har");
+    assert_eq!(v["diagnoses"][0]["subjects"]["account"], "northwind-batch");
+}
+
+#[test]
 fn json_contract_v1_shape() {
     let v = json(&batchdiag(
         &["analyze", "-f", "json", "corpus/bd101-truncated"],

@@ -138,6 +138,12 @@ pub fn write_corpus(root: &Path) -> std::io::Result<()> {
     bom.extend(serde_json::to_vec(&s.document()).expect("serializes"));
     write(&root.join("bd101-direct-put"), "fiddler-capture.har", &bom)?;
 
+    // The same capture saved by Windows PowerShell (`Out-File`): UTF-16LE with a BOM.
+    let text = String::from_utf8_lossy(&bom[3..]).into_owned();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    write(&root.join("bd101-utf16-powershell"), "capture.har", &utf16)?;
+
     // A healthy upload: PUT 200 with a SAS storageUrl, blob PUT 201, activate 200.
     let mut s = Session::new(
         Browser::Chrome,

@@ -70,6 +70,9 @@ pub struct InputReport {
     /// `gzip` when the input was compressed.
     #[serde(default)]
     pub compression: Option<String>,
+    /// `utf-16le` / `utf-16be` when the input was UTF-16 (transcoded before reading); null for UTF-8.
+    #[serde(default)]
+    pub encoding: Option<String>,
     /// Null when the input was read completely; otherwise what stopped it, with its location.
     pub error: Option<String>,
     /// Problems that lost no evidence.
@@ -96,6 +99,7 @@ impl InputReport {
             path: virtual_path(loc),
             kind,
             compression: None,
+            encoding: None,
             error: None,
             warnings: Vec::new(),
             har: None,
@@ -307,6 +311,36 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
             ))
         }
     };
+    if let Some(endian) = crate::utf16::bom(&head) {
+        // UTF-16 (as Windows PowerShell saves files): transcode and look again.
+        let mut reader = reader;
+        let mut mark = [0u8; 2];
+        if let Err(e) = reader.read_exact(&mut mark) {
+            return Found::one(InputReport::failed(
+                &item.loc,
+                InputKind::Unreadable,
+                error_kind(&e),
+            ));
+        }
+        let mut found = read_item(
+            Item {
+                reader: Box::new(crate::utf16::Utf16ToUtf8::new(reader, endian)),
+                ..item
+            },
+            ctx,
+        );
+        if let Some(first) = found.inputs.first_mut() {
+            first.encoding = Some(
+                if endian == crate::utf16::Endian::Little {
+                    "utf-16le"
+                } else {
+                    "utf-16be"
+                }
+                .into(),
+            );
+        }
+        return found;
+    }
     let kind = sniff(&head, &name);
     let nested_ok = item.depth < ctx.budget.limits.max_depth;
     match kind {

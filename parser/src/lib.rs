@@ -46,6 +46,7 @@ pub mod resource;
 pub mod secrets;
 pub mod source;
 pub mod time;
+pub mod utf16;
 
 pub use content::{InputKind, InputReport, LogStats, ReadOptions};
 pub use error::{InputError, InputErrorKind};
