@@ -230,11 +230,20 @@ fn zip_member<R: Read + Seek>(
         member: true,
         decompressed: Some(Compressed::Known(compressed)),
     };
-    let guarded = Guard::new(file, checks, ctx.budget);
+    read_member(
+        mloc,
+        Box::new(Guard::new(file, checks, ctx.budget)),
+        depth,
+        ctx,
+    )
+}
+
+/// Reads one archive member's content as an input of its own, one level deeper.
+fn read_member(loc: Location, reader: Box<dyn Read + '_>, depth: u32, ctx: &Ctx) -> Found {
     read_item(
         Item {
-            loc: mloc,
-            reader: Box::new(guarded),
+            loc,
+            reader,
             explicit: false,
             depth: depth + 1,
             compression: None,
@@ -315,17 +324,7 @@ pub fn read_tar(
             },
             ctx.budget,
         );
-        found.extend(read_item(
-            Item {
-                loc: mloc,
-                reader: Box::new(guarded),
-                explicit: false,
-                depth: depth + 1,
-                compression: None,
-                disk_path: None,
-            },
-            ctx,
-        ));
+        found.extend(read_member(mloc, Box::new(guarded), depth, ctx));
     }
     report.members = Some(members);
     let mut all = Found {
