@@ -724,3 +724,96 @@ fn corpus_outputs_hold_no_credentials() {
         }
     }
 }
+
+#[test]
+fn redact_makes_a_clean_copy_that_diagnoses_the_same() {
+    let dir = tempdir("redact");
+    for b in [
+        "bd101-chrome/portal-upload.har",
+        "bd101-sanitized-base64/sanitized.har",
+        "bd101-chrome-gz/portal-upload.har.gz",
+    ] {
+        let input = format!("corpus/{b}");
+        let out = dir.join("copy.har");
+        let o = batchdiag(
+            &["redact", &input, "-o", out.to_str().expect("utf-8")],
+            None,
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let copy = std::fs::read_to_string(&out).expect("copy written");
+        assert!(
+            !copy.contains("eyJ0eXAi")
+                && !copy.contains("portalId=")
+                && !copy.contains("refresh_token=ey"),
+            "{b}: secret left"
+        );
+        let original = json(&batchdiag(&["analyze", "-f", "json", &input], None));
+        let sanitized = json(&batchdiag(
+            &["analyze", "-f", "json", out.to_str().expect("utf-8")],
+            None,
+        ));
+        assert_eq!(
+            original["diagnoses"].as_array().map(Vec::len),
+            sanitized["diagnoses"].as_array().map(Vec::len),
+            "{b}"
+        );
+        assert_eq!(
+            original["diagnoses"][0]["summary"], sanitized["diagnoses"][0]["summary"],
+            "{b}"
+        );
+        assert_eq!(
+            batchdiag(&["redact", "--check", out.to_str().expect("utf-8")], None)
+                .status
+                .code(),
+            Some(0),
+            "{b}: copy is clean"
+        );
+        assert_eq!(
+            batchdiag(&["redact", "--check", &input], None)
+                .status
+                .code(),
+            Some(1),
+            "{b}: original holds secrets"
+        );
+    }
+    // From stdin to stdout, and text files line by line.
+    let probe = std::fs::read(root().join("corpus/bd403-storage-no-version/storage-probe.txt"))
+        .expect("read");
+    let o = batchdiag(&["redact", "-"], Some(&probe));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        !text(&o).contains("eyJ0eXAi")
+            && text(&o).contains("x-ms-error-code: AuthenticationFailed")
+    );
+    // Archives and damaged captures are named errors.
+    assert_eq!(
+        batchdiag(
+            &[
+                "redact",
+                "--check",
+                "corpus/bd201-zip/upload-batch-logs.zip"
+            ],
+            None
+        )
+        .status
+        .code(),
+        Some(3)
+    );
+    let o = batchdiag(
+        &[
+            "redact",
+            "corpus/bd101-truncated/portal-upload-partial.har",
+            "-o",
+            dir.join("t.har").to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("byte"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

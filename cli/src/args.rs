@@ -23,6 +23,13 @@ pub enum Command {
     /// Exit codes: 0 no diagnosis, 1 diagnoses found, 2 usage error,
     /// 3 some input could not be fully read (the report still holds everything found).
     Analyze(AnalyzeArgs),
+    /// Write a copy of a capture or log without credentials, or check that it has none.
+    ///
+    /// HAR captures stay valid HAR (credential headers and cookies blanked, SAS signatures,
+    /// tokens and keys removed from every URL and body, base64 bodies included); other text
+    /// files are redacted line by line. The summary goes to stderr. Exit codes: 0 done (or,
+    /// with --check, nothing found), 1 with --check: secrets found, 2 usage error, 3 unreadable input.
+    Redact(RedactArgs),
     /// List the diagnosis catalog.
     Rules {
         /// Output format.
@@ -34,6 +41,20 @@ pub enum Command {
         /// Code or slug.
         code: String,
     },
+}
+
+/// Arguments of `redact`.
+#[derive(Debug, clap::Args)]
+pub struct RedactArgs {
+    /// The capture or log to sanitize (`-` for stdin; .gz is decompressed).
+    #[arg(value_name = "IN")]
+    pub input: String,
+    /// Where to write the copy (default: stdout).
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: Option<std::path::PathBuf>,
+    /// Write nothing; exit 1 when the input still holds secrets (a gate before sharing a bundle).
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Arguments of `analyze`.

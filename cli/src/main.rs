@@ -14,7 +14,7 @@ use batchdiag_analyzer::rules::catalog;
 use batchdiag_analyzer::template::fill;
 use clap::Parser as _;
 
-use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format};
+use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format, RedactArgs};
 
 /// Exit code: analysis ran, no diagnosis.
 const EXIT_CLEAN: u8 = 0;
@@ -50,6 +50,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Analyze(a) => analyze(a),
+        Command::Redact(r) => redact_cmd(r),
         Command::Rules { format } => rules(format),
         Command::Explain { code } => explain(&code),
     }
@@ -108,6 +109,120 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     } else {
         EXIT_CLEAN
     })
+}
+
+fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
+    use batchdiag_parser::sanitize::{sanitize_har, sanitize_text, SanitizeError};
+    use std::io::{BufRead, BufReader, Read};
+
+    let fail = |msg: String| -> anyhow::Result<u8> {
+        let _ = writeln!(io::stderr(), "batchdiag: error: {}", redact_message(&msg));
+        Ok(EXIT_INPUT_ERROR)
+    };
+    if let (Some(out), false) = (&a.output, a.input == "-") {
+        if std::fs::canonicalize(out).ok() == std::fs::canonicalize(&a.input).ok() && out.exists() {
+            anyhow::bail!(
+                "the output {} is the input; write the copy elsewhere",
+                out.display()
+            );
+        }
+    }
+    let raw: Box<dyn Read> = if a.input == "-" {
+        Box::new(io::stdin())
+    } else {
+        match std::fs::File::open(&a.input) {
+            Ok(f) => Box::new(f),
+            Err(e) => return fail(format!("{}: cannot read: {e}", a.input)),
+        }
+    };
+    let mut reader = BufReader::with_capacity(256 << 10, raw);
+    let head = match reader.fill_buf() {
+        Ok(h) => h.to_vec(),
+        Err(e) => return fail(format!("{}: cannot read: {e}", a.input)),
+    };
+    let mut reader: Box<dyn BufRead> = if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(BufReader::with_capacity(
+            256 << 10,
+            flate2::read::MultiGzDecoder::new(reader),
+        ))
+    } else {
+        Box::new(reader)
+    };
+    let head = match reader.fill_buf() {
+        Ok(h) => h.to_vec(),
+        Err(e) => return fail(format!("{}: cannot decompress: {e}", a.input)),
+    };
+    if head.starts_with(b"PK") || head.get(257..262) == Some(b"ustar") {
+        return fail(format!(
+            "{}: archives are not redacted yet; redact each capture or log in it (they are read without extraction by `analyze`)",
+            a.input
+        ));
+    }
+    let name = a.input.to_ascii_lowercase();
+    let is_har = batchdiag_parser::source::looks_like_har(&head)
+        || name.ends_with(".har")
+        || name.ends_with(".har.gz");
+    let mut sink = io::sink();
+    let mut file;
+    let stdout = io::stdout();
+    let mut lock;
+    let out: &mut dyn Write = if a.check {
+        &mut sink
+    } else if let Some(path) = &a.output {
+        file = io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        );
+        &mut file
+    } else {
+        lock = io::BufWriter::new(stdout.lock());
+        &mut lock
+    };
+    let result = if is_har {
+        sanitize_har(&mut reader, out)
+    } else {
+        sanitize_text(&mut reader, out)
+    };
+    let stats = match result {
+        Ok(s) => s,
+        Err(SanitizeError::Syntax { offset, message }) => {
+            return fail(format!(
+                "{} (byte {offset}): {message}; the copy stops there",
+                a.input
+            ))
+        }
+        Err(SanitizeError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            return Ok(EXIT_CLEAN)
+        }
+        Err(SanitizeError::Io(e)) => return fail(format!("{}: {e}", a.input)),
+    };
+    let what = if is_har {
+        format!(
+            "{} entries; {} credential headers, {} cookies, {} strings with secrets",
+            stats.entries, stats.headers, stats.cookies, stats.strings
+        )
+    } else {
+        format!("{} lines with secrets", stats.lines)
+    };
+    if a.check {
+        writeln!(
+            io::stderr(),
+            "batchdiag: {}: {}",
+            a.input,
+            if stats.found_any() {
+                format!("holds secrets: {what}")
+            } else {
+                "no secrets found".into()
+            }
+        )?;
+        return Ok(if stats.found_any() {
+            EXIT_DIAGNOSES
+        } else {
+            EXIT_CLEAN
+        });
+    }
+    writeln!(io::stderr(), "batchdiag: redacted {}: {what}", a.input)?;
+    Ok(EXIT_CLEAN)
 }
 
 fn rules(format: Format) -> anyhow::Result<u8> {

@@ -43,6 +43,7 @@ pub mod location;
 pub mod probe;
 mod readbuf;
 pub mod resource;
+pub mod sanitize;
 pub mod secrets;
 pub mod source;
 pub mod time;

@@ -1,0 +1,348 @@
+//! Sanitized copies of captures, so a bundle can be shared: `batchdiag redact`.
+//!
+//! A HAR is streamed entry by entry through the same framer the analyzer
+//! uses (memory bounded by the largest entry): credential headers and
+//! cookies are blanked, every string goes through
+//! [`crate::secrets::redact_str`] (URLs keep everything but their signatures,
+//! nested JSON bodies lose their tokens), and base64 text bodies are decoded,
+//! redacted and encoded again. Error codes, statuses, URLs and identity ids
+//! stay, so `analyze` on the copy finds what it finds on the original. Text
+//! files (logs, JSON exports, probes) are redacted line by line.
+
+use std::io::{self, BufRead, Read, Write};
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::har::framing::{Event, Framer, LogField};
+use crate::readbuf::fill;
+use crate::secrets::{redact_str, REDACTED};
+
+/// What was removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// HAR entries written.
+    pub entries: u64,
+    /// Credential headers blanked.
+    pub headers: u64,
+    /// Cookies blanked.
+    pub cookies: u64,
+    /// Strings (URLs, bodies, values) in which a secret was replaced.
+    pub strings: u64,
+    /// Text lines in which a secret was replaced.
+    pub lines: u64,
+}
+
+impl Stats {
+    /// Anything removed at all.
+    pub fn found_any(&self) -> bool {
+        self.headers + self.cookies + self.strings + self.lines > 0
+    }
+}
+
+/// Why a copy could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SanitizeError {
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// The HAR is damaged at this byte offset; nothing after it was written.
+    #[error("byte {offset}: {message}")]
+    Syntax {
+        /// Byte offset.
+        offset: u64,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-ms-authorization-auxiliary",
+    "ocp-apim-subscription-key",
+    "x-functions-key",
+    "x-csrf-token",
+    "x-xsrf-token",
+];
+
+fn secret_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    SECRET_HEADERS.contains(&n.as_str())
+        || n.starts_with("x-ms-token")
+        || n.contains("api-key")
+        || n.ends_with("-secret")
+}
+
+fn scrub_strings(v: &mut Value, stats: &mut Stats) {
+    match v {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(o) = redact_str(s) {
+                *s = o;
+                stats.strings += 1;
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| scrub_strings(x, stats)),
+        Value::Object(o) => o.values_mut().for_each(|x| scrub_strings(x, stats)),
+        _ => {}
+    }
+}
+
+fn blank_headers(headers: Option<&mut Value>, stats: &mut Stats) {
+    for h in headers.and_then(Value::as_array_mut).into_iter().flatten() {
+        let secret = h
+            .get("name")
+            .and_then(Value::as_str)
+            .is_some_and(secret_header);
+        if secret && h.get("value").and_then(Value::as_str) != Some(REDACTED) {
+            h["value"] = Value::String(REDACTED.into());
+            stats.headers += 1;
+        }
+    }
+}
+
+fn blank_cookies(cookies: Option<&mut Value>, stats: &mut Stats) {
+    for c in cookies.and_then(Value::as_array_mut).into_iter().flatten() {
+        if c.get("value").is_some_and(|v| v.as_str() != Some(REDACTED)) {
+            c["value"] = Value::String(REDACTED.into());
+            stats.cookies += 1;
+        }
+    }
+}
+
+/// Decodes a base64 text body, redacts it, and encodes it again when something changed.
+fn scrub_base64_body(content: &mut Value, stats: &mut Stats) {
+    let is_b64 = content
+        .get("encoding")
+        .and_then(Value::as_str)
+        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    let Some(text) = content
+        .get("text")
+        .and_then(Value::as_str)
+        .filter(|_| is_b64)
+    else {
+        return;
+    };
+    let engine = base64::engine::general_purpose::STANDARD;
+    let Ok(bytes) = engine.decode(text.trim()) else {
+        return;
+    };
+    let Ok(body) = String::from_utf8(bytes) else {
+        return;
+    };
+    if let std::borrow::Cow::Owned(o) = redact_str(&body) {
+        content["text"] = Value::String(engine.encode(o));
+        stats.strings += 1;
+    }
+}
+
+/// Sanitizes one HAR entry in place.
+pub fn sanitize_entry(entry: &mut Value, stats: &mut Stats) {
+    for side in ["request", "response"] {
+        if let Some(part) = entry.get_mut(side) {
+            blank_headers(part.get_mut("headers"), stats);
+            blank_cookies(part.get_mut("cookies"), stats);
+        }
+    }
+    if let Some(content) = entry.get_mut("response").and_then(|r| r.get_mut("content")) {
+        scrub_base64_body(content, stats);
+    }
+    scrub_strings(entry, stats);
+}
+
+/// Streams a sanitized copy of a HAR from `reader` to `out`.
+pub fn sanitize_har<R: Read, W: Write + ?Sized>(
+    mut reader: R,
+    out: &mut W,
+) -> Result<Stats, SanitizeError> {
+    let mut stats = Stats::default();
+    let mut framer = Framer::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut base = 0u64;
+    let mut eof = false;
+    let mut fields: Vec<(LogField, Value)> = Vec::new();
+    let mut opened = false;
+    let open = |out: &mut W, fields: &[(LogField, Value)]| -> io::Result<()> {
+        let get = |f: LogField| fields.iter().find(|(k, _)| *k == f).map(|(_, v)| v.clone());
+        let creator = get(LogField::Creator).unwrap_or_else(|| serde_json::json!({"name": "batchdiag redact", "version": env!("CARGO_PKG_VERSION")}));
+        write!(
+            out,
+            "{{\"log\":{{\"version\":{},\"creator\":{}",
+            get(LogField::Version).unwrap_or_else(|| "1.2".into()),
+            creator
+        )?;
+        if let Some(b) = get(LogField::Browser) {
+            write!(out, ",\"browser\":{b}")?;
+        }
+        write!(
+            out,
+            ",\"comment\":\"sanitized by batchdiag redact\",\"entries\":["
+        )
+    };
+    loop {
+        match framer.next(&buf, base, eof) {
+            Ok(Event::Field { field, start, end }) => {
+                let mut v: Value =
+                    serde_json::from_slice(&buf[(start - base) as usize..(end - base) as usize])
+                        .unwrap_or(Value::Null);
+                scrub_strings(&mut v, &mut stats);
+                fields.push((field, v));
+            }
+            Ok(Event::Entry { index, start, end }) => {
+                if !opened {
+                    open(out, &fields)?;
+                    opened = true;
+                }
+                let bytes = &buf[(start - base) as usize..(end - base) as usize];
+                let mut v: Value =
+                    serde_json::from_slice(bytes).map_err(|e| SanitizeError::Syntax {
+                        offset: start,
+                        message: format!("entry {index} is not valid JSON: {e}"),
+                    })?;
+                sanitize_entry(&mut v, &mut stats);
+                if stats.entries > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(b"\n")?;
+                serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)?;
+                stats.entries += 1;
+            }
+            Ok(Event::Discarded { .. }) => {}
+            Ok(Event::NeedMore) => {
+                let keep = framer.keep_from();
+                let n = ((keep - base) as usize).min(buf.len());
+                buf.drain(..n);
+                base += n as u64;
+                if fill(&mut reader, &mut buf, 4 << 20)? == 0 {
+                    eof = true;
+                }
+            }
+            Ok(Event::End) => break,
+            Err(e) => {
+                return Err(SanitizeError::Syntax {
+                    offset: e.offset,
+                    message: e.message,
+                })
+            }
+        }
+    }
+    if !opened {
+        open(out, &fields)?;
+    }
+    out.write_all(b"\n]}}\n")?;
+    out.flush()?;
+    Ok(stats)
+}
+
+/// Streams a sanitized copy of a text file, line by line.
+pub fn sanitize_text<R: BufRead, W: Write + ?Sized>(
+    mut reader: R,
+    out: &mut W,
+) -> Result<Stats, SanitizeError> {
+    let mut stats = Stats::default();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        // Lines are bounded: a longer one is handled in pieces (a secret cut across two pieces may survive).
+        let n = (&mut reader).take(1 << 20).read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line);
+        match redact_str(&text) {
+            std::borrow::Cow::Owned(o) => {
+                stats.lines += 1;
+                out.write_all(o.as_bytes())?;
+            }
+            std::borrow::Cow::Borrowed(_) => out.write_all(&line)?,
+        }
+    }
+    out.flush()?;
+    Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJvaWQiOiJvMSJ9.U0lHQ0FOQVJZ";
+
+    fn capture() -> String {
+        let inner = serde_json::json!({"responses": [{"name": "n", "httpStatusCode": 409, "content": {"error": {"code": "AutoStorageNoPermission", "message": "m"}}}]}).to_string();
+        let token = serde_json::json!({"access_token": JWT, "client_id": "c"}).to_string();
+        serde_json::json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "pages": [{"title": "https://x/?sig=PAGESIG"}], "entries": [
+            {"startedDateTime": "2024-05-01T10:00:00Z",
+             "request": {"method": "POST", "url": "https://management.azure.com/batch?api-version=2020-06-01", "headers": [{"name": "Authorization", "value": format!("Bearer {JWT}")}, {"name": "Accept", "value": "*/*"}], "cookies": [{"name": "s", "value": "COOKIECANARY"}]},
+             "response": {"status": 200, "headers": [{"name": "Set-Cookie", "value": "t=SETCOOKIECANARY"}], "content": {"mimeType": "application/json", "text": base64::engine::general_purpose::STANDARD.encode(inner), "encoding": "base64"}}},
+            {"startedDateTime": "2024-05-01T10:00:01Z",
+             "request": {"method": "GET", "url": "https://sa.blob.core.windows.net/c/b?sv=1&sig=SASCANARY", "headers": []},
+             "response": {"status": 200, "content": {"mimeType": "application/json", "text": token}}}
+        ]}}).to_string()
+    }
+
+    #[test]
+    fn copy_is_valid_har_without_secrets() {
+        let mut out = Vec::new();
+        let stats = sanitize_har(capture().as_bytes(), &mut out).unwrap();
+        let text = String::from_utf8(out.clone()).unwrap();
+        for canary in [
+            "U0lHQ0FOQVJZ",
+            "COOKIECANARY",
+            "SETCOOKIECANARY",
+            "SASCANARY",
+            "PAGESIG",
+            JWT,
+        ] {
+            assert!(!text.contains(canary), "{canary} left in {text}");
+        }
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["log"]["entries"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            v["log"]["entries"][0]["request"]["headers"][1]["value"],
+            "*/*"
+        );
+        assert!(v["log"]["entries"][1]["request"]["url"]
+            .as_str()
+            .unwrap()
+            .contains("sig=[REDACTED]"));
+        assert_eq!((stats.entries, stats.headers, stats.cookies), (2, 2, 1));
+        // The analyzer still finds the inner 409 in the copy.
+        let r = crate::har::read_har(
+            &out[..],
+            &crate::Location::file("copy.har"),
+            &Default::default(),
+        );
+        assert_eq!(
+            r.evidence[0].fact.as_arm_error().unwrap().code.as_deref(),
+            Some("AutoStorageNoPermission")
+        );
+        // A sanitized copy is clean.
+        let again = sanitize_har(&out[..], &mut io::sink()).unwrap();
+        assert!(!again.found_any(), "{again:?}");
+    }
+
+    #[test]
+    fn text_lines() {
+        let mut out = Vec::new();
+        let s = sanitize_text(
+            &b"ok line\nurl https://a/b?sig=XYZSECRET&sp=r\n"[..],
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(s.lines, 1);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "ok line\nurl https://a/b?sig=[REDACTED]&sp=r\n"
+        );
+    }
+
+    #[test]
+    fn damaged_har_is_an_error_with_offset() {
+        let c = capture();
+        let e = sanitize_har(&c.as_bytes()[..c.len() - 40], &mut io::sink()).unwrap_err();
+        assert!(matches!(e, SanitizeError::Syntax { .. }), "{e}");
+    }
+}
