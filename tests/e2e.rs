@@ -817,3 +817,110 @@ fn redact_makes_a_clean_copy_that_diagnoses_the_same() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("byte"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hostile_inputs_are_named_errors_and_the_rest_is_read() {
+    let dir = tempdir("hostile");
+    // JSON nested 100,000 deep, as resource JSON and as a HAR entry.
+    std::fs::write(dir.join("deep.json"), "[".repeat(100_000)).expect("write");
+    let deep_entry = format!(
+        "{{\"log\":{{\"entries\":[{}{}, {{\"request\":{{\"method\":\"GET\",\"url\":\"u\"}}}}]}}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    std::fs::write(dir.join("deep.har"), deep_entry).expect("write");
+    // Invalid UTF-8 inside a string of one entry; the next entry is still read.
+    let mut bad = br#"{"log":{"entries":[{"request":{"method":"GET","url":"https://x/"#.to_vec();
+    bad.extend_from_slice(&[0xff, 0xfe]);
+    bad.extend_from_slice(br#""},"response":{"status":200}},"#);
+    bad.extend_from_slice(br#"{"request":{"method":"PUT","url":"https://management.azure.com/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a/applications/p/versions/1"},"response":{"status":409,"content":{"text":"{\"error\":{\"code\":\"AutoStorageNoPermission\",\"message\":\"m\"}}"}}}]}}"#);
+    std::fs::write(dir.join("badutf8.har"), bad).expect("write");
+    let v = json(&batchdiag(
+        &["analyze", "-f", "json", dir.to_str().expect("utf-8")],
+        None,
+    ));
+    let error = |name: &str| -> String {
+        v["inputs"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|i| i["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .expect("input")["error"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        error("deep.json").contains("recursion limit"),
+        "{}",
+        error("deep.json")
+    );
+    assert!(
+        error("deep.har").contains("1 of 2 entries could not be read"),
+        "{}",
+        error("deep.har")
+    );
+    assert!(
+        error("badutf8.har").contains("log.entries[0]"),
+        "{}",
+        error("badutf8.har")
+    );
+    assert_eq!(
+        v["diagnoses"][0]["code"], "BD101",
+        "the good entry after the bad one is still analysed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_one_gigabyte_single_line_is_read_in_bounded_memory() {
+    // Streamed through stdin, never stored: a timestamp, then 1 GiB without a newline.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_batchdiag"));
+    cmd.args(["analyze", "-f", "json", "-"])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("runs");
+    let mut pipe = child.stdin.take().expect("stdin");
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(b"2024-05-01T10:00:00Z start of a line that never ends ");
+        let block = vec![b'x'; 1 << 20];
+        for _ in 0..1024 {
+            if pipe.write_all(&block).is_err() {
+                break;
+            }
+        }
+    });
+    let pid = child.id();
+    // Sample the child's peak resident memory while it runs.
+    let mut peak_kb = 0u64;
+    while writer.is_finished().then_some(()).is_none() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            if let Some(v) = status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+            {
+                peak_kb = peak_kb.max(v);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = writer.join();
+    let o = child.wait_with_output().expect("finishes");
+    let v = json(&o);
+    let input = &v["inputs"][0];
+    assert_eq!(input["kind"], "log");
+    assert_eq!(input["log"]["lines"], 1);
+    assert!(input["log"]["bytes"].as_u64().expect("bytes") > 1 << 30);
+    assert!(
+        input["warnings"][0]
+            .as_str()
+            .expect("warning")
+            .contains("longer than"),
+        "{input}"
+    );
+    assert!(peak_kb < 200 * 1024, "peak RSS {peak_kb} KB");
+}
