@@ -627,7 +627,46 @@ const CANARIES: &[&str] = &[
     "CANARYMSGBEARER",
     "CANARYKEY",
     "CANARYPATHSECRET",
+    "CANARYTASKSIG",
+    "CANARYCONTAINERSIG",
+    "CANARYMSGSIG",
+    "CANARYIMDSSIG",
+    "CANARYIMDSREFRESH",
+    "CANARYPROBESIG",
+    "CANARYPROBECOOKIE",
+    "CANARYACCOUNTKEY",
+    "CANARYLOGSIG",
 ];
+
+/// Canaries in the node-plane inputs: task resource-file URLs, failure messages, a saved IMDS
+/// answer, a curl transcript, account JSON and an agent log.
+fn plant_node_plane_canaries(dir: &Path) {
+    let jwt = |sig: &str| {
+        format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJvaWQiOiJvMSIsInhtc19taXJpZCI6Ii9zdWJzY3JpcHRpb25zL3MvdSJ9.{sig}")
+    };
+    let task = serde_json::json!({"id": "t1", "url": "https://a.westeurope.batch.azure.com/jobs/j/tasks/t1", "commandLine": "x",
+        "resourceFiles": [{"httpUrl": "https://sa.blob.core.windows.net/c/b?sv=2022-11-02&sig=CANARYTASKSIG&sp=r"},
+                          {"storageContainerUrl": "https://sa.blob.core.windows.net/c?sig=CANARYCONTAINERSIG", "identityReference": {"resourceId": "/subscriptions/s/u"}}],
+        "executionInfo": {"failureInfo": {"code": "ResourceContainerAccessDenied", "message": "denied for https://sa.blob.core.windows.net/c?sig=CANARYMSGSIG",
+            "details": [{"name": "Url", "value": "https://sa.blob.core.windows.net/c?sig=CANARYMSGSIG"}]}}});
+    std::fs::write(dir.join("task.json"), task.to_string()).expect("write");
+    let imds = serde_json::json!({"access_token": jwt("CANARYIMDSSIG"), "refresh_token": "CANARYIMDSREFRESH", "client_id": "c1", "token_type": "Bearer", "resource": "https://storage.azure.com/"});
+    std::fs::write(dir.join("imds-answer.json"), imds.to_string()).expect("write");
+    let probe = format!(
+        "> GET /c/b HTTP/1.1\n> Host: sa.blob.core.windows.net\n> Authorization: Bearer {}\n> Cookie: s=CANARYPROBECOOKIE\n>\n< HTTP/1.1 403 Forbidden\n< x-ms-error-code: AuthenticationFailed\n<\n<Error><Code>AuthenticationFailed</Code><AuthenticationErrorDetail>Authentication scheme Bearer is not supported in this version.</AuthenticationErrorDetail></Error>\n",
+        jwt("CANARYPROBESIG")
+    );
+    std::fs::write(dir.join("probe.txt"), probe).expect("write");
+    let account = serde_json::json!({"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a", "name": "a",
+        "properties": {"autoStorage": {"storageAccountId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/sa", "authenticationMode": "BatchAccountManagedIdentity"},
+                       "keys": {"primaryKey": "CANARYACCOUNTKEY"}}});
+    std::fs::write(dir.join("account.json"), account.to_string()).expect("write");
+    std::fs::write(
+        dir.join("agent-debug.log"),
+        "2024-05-01T10:00:00Z fetching https://sa.blob.core.windows.net/c?sig=CANARYLOGSIG health=Status.TvmJoinPoolInProgress\n2024-05-01T11:00:00Z health=Status.TvmJoinPoolInProgress\n",
+    )
+    .expect("write");
+}
 
 /// A capture with a canary in every place a credential can sit, including
 /// places that end up in evidence (inner URLs, error messages, file names).
@@ -670,6 +709,7 @@ fn no_output_repeats_a_secret() {
     std::fs::write(dir.join("cut.har"), &har[..har.len() - 300]).expect("write");
     let odd = dir.join("export?sig=CANARYPATHSECRET.har");
     std::fs::write(&odd, b"\x00\x01 not json").expect("write");
+    plant_node_plane_canaries(&dir);
     let d = dir.to_str().expect("utf-8");
     let mut outputs = Vec::new();
     for args in [
@@ -683,6 +723,17 @@ fn no_output_repeats_a_secret() {
     }
     let o = batchdiag(&["analyze", "-f", "json", "-"], Some(har.as_bytes()));
     outputs.push(text(&o) + &String::from_utf8_lossy(&o.stderr));
+    // The sanitized copies are outputs too.
+    for f in [
+        "capture.har",
+        "probe.txt",
+        "task.json",
+        "imds-answer.json",
+        "agent-debug.log",
+    ] {
+        let o = batchdiag(&["redact", dir.join(f).to_str().expect("utf-8")], None);
+        outputs.push(text(&o) + &String::from_utf8_lossy(&o.stderr));
+    }
     let v: serde_json::Value =
         serde_json::from_str(&outputs[0][..outputs[0].rfind('}').expect("json") + 1])
             .expect("json");
