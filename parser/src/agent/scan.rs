@@ -147,6 +147,11 @@ fn count_lines(s: &[u8]) -> u64 {
     memchr_iter(b'\n', s).count() as u64
 }
 
+/// The part of a line that is read: its first `max_line` bytes, without a trailing CR.
+fn line_head(line: &[u8], max_line: usize) -> &[u8] {
+    trim_cr(&line[..line.len().min(max_line)])
+}
+
 fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
@@ -266,10 +271,11 @@ pub fn scan_chunk(chunk: &[u8], base: u64, max_line: usize) -> Summary {
     s.lines = line_no;
     // The first and last lines that carry a timestamp, wherever they are, so
     // that the result does not depend on how the input was cut.
+    // Like every other read, only the first `max_line` bytes of a line count.
     s.first_time = chunk
         .split(|&b| b == b'\n')
-        .find_map(|l| find_timestamp(trim_cr(l)));
-    s.last_time = last_lines(chunk).find_map(|l| find_timestamp(trim_cr(l)));
+        .find_map(|l| find_timestamp(line_head(l, max_line)));
+    s.last_time = last_lines(chunk).find_map(|l| find_timestamp(line_head(l, max_line)));
     s
 }
 

@@ -171,3 +171,23 @@ fn names_are_read_from_the_head_of_each_file() {
         (Some("early"), Some("p"))
     );
 }
+
+/// Found by the `agent_line` fuzz target: a timestamp that starts inside the
+/// line limit but ends beyond it was read by one path and not the other.
+#[test]
+fn timestamps_past_the_line_limit_are_not_read_by_either_path() {
+    let line = format!(
+        "{}2024-05-01T10:00:00Z {}\n2024-05-01T11:00:00Z ok\n",
+        "x".repeat(50),
+        "y".repeat(100)
+    );
+    let o = opts(13, 64);
+    let a = read_agent_log(line.as_bytes(), &Location::file("f.log"), &o);
+    let b = read_agent_slice(line.as_bytes(), &Location::file("f.log"), &o);
+    assert_eq!(a.summary, b.summary);
+    assert_eq!(
+        a.summary.first_time,
+        Some(1_714_561_200_000),
+        "only the second line's time is within the limit"
+    );
+}
