@@ -841,14 +841,45 @@ fn redact_makes_a_clean_copy_that_diagnoses_the_same() {
         !text(&o).contains("eyJ0eXAi")
             && text(&o).contains("x-ms-error-code: AuthenticationFailed")
     );
-    // Archives and damaged captures are named errors.
+    // Archives are rewritten member by member (tar.gz stays tar.gz, zip needs -o), and still diagnose the same.
+    for (input, out) in [
+        ("corpus/bd201-targz/batchlogs.tar.gz", "clean.tar.gz"),
+        ("corpus/bd201-zip/upload-batch-logs.zip", "clean.zip"),
+    ] {
+        let out = dir.join(out);
+        let o = batchdiag(&["redact", input, "-o", out.to_str().expect("utf-8")], None);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let a = json(&batchdiag(&["analyze", "-f", "json", input], None));
+        let b = json(&batchdiag(
+            &["analyze", "-f", "json", out.to_str().expect("utf-8")],
+            None,
+        ));
+        assert_eq!(
+            a["diagnoses"][0]["summary"], b["diagnoses"][0]["summary"],
+            "{input}"
+        );
+        assert_eq!(
+            a["evidence"].as_array().map(Vec::len),
+            b["evidence"].as_array().map(Vec::len),
+            "{input}"
+        );
+    }
+    assert_eq!(
+        batchdiag(&["redact", "corpus/bd201-zip/upload-batch-logs.zip"], None)
+            .status
+            .code(),
+        Some(2),
+        "a zip needs -o"
+    );
+    // Damaged inputs are named errors.
     assert_eq!(
         batchdiag(
-            &[
-                "redact",
-                "--check",
-                "corpus/bd201-zip/upload-batch-logs.zip"
-            ],
+            &["redact", "--check", "corpus/hostile-archives/cut.zip"],
             None
         )
         .status

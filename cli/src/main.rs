@@ -112,7 +112,7 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
 }
 
 fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
-    use batchdiag_parser::sanitize::{sanitize_har, sanitize_text, SanitizeError};
+    use batchdiag_parser::sanitize::{sanitize_har, sanitize_tar, sanitize_text, SanitizeError};
     use std::io::{BufRead, BufReader, Read};
 
     let fail = |msg: String| -> anyhow::Result<u8> {
@@ -140,7 +140,11 @@ fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
         Ok(h) => h.to_vec(),
         Err(e) => return fail(format!("{}: cannot read: {e}", a.input)),
     };
-    let mut reader: Box<dyn BufRead> = if head.starts_with(&[0x1f, 0x8b]) {
+    if head.starts_with(b"PK") {
+        return redact_zip(&a);
+    }
+    let gz = head.starts_with(&[0x1f, 0x8b]);
+    let mut reader: Box<dyn BufRead> = if gz {
         Box::new(BufReader::with_capacity(
             256 << 10,
             flate2::read::MultiGzDecoder::new(reader),
@@ -152,12 +156,7 @@ fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
         Ok(h) => h.to_vec(),
         Err(e) => return fail(format!("{}: cannot decompress: {e}", a.input)),
     };
-    if head.starts_with(b"PK") || head.get(257..262) == Some(b"ustar") {
-        return fail(format!(
-            "{}: archives are not redacted yet; redact each capture or log in it (they are read without extraction by `analyze`)",
-            a.input
-        ));
-    }
+    let is_tar = head.get(257..262) == Some(b"ustar");
     let name = a.input.to_ascii_lowercase();
     let is_har = batchdiag_parser::source::looks_like_har(&head)
         || name.ends_with(".har")
@@ -178,7 +177,16 @@ fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
         lock = io::BufWriter::new(stdout.lock());
         &mut lock
     };
-    let result = if is_har {
+    let result = if is_tar {
+        // A tar stays a tar, and a tar.gz stays compressed.
+        if gz {
+            let mut enc = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+            let r = sanitize_tar(&mut reader, &mut enc);
+            r.and_then(|s| enc.try_finish().map(|_| s).map_err(SanitizeError::from))
+        } else {
+            sanitize_tar(&mut reader, out)
+        }
+    } else if is_har {
         sanitize_har(&mut reader, out)
     } else {
         sanitize_text(&mut reader, out)
@@ -196,7 +204,9 @@ fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
         }
         Err(SanitizeError::Io(e)) => return fail(format!("{}: {e}", a.input)),
     };
-    let what = if is_har {
+    let what = if is_tar {
+        archive_summary(&stats)
+    } else if is_har {
         format!(
             "{} entries; {} credential headers, {} cookies, {} strings with secrets",
             stats.entries, stats.headers, stats.cookies, stats.strings
@@ -204,6 +214,74 @@ fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
     } else {
         format!("{} lines with secrets", stats.lines)
     };
+    if a.check {
+        writeln!(
+            io::stderr(),
+            "batchdiag: {}: {}",
+            a.input,
+            if stats.found_any() {
+                format!("holds secrets: {what}")
+            } else {
+                "no secrets found".into()
+            }
+        )?;
+        return Ok(if stats.found_any() {
+            EXIT_DIAGNOSES
+        } else {
+            EXIT_CLEAN
+        });
+    }
+    writeln!(io::stderr(), "batchdiag: redacted {}: {what}", a.input)?;
+    Ok(EXIT_CLEAN)
+}
+
+fn archive_summary(s: &batchdiag_parser::sanitize::Stats) -> String {
+    format!(
+        "{} members sanitized ({} HAR entries; {} credential headers, {} cookies, {} strings, {} log lines with secrets); {} binary members copied unchanged (review them); {} links or unreadable members left out",
+        s.members, s.entries, s.headers, s.cookies, s.strings, s.lines, s.members_unchanged, s.members_dropped
+    )
+}
+
+/// `redact` for a zip: random access to the input, a seekable output.
+fn redact_zip(a: &RedactArgs) -> anyhow::Result<u8> {
+    use batchdiag_parser::sanitize::{sanitize_zip, Discard, SanitizeError};
+    if a.input == "-" {
+        anyhow::bail!("a zip is read with random access: name the file instead of stdin");
+    }
+    let input =
+        std::fs::File::open(&a.input).with_context(|| format!("cannot read {}", a.input))?;
+    let result = if a.check {
+        sanitize_zip(io::BufReader::new(input), Discard::default())
+    } else {
+        let Some(path) = &a.output else {
+            anyhow::bail!("writing a zip needs a seekable file: add -o OUT.zip");
+        };
+        let out = std::fs::File::create(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        sanitize_zip(io::BufReader::new(input), io::BufWriter::new(out))
+    };
+    let stats = match result {
+        Ok(s) => s,
+        Err(SanitizeError::Syntax { message, .. }) => {
+            let _ = writeln!(
+                io::stderr(),
+                "batchdiag: error: {}: {}",
+                a.input,
+                redact_message(&message)
+            );
+            return Ok(EXIT_INPUT_ERROR);
+        }
+        Err(SanitizeError::Io(e)) => {
+            let _ = writeln!(
+                io::stderr(),
+                "batchdiag: error: {}: {}",
+                a.input,
+                redact_message(&e.to_string())
+            );
+            return Ok(EXIT_INPUT_ERROR);
+        }
+    };
+    let what = archive_summary(&stats);
     if a.check {
         writeln!(
             io::stderr(),

@@ -32,6 +32,12 @@ pub struct Stats {
     pub strings: u64,
     /// Text lines in which a secret was replaced.
     pub lines: u64,
+    /// Archive members written sanitized.
+    pub members: u64,
+    /// Archive members copied unchanged (binary, nested archives): review them by hand.
+    pub members_unchanged: u64,
+    /// Archive members left out (links, encrypted, unreadable, too large).
+    pub members_dropped: u64,
 }
 
 impl Stats {
@@ -39,6 +45,185 @@ impl Stats {
     pub fn found_any(&self) -> bool {
         self.headers + self.cookies + self.strings + self.lines > 0
     }
+
+    fn add(&mut self, o: &Stats) {
+        self.entries += o.entries;
+        self.headers += o.headers;
+        self.cookies += o.cookies;
+        self.strings += o.strings;
+        self.lines += o.lines;
+    }
+}
+
+/// A seekable writer that keeps nothing: `--check` on a zip writes its copy here.
+#[derive(Debug, Default)]
+pub struct Discard {
+    pos: u64,
+    len: u64,
+}
+
+impl Write for Discard {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.pos += buf.len() as u64;
+        self.len = self.len.max(self.pos);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl io::Seek for Discard {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        let base = |b: u64, d: i64| {
+            b.checked_add_signed(d)
+                .ok_or_else(|| io::Error::other("seek before start"))
+        };
+        self.pos = match to {
+            io::SeekFrom::Start(p) => p,
+            io::SeekFrom::End(d) => base(self.len, d)?,
+            io::SeekFrom::Current(d) => base(self.pos, d)?,
+        };
+        Ok(self.pos)
+    }
+}
+
+/// Largest archive member held in memory while it is sanitized (a tar header needs the new size).
+pub const MAX_MEMBER_BYTES: u64 = 512 << 20;
+
+/// Sanitizes one member's bytes by content: HAR, text, or (binary) unchanged.
+/// Returns the new bytes and whether they were sanitized.
+fn sanitize_member(
+    name: &str,
+    bytes: &[u8],
+    stats: &mut Stats,
+) -> Result<(Vec<u8>, bool), SanitizeError> {
+    let head = &bytes[..bytes.len().min(4096)];
+    let mut out = Vec::with_capacity(bytes.len());
+    if crate::source::looks_like_har(head) || name.to_ascii_lowercase().ends_with(".har") {
+        let s = sanitize_har(bytes, &mut out)?;
+        stats.add(&s);
+        return Ok((out, true));
+    }
+    if head.starts_with(&[0x1f, 0x8b]) {
+        // A rotated log (`agent-debug.log.2.gz`): sanitize what is inside, compress again.
+        let mut inner = Vec::new();
+        let decoded = flate2::read::MultiGzDecoder::new(bytes)
+            .take(MAX_MEMBER_BYTES + 1)
+            .read_to_end(&mut inner);
+        if decoded.is_ok() && inner.len() as u64 <= MAX_MEMBER_BYTES {
+            let (clean, sanitized) = sanitize_member(name.trim_end_matches(".gz"), &inner, stats)?;
+            if sanitized {
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                enc.write_all(&clean)?;
+                return Ok((enc.finish()?, true));
+            }
+        }
+        return Ok((bytes.to_vec(), false));
+    }
+    let binary = head.contains(&0) || head.starts_with(b"PK");
+    if binary {
+        return Ok((bytes.to_vec(), false));
+    }
+    let s = sanitize_text(bytes, &mut out)?;
+    stats.add(&s);
+    Ok((out, true))
+}
+
+fn read_member<R: Read>(r: R, stats: &mut Stats) -> Option<Vec<u8>> {
+    let mut bytes = Vec::new();
+    match r.take(MAX_MEMBER_BYTES + 1).read_to_end(&mut bytes) {
+        Ok(n) if n as u64 <= MAX_MEMBER_BYTES => Some(bytes),
+        _ => {
+            stats.members_dropped += 1;
+            None
+        }
+    }
+}
+
+/// Streams a sanitized copy of a tar (optionally gzip-compressed) archive.
+/// Member names lose their secrets too; links are left out.
+pub fn sanitize_tar<R: Read, W: Write>(reader: R, out: W) -> Result<Stats, SanitizeError> {
+    let mut stats = Stats::default();
+    let mut archive = tar::Archive::new(reader);
+    let mut builder = tar::Builder::new(out);
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let ty = entry.header().entry_type();
+        if !(ty.is_file() || ty.is_contiguous()) {
+            if !ty.is_dir() {
+                stats.members_dropped += 1;
+            }
+            continue;
+        }
+        let name = redact_str(&String::from_utf8_lossy(&entry.path_bytes())).into_owned();
+        let Some(bytes) = read_member(&mut entry, &mut stats) else {
+            continue;
+        };
+        let (clean, sanitized) = sanitize_member(&name, &bytes, &mut stats)?;
+        if sanitized {
+            stats.members += 1
+        } else {
+            stats.members_unchanged += 1
+        }
+        let mut h = tar::Header::new_gnu();
+        h.set_size(clean.len() as u64);
+        h.set_mode(entry.header().mode().unwrap_or(0o644));
+        h.set_mtime(entry.header().mtime().unwrap_or(0));
+        h.set_cksum();
+        builder.append_data(&mut h, &name, &clean[..])?;
+    }
+    builder.into_inner()?.flush()?;
+    Ok(stats)
+}
+
+/// Writes a sanitized copy of a zip archive (the output must be seekable).
+pub fn sanitize_zip<R: Read + io::Seek, W: Write + io::Seek>(
+    reader: R,
+    out: W,
+) -> Result<Stats, SanitizeError> {
+    let zerr = |e: zip::result::ZipError| SanitizeError::Syntax {
+        offset: 0,
+        message: format!("not a readable zip archive: {e}"),
+    };
+    let mut stats = Stats::default();
+    let mut archive = zip::ZipArchive::new(reader).map_err(zerr)?;
+    let mut writer = zip::ZipWriter::new(out);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let Ok(file) = archive.by_index(i) else {
+            stats.members_dropped += 1;
+            continue;
+        };
+        if file.is_dir() || file.is_symlink() {
+            if file.is_symlink() {
+                stats.members_dropped += 1;
+            }
+            continue;
+        }
+        let name = redact_str(
+            &file
+                .name()
+                .map(|n| n.into_owned())
+                .unwrap_or_else(|_| format!("member-{i}")),
+        )
+        .into_owned();
+        let Some(bytes) = read_member(file, &mut stats) else {
+            continue;
+        };
+        let (clean, sanitized) = sanitize_member(&name, &bytes, &mut stats)?;
+        if sanitized {
+            stats.members += 1
+        } else {
+            stats.members_unchanged += 1
+        }
+        writer.start_file(name, opts).map_err(zerr)?;
+        writer.write_all(&clean)?;
+    }
+    writer.finish().map_err(zerr)?;
+    Ok(stats)
 }
 
 /// Why a copy could not be made.
@@ -337,6 +522,62 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "ok line\nurl https://a/b?sig=[REDACTED]&sp=r\n"
         );
+    }
+
+    #[test]
+    fn archives_are_rewritten_without_secrets() {
+        let har = capture();
+        let files: Vec<(&str, Vec<u8>)> = vec![
+            ("p/n/u/capture.har", har.clone().into_bytes()),
+            (
+                "p/n/u/agent-debug.log",
+                b"2024-05-01T10:00:00Z get https://sa.blob.core.windows.net/c?sig=LOGCANARY\n"
+                    .to_vec(),
+            ),
+            ("p/n/u/blob.bin", vec![0u8, 1, 2, 3]),
+        ];
+        // tar.gz
+        let mut tar = tar::Builder::new(Vec::new());
+        for (n, b) in &files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(b.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            tar.append_data(&mut h, n, &b[..]).unwrap();
+        }
+        let tar = tar.into_inner().unwrap();
+        let mut out = Vec::new();
+        let stats = sanitize_tar(&tar[..], &mut out).unwrap();
+        assert_eq!((stats.members, stats.members_unchanged), (2, 1));
+        let text = String::from_utf8_lossy(&out);
+        for c in ["LOGCANARY", "COOKIECANARY", "SASCANARY", "U0lHQ0FOQVJZ"] {
+            assert!(!text.contains(c), "{c}");
+        }
+        // zip
+        let mut zw = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+        for (n, b) in &files {
+            zw.start_file(*n, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zw.write_all(b).unwrap();
+        }
+        let zip = zw.finish().unwrap().into_inner();
+        let mut out = io::Cursor::new(Vec::new());
+        let stats = sanitize_zip(io::Cursor::new(&zip[..]), &mut out).unwrap();
+        assert_eq!(stats.members, 2);
+        let mut check = Discard::default();
+        assert!(
+            sanitize_zip(io::Cursor::new(out.get_ref().as_slice()), &mut check)
+                .map(|s| !s.found_any())
+                .unwrap()
+        );
+        let mut reread = zip::ZipArchive::new(io::Cursor::new(out.into_inner())).unwrap();
+        let mut log = String::new();
+        reread
+            .by_name("p/n/u/agent-debug.log")
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        assert!(log.contains("sig=[REDACTED]"));
     }
 
     #[test]

@@ -87,7 +87,7 @@ pub fn read_agent_log<R: Read>(mut reader: R, loc: &Location, opts: &LogOptions)
             (data.len(), false)
         } else if let Some(p) = memrchr(b'\n', data) {
             (p + 1, false)
-        } else if data.len() >= max_line {
+        } else if data.len() > max_line {
             // No newline within the limit: scan the head of the line, skip its rest.
             (max_line, true)
         } else {

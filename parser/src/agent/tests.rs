@@ -191,3 +191,16 @@ fn timestamps_past_the_line_limit_are_not_read_by_either_path() {
         "only the second line's time is within the limit"
     );
 }
+
+/// Found by the `agent_line` fuzz target: a last line exactly as long as the
+/// limit was counted as too long when streamed.
+#[test]
+fn a_line_exactly_at_the_limit_is_not_long() {
+    let data = vec![b'z'; 64];
+    let o = opts(13, 64);
+    let a = read_agent_log(&data[..], &Location::file("f.log"), &o);
+    let b = read_agent_slice(&data, &Location::file("f.log"), &o);
+    assert_eq!(a.summary, b.summary);
+    assert_eq!(a.summary.long_lines, 0);
+    assert!(a.warnings.is_empty());
+}
