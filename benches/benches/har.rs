@@ -52,6 +52,22 @@ fn har(c: &mut Criterion) {
         });
     }
     g.finish();
+
+    // The same read, counted in entries per second.
+    let entries = frame_all(&doc);
+    let mut g = c.benchmark_group("parser/har-entries");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(entries));
+    g.bench_function(format!("read/pretty:{entries}entries"), |b| {
+        b.iter(|| {
+            black_box(
+                read_har(black_box(&doc[..]), &loc, &HarOptions::default())
+                    .summary
+                    .entries,
+            )
+        })
+    });
+    g.finish();
 }
 
 mod group {

@@ -124,3 +124,20 @@ fn unknown_objects_and_bad_json() {
     let deep = "[".repeat(100_000);
     assert!(read_resources(deep.as_bytes(), &Location::file("deep.json")).is_err());
 }
+
+proptest::proptest! {
+    /// Any JSON-ish text: never a panic, and every object is either evidence or skipped.
+    #[test]
+    fn any_document_is_safe(doc in "[\\[\\]{}\",:a-zA-Z0-9 ]{0,200}") {
+        let _ = read_resources(doc.as_bytes(), &Location::file("p.json"));
+    }
+
+    /// Arbitrary values under known keys never panic the shape detection.
+    #[test]
+    fn odd_field_types(v in proptest::prop_oneof![proptest::prelude::Just("null".to_string()), "[0-9]{1,4}", "\"[a-z/]{0,10}\"", proptest::prelude::Just("[]".to_string()), proptest::prelude::Just("{}".to_string())]) {
+        for key in ["identity", "autoStorage", "userAssignedIdentities", "resourceFiles", "errors", "nodeAgentInfo", "executionInfo", "state", "id"] {
+            let doc = format!("{{\"id\":\"tvm-1\",\"commandLine\":\"x\",\"vmSize\":\"s\",\"{key}\":{v},\"properties\":{{\"autoStorage\":{v}}}}}");
+            let _ = read_resources(doc.as_bytes(), &Location::file("p.json"));
+        }
+    }
+}
