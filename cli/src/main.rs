@@ -214,17 +214,22 @@ fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
     } else {
         format!("{} lines with secrets", stats.lines)
     };
+    report_redaction(&a, &stats, &what)
+}
+
+/// Prints what `redact` removed (or, with `--check`, found) and picks the exit code.
+fn report_redaction(
+    a: &RedactArgs,
+    stats: &batchdiag_parser::sanitize::Stats,
+    what: &str,
+) -> anyhow::Result<u8> {
     if a.check {
-        writeln!(
-            io::stderr(),
-            "batchdiag: {}: {}",
-            a.input,
-            if stats.found_any() {
-                format!("holds secrets: {what}")
-            } else {
-                "no secrets found".into()
-            }
-        )?;
+        let verdict = if stats.found_any() {
+            format!("holds secrets: {what}")
+        } else {
+            "no secrets found".into()
+        };
+        writeln!(io::stderr(), "batchdiag: {}: {verdict}", a.input)?;
         return Ok(if stats.found_any() {
             EXIT_DIAGNOSES
         } else {
@@ -282,25 +287,7 @@ fn redact_zip(a: &RedactArgs) -> anyhow::Result<u8> {
         }
     };
     let what = archive_summary(&stats);
-    if a.check {
-        writeln!(
-            io::stderr(),
-            "batchdiag: {}: {}",
-            a.input,
-            if stats.found_any() {
-                format!("holds secrets: {what}")
-            } else {
-                "no secrets found".into()
-            }
-        )?;
-        return Ok(if stats.found_any() {
-            EXIT_DIAGNOSES
-        } else {
-            EXIT_CLEAN
-        });
-    }
-    writeln!(io::stderr(), "batchdiag: redacted {}: {what}", a.input)?;
-    Ok(EXIT_CLEAN)
+    report_redaction(a, &stats, &what)
 }
 
 fn rules(format: Format) -> anyhow::Result<u8> {

@@ -142,6 +142,24 @@ fn read_member<R: Read>(r: R, stats: &mut Stats) -> Option<Vec<u8>> {
     }
 }
 
+/// Reads one member and sanitizes it, counting it as sanitized, unchanged or dropped.
+fn clean_member<R: Read>(
+    r: R,
+    name: &str,
+    stats: &mut Stats,
+) -> Result<Option<Vec<u8>>, SanitizeError> {
+    let Some(bytes) = read_member(r, stats) else {
+        return Ok(None);
+    };
+    let (clean, sanitized) = sanitize_member(name, &bytes, stats)?;
+    if sanitized {
+        stats.members += 1;
+    } else {
+        stats.members_unchanged += 1;
+    }
+    Ok(Some(clean))
+}
+
 /// Streams a sanitized copy of a tar (optionally gzip-compressed) archive.
 /// Member names lose their secrets too; links are left out.
 pub fn sanitize_tar<R: Read, W: Write>(reader: R, out: W) -> Result<Stats, SanitizeError> {
@@ -158,15 +176,9 @@ pub fn sanitize_tar<R: Read, W: Write>(reader: R, out: W) -> Result<Stats, Sanit
             continue;
         }
         let name = redact_str(&String::from_utf8_lossy(&entry.path_bytes())).into_owned();
-        let Some(bytes) = read_member(&mut entry, &mut stats) else {
+        let Some(clean) = clean_member(&mut entry, &name, &mut stats)? else {
             continue;
         };
-        let (clean, sanitized) = sanitize_member(&name, &bytes, &mut stats)?;
-        if sanitized {
-            stats.members += 1
-        } else {
-            stats.members_unchanged += 1
-        }
         let mut h = tar::Header::new_gnu();
         h.set_size(clean.len() as u64);
         h.set_mode(entry.header().mode().unwrap_or(0o644));
@@ -210,15 +222,9 @@ pub fn sanitize_zip<R: Read + io::Seek, W: Write + io::Seek>(
                 .unwrap_or_else(|_| format!("member-{i}")),
         )
         .into_owned();
-        let Some(bytes) = read_member(file, &mut stats) else {
+        let Some(clean) = clean_member(file, &name, &mut stats)? else {
             continue;
         };
-        let (clean, sanitized) = sanitize_member(&name, &bytes, &mut stats)?;
-        if sanitized {
-            stats.members += 1
-        } else {
-            stats.members_unchanged += 1
-        }
         writer.start_file(name, opts).map_err(zerr)?;
         writer.write_all(&clean)?;
     }
