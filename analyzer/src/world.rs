@@ -100,6 +100,32 @@ impl<'a> World<'a> {
         w
     }
 
+    /// The same bundle seen from one Batch account: its account JSON and its
+    /// pools (pools that name no account are kept). Symptoms that name their
+    /// account are judged against its configuration only.
+    pub fn scoped(&self, account: &str) -> World<'a> {
+        let mine = |name: Option<&str>| name.is_none_or(|n| n.eq_ignore_ascii_case(account));
+        World {
+            accounts: self
+                .accounts
+                .iter()
+                .filter(|(_, a)| {
+                    a.name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(account))
+                })
+                .copied()
+                .collect(),
+            pools: self
+                .pools
+                .iter()
+                .filter(|(_, p)| mine(p.account.as_deref()))
+                .copied()
+                .collect(),
+            items: self.items,
+        }
+    }
+
     /// The only account in the bundle, if there is exactly one.
     pub fn single_account(&self) -> Option<&'a AccountConfig> {
         match self.accounts.as_slice() {

@@ -189,6 +189,9 @@ pub struct PoolConfig {
 /// A node's state (data-plane node JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeStatus {
+    /// Batch account name, from the node URL.
+    #[serde(default)]
+    pub account: Option<String>,
     /// Pool id, from the node URL.
     #[serde(default)]
     pub pool: Option<String>,
@@ -221,6 +224,9 @@ pub struct CodeMessage {
 /// A task's result (data-plane task JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskResult {
+    /// Batch account name, from the task URL.
+    #[serde(default)]
+    pub account: Option<String>,
     /// Job id, from the task URL when present.
     #[serde(default)]
     pub job: Option<String>,

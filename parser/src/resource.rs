@@ -236,6 +236,7 @@ fn code_message(v: &Value) -> CodeMessage {
 fn node(v: &Value, id: &str) -> NodeStatus {
     let url = text(v, &["url"]).unwrap_or_default();
     NodeStatus {
+        account: account_from_url(&url),
         pool: segment_after(&url, "pools"),
         node: id.to_string(),
         state: text(v, &["state"]).unwrap_or_default(),
@@ -274,6 +275,7 @@ fn task(v: &Value, id: &str) -> TaskResult {
             .unwrap_or_default(),
     });
     TaskResult {
+        account: account_from_url(&url),
         job: segment_after(&url, "jobs"),
         task: id.to_string(),
         state: text(v, &["state"]),

@@ -204,17 +204,6 @@ impl Rule {
     /// Applies the rule to all evidence.
     pub fn evaluate(&self, evidence: &[EvidenceItem], settings: &Settings) -> Vec<Diagnosis> {
         let world = World::new(evidence);
-        if self
-            .refuted_by
-            .iter()
-            .any(|c| matches!(world.check(*c), Outcome::Holds(_)))
-        {
-            return Vec::new();
-        }
-        let config = self
-            .config
-            .map(|c| world.check(c))
-            .unwrap_or(Outcome::Unknown);
         let mut groups: BTreeMap<String, (Vec<&EvidenceItem>, Confidence)> = BTreeMap::new();
         for item in evidence {
             let Some(symptom) = self.symptom_of(&item.evidence, settings) else {
@@ -222,7 +211,7 @@ impl Rule {
             };
             let key = match self.group_by {
                 GroupBy::BatchAccount => account_key(&item.evidence),
-                GroupBy::All => String::new(),
+                GroupBy::All => symptom_account(&item.evidence).unwrap_or_default(),
             };
             let g = groups
                 .entry(key)
@@ -230,33 +219,69 @@ impl Rule {
             g.0.push(item);
             g.1 = g.1.min(symptom.alone);
         }
-        if groups.is_empty() {
-            // No symptom: the configuration alone may still predict the failure.
-            return match (self.predicted, &config) {
-                (Some(confidence), Outcome::Holds(ids)) => {
-                    let items: Vec<&EvidenceItem> =
-                        evidence.iter().filter(|i| ids.contains(&i.id)).collect();
-                    vec![self.diagnose(&items, confidence, false, &world)]
+        // Symptoms that name no account (join loops, probes) belong to the
+        // account the others name, when they name only one.
+        if groups.len() == 2 && groups.contains_key("") {
+            if let Some(unnamed) = groups.remove("") {
+                if let Some(g) = groups.values_mut().next() {
+                    g.0.extend(unnamed.0);
+                    g.0.sort_by_key(|i| evidence.iter().position(|e| e.id == i.id));
+                    g.1 = g.1.min(unnamed.1);
                 }
-                _ => Vec::new(),
-            };
+            }
         }
-        groups
-            .into_values()
-            .filter_map(|(mut items, alone)| match &config {
+        let mut out = Vec::new();
+        let mut cited: Vec<String> = Vec::new();
+        for (key, (mut items, alone)) in groups {
+            // A symptom that names its account is judged by that account's configuration.
+            let scope = match self.group_by {
+                GroupBy::All if !key.is_empty() => world.scoped(&key),
+                _ => World::new(evidence),
+            };
+            if self
+                .refuted_by
+                .iter()
+                .any(|c| matches!(scope.check(*c), Outcome::Holds(_)))
+            {
+                continue;
+            }
+            let d = match self
+                .config
+                .map(|c| scope.check(c))
+                .unwrap_or(Outcome::Unknown)
+            {
                 Outcome::Holds(ids) => {
                     let extra: Vec<&EvidenceItem> = evidence
                         .iter()
                         .filter(|i| ids.contains(&i.id) && !items.iter().any(|x| x.id == i.id))
                         .collect();
                     items.extend(extra);
-                    Some(self.diagnose(&items, Confidence::Confirmed, false, &world))
+                    self.diagnose(&items, Confidence::Confirmed, false, &scope)
                 }
-                Outcome::Unknown => Some(self.diagnose(&items, alone, true, &world)),
+                Outcome::Unknown => self.diagnose(&items, alone, true, &scope),
                 // The configuration is in the bundle and shows another state: not this cause.
-                Outcome::Fails => None,
-            })
-            .collect()
+                Outcome::Fails => continue,
+            };
+            cited.extend(d.evidence.iter().cloned());
+            out.push(d);
+        }
+        // The configuration alone may predict the failure where no symptom showed it.
+        if let (Some(confidence), Some(c)) = (self.predicted, self.config) {
+            if let Outcome::Holds(ids) = world.check(c) {
+                let fresh: Vec<&EvidenceItem> = evidence
+                    .iter()
+                    .filter(|i| ids.contains(&i.id) && !cited.contains(&i.id))
+                    .collect();
+                let refuted = self
+                    .refuted_by
+                    .iter()
+                    .any(|r| matches!(world.check(*r), Outcome::Holds(_)));
+                if fresh.iter().any(|i| is_config(&i.evidence)) && !refuted {
+                    out.push(self.diagnose(&fresh, confidence, false, &world));
+                }
+            }
+        }
+        out
     }
 
     fn diagnose(
@@ -318,6 +343,28 @@ impl Rule {
             outcome,
         }
     }
+}
+
+/// The Batch account a symptom names, lowercase (node and task URLs, ARM ids).
+fn symptom_account(e: &Evidence) -> Option<String> {
+    let f = &e.fact;
+    f.as_task()
+        .and_then(|t| t.account.clone())
+        .or_else(|| f.as_node().and_then(|n| n.account.clone()))
+        .or_else(|| {
+            f.as_arm_error()
+                .and_then(|a| a.resource.as_ref())
+                .and_then(|r| r.name_of("batchAccounts").map(str::to_string))
+        })
+        .map(|a| a.to_ascii_lowercase())
+}
+
+/// Account, pool, task or IMDS configuration (what a prediction rests on).
+fn is_config(e: &Evidence) -> bool {
+    e.fact.as_account().is_some()
+        || e.fact.as_pool().is_some()
+        || e.fact.as_task().is_some()
+        || e.fact.as_imds().is_some()
 }
 
 fn account_key(e: &Evidence) -> String {

@@ -137,3 +137,29 @@ fn bd201_lists_every_stuck_node_and_honours_the_threshold() {
         )
         .is_empty());
 }
+
+#[test]
+fn symptoms_are_judged_by_their_own_account() {
+    // Account "a" has no node identity reference; account "b" has one, in its pool.
+    // A task of "b" denied access is BD202 for "b", while "a" is still predicted BD201.
+    let e = r#"[
+      {"source":{"path":"a.json"},"kind":"account_config","name":"a","autostorage":{"authentication_mode":"BatchAccountManagedIdentity"}},
+      {"source":{"path":"b.json"},"kind":"account_config","name":"b",
+       "autostorage":{"authentication_mode":"BatchAccountManagedIdentity","node_identity_reference":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}},
+      {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","account":"b","plane":"data","identity_type":"UserAssigned",
+       "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}]},
+      {"source":{"path":"task.json"},"kind":"task_result","account":"b","task":"t1","failure":{"code":"ResourceContainerAccessDenied"}}
+    ]"#;
+    let ev = items(e);
+    let bd202 = find("BD202").unwrap().evaluate_default(&ev);
+    assert_eq!(bd202.len(), 1);
+    assert_eq!(bd202[0].confidence, Confidence::Confirmed);
+    assert_eq!(bd202[0].subjects.account.as_deref(), Some("b"));
+    let bd201 = find("BD201").unwrap().evaluate_default(&ev);
+    assert_eq!(bd201.len(), 1, "{bd201:?}");
+    assert_eq!(
+        (bd201[0].confidence, bd201[0].subjects.account.as_deref()),
+        (Confidence::Likely, Some("a"))
+    );
+    assert_eq!(bd201[0].evidence, vec!["E1"]);
+}
