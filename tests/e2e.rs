@@ -1006,3 +1006,22 @@ fn a_one_gigabyte_single_line_is_read_in_bounded_memory() {
     );
     assert!(peak_kb < 200 * 1024, "peak RSS {peak_kb} KB");
 }
+
+#[test]
+fn redact_never_prints_a_secret_from_a_file_name() {
+    let dir = tempdir("redact-name");
+    let odd = dir.join("capture?sig=CANARYREDACTNAME.har");
+    std::fs::copy(
+        root().join("corpus/bd101-direct-put/fiddler-capture.har"),
+        &odd,
+    )
+    .expect("copy");
+    let p = odd.to_str().expect("utf-8");
+    for args in [vec!["redact", "--check", p], vec!["redact", p]] {
+        let o = batchdiag(&args, None);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("CANARYREDACTNAME"), "{args:?}: {err}");
+        assert!(err.contains("sig=[REDACTED]"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
