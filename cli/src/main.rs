@@ -209,8 +209,8 @@ fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
         archive_summary(&stats)
     } else if is_har {
         format!(
-            "{} entries; {} credential headers, {} cookies, {} strings with secrets",
-            stats.entries, stats.headers, stats.cookies, stats.strings
+            "{} entries; {} credential headers, {} cookies, {} strings with secrets; {} entries over 64 MiB left out",
+            stats.entries, stats.headers, stats.cookies, stats.strings, stats.entries_dropped
         )
     } else {
         format!("{} lines with secrets", stats.lines)

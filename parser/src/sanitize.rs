@@ -15,6 +15,7 @@ use base64::Engine as _;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::har::drop_front;
 use crate::har::framing::{Event, Framer, LogField};
 use crate::readbuf::fill;
 use crate::secrets::{redact_str, REDACTED};
@@ -32,6 +33,8 @@ pub struct Stats {
     pub strings: u64,
     /// Text lines in which a secret was replaced.
     pub lines: u64,
+    /// HAR entries left out because they were larger than the entry limit.
+    pub entries_dropped: u64,
     /// Archive members written sanitized.
     pub members: u64,
     /// Archive members copied unchanged (binary, nested archives): review them by hand.
@@ -48,6 +51,7 @@ impl Stats {
 
     fn add(&mut self, o: &Stats) {
         self.entries += o.entries;
+        self.entries_dropped += o.entries_dropped;
         self.headers += o.headers;
         self.cookies += o.cookies;
         self.strings += o.strings;
@@ -344,10 +348,22 @@ pub fn sanitize_entry(entry: &mut Value, stats: &mut Stats) {
     scrub_strings(entry, stats);
 }
 
-/// Streams a sanitized copy of a HAR from `reader` to `out`.
+/// Streams a sanitized copy of a HAR from `reader` to `out`, with the
+/// analyzer's limits: an entry over 64 MiB is left out (and counted), never buffered.
 pub fn sanitize_har<R: Read, W: Write + ?Sized>(
+    reader: R,
+    out: &mut W,
+) -> Result<Stats, SanitizeError> {
+    let defaults = crate::har::HarOptions::default();
+    sanitize_har_with(reader, out, defaults.max_entry_bytes, defaults.chunk_bytes)
+}
+
+/// [`sanitize_har`] with an explicit entry limit and read size.
+pub fn sanitize_har_with<R: Read, W: Write + ?Sized>(
     mut reader: R,
     out: &mut W,
+    max_entry_bytes: usize,
+    chunk_bytes: usize,
 ) -> Result<Stats, SanitizeError> {
     let mut stats = Stats::default();
     let mut framer = Framer::new();
@@ -401,13 +417,23 @@ pub fn sanitize_har<R: Read, W: Write + ?Sized>(
                 serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)?;
                 stats.entries += 1;
             }
-            Ok(Event::Discarded { .. }) => {}
+            // Left out of the copy: nothing of it can leak.
+            Ok(Event::Discarded { .. }) => stats.entries_dropped += 1,
             Ok(Event::NeedMore) => {
-                let keep = framer.keep_from();
-                let n = ((keep - base) as usize).min(buf.len());
-                buf.drain(..n);
-                base += n as u64;
-                if fill(&mut reader, &mut buf, 4 << 20)? == 0 {
+                drop_front(&mut buf, &mut base, framer.keep_from());
+                if buf.len() >= max_entry_bytes {
+                    if !framer.in_value() {
+                        return Err(SanitizeError::Syntax {
+                            offset: base,
+                            message: format!(
+                                "a single token is larger than the {max_entry_bytes} byte limit"
+                            ),
+                        });
+                    }
+                    framer.discard_current();
+                    drop_front(&mut buf, &mut base, framer.keep_from());
+                }
+                if fill(&mut reader, &mut buf, chunk_bytes.max(1))? == 0 {
                     eof = true;
                 }
             }
@@ -584,6 +610,22 @@ mod tests {
             .read_to_string(&mut log)
             .unwrap();
         assert!(log.contains("sig=[REDACTED]"));
+    }
+
+    #[test]
+    fn an_oversized_entry_is_left_out_not_buffered() {
+        let big = "x".repeat(3000);
+        let doc = format!(
+            r#"{{"log":{{"entries":[{{"request":{{"url":"https://a/?sig=S1","body":"{big}"}}}},{{"request":{{"url":"https://b/?sig=S2"}}}}]}}}}"#
+        );
+        let mut out = Vec::new();
+        let stats = sanitize_har_with(doc.as_bytes(), &mut out, 1024, 256).unwrap();
+        assert_eq!((stats.entries, stats.entries_dropped), (1, 1));
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            v["log"]["entries"][0]["request"]["url"],
+            "https://b/?sig=[REDACTED]"
+        );
     }
 
     #[test]

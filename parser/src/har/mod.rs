@@ -352,7 +352,8 @@ pub fn read_har<R: Read>(mut reader: R, loc: &Location, opts: &HarOptions) -> Ha
     c.finish(entries)
 }
 
-fn drop_front(buf: &mut Vec<u8>, base: &mut u64, keep: u64) {
+/// Drops the bytes before absolute offset `keep` from a window that starts at `base`.
+pub(crate) fn drop_front(buf: &mut Vec<u8>, base: &mut u64, keep: u64) {
     let n = (keep.saturating_sub(*base) as usize).min(buf.len());
     if n > 0 {
         buf.drain(..n);
