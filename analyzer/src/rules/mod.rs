@@ -234,9 +234,13 @@ impl Rule {
         let mut cited: Vec<String> = Vec::new();
         for (key, (mut items, alone)) in groups {
             // A symptom that names its account is judged by that account's configuration.
+            let scoped;
             let scope = match self.group_by {
-                GroupBy::All if !key.is_empty() => world.scoped(&key),
-                _ => World::new(evidence),
+                GroupBy::All if !key.is_empty() => {
+                    scoped = world.scoped(&key);
+                    &scoped
+                }
+                _ => &world,
             };
             if self
                 .refuted_by
