@@ -260,9 +260,9 @@ impl Rule {
                         .filter(|i| ids.contains(&i.id) && !items.iter().any(|x| x.id == i.id))
                         .collect();
                     items.extend(extra);
-                    self.diagnose(&items, Confidence::Confirmed, false, &scope)
+                    self.diagnose(&items, Confidence::Confirmed, false, scope)
                 }
-                Outcome::Unknown => self.diagnose(&items, alone, true, &scope),
+                Outcome::Unknown => self.diagnose(&items, alone, true, scope),
                 // The configuration is in the bundle and shows another state: not this cause.
                 Outcome::Fails => continue,
             };
