@@ -237,7 +237,7 @@ pub(crate) fn sniff(head: &[u8], name: &str) -> Sniffed {
         }
     }
     // A file named .har is read as one, so that a damaged capture gets the HAR parser's error.
-    if crate::source::looks_like_har(head) || name.ends_with(".har") {
+    if looks_like_har(head) || name.ends_with(".har") {
         return Sniffed::Har;
     }
     let text = !head.contains(&0);
@@ -267,9 +267,26 @@ pub(crate) fn sniff(head: &[u8], name: &str) -> Sniffed {
     Sniffed::Unrecognized
 }
 
-fn first_non_ws(head: &[u8]) -> Option<u8> {
+/// `head` without a UTF-8 BOM and leading white space.
+fn skip_bom_ws(head: &[u8]) -> &[u8] {
     let h = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    h.iter().copied().find(|b| !b.is_ascii_whitespace())
+    let start = h
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(h.len());
+    &h[start..]
+}
+
+fn first_non_ws(head: &[u8]) -> Option<u8> {
+    skip_bom_ws(head).first().copied()
+}
+
+/// A HAR document opens with `{` and its first key is `"log"`.
+pub fn looks_like_har(head: &[u8]) -> bool {
+    let Some(rest) = skip_bom_ws(head).strip_prefix(b"{") else {
+        return false;
+    };
+    skip_bom_ws(rest).starts_with(b"\"log\"")
 }
 
 /// Reads up to `n` bytes without losing them: returns them and a reader that
@@ -605,6 +622,14 @@ mod tests {
         );
         assert_eq!(sniff(b"hello world\n", "notes.txt"), Sniffed::Unrecognized);
         assert_eq!(sniff(b"\x00\x01\x02", "random.har"), Sniffed::Har);
+    }
+
+    #[test]
+    fn har_detection_by_content() {
+        assert!(looks_like_har(b"\xEF\xBB\xBF{\n  \"log\": {"));
+        assert!(looks_like_har(b"{\"log\":{}}"));
+        assert!(!looks_like_har(b"{\"value\":[]}"));
+        assert!(!looks_like_har(b"PK\x03\x04"));
     }
 
     #[test]

@@ -104,7 +104,7 @@ fn sanitize_member(
 ) -> Result<(Vec<u8>, bool), SanitizeError> {
     let head = &bytes[..bytes.len().min(4096)];
     let mut out = Vec::with_capacity(bytes.len());
-    if crate::source::looks_like_har(head) || name.to_ascii_lowercase().ends_with(".har") {
+    if crate::content::looks_like_har(head) || name.to_ascii_lowercase().ends_with(".har") {
         let s = sanitize_har(bytes, &mut out)?;
         stats.add(&s);
         return Ok((out, true));

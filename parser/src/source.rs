@@ -179,34 +179,3 @@ fn one(r: InputReport) -> Found {
         ..Found::default()
     }
 }
-
-fn skip_bom_ws(head: &[u8]) -> &[u8] {
-    let h = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-    let start = h
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(h.len());
-    &h[start..]
-}
-
-/// A HAR document opens with `{` and its first key is `"log"`.
-pub fn looks_like_har(head: &[u8]) -> bool {
-    let h = skip_bom_ws(head);
-    let Some(rest) = h.strip_prefix(b"{") else {
-        return false;
-    };
-    skip_bom_ws(rest).starts_with(b"\"log\"")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn har_detection_by_content() {
-        assert!(looks_like_har(b"\xEF\xBB\xBF{\n  \"log\": {"));
-        assert!(looks_like_har(b"{\"log\":{}}"));
-        assert!(!looks_like_har(b"{\"value\":[]}"));
-        assert!(!looks_like_har(b"PK\x03\x04"));
-    }
-}
