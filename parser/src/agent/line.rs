@@ -66,6 +66,27 @@ struct Parts {
     offset_min: i32,
 }
 
+impl Parts {
+    /// From the parsed fields; a missing fraction is 0, a missing zone is UTC.
+    fn new(
+        (y, mo, d): (u32, u32, u32),
+        (h, mi, s): (u32, u32, u32),
+        ms: Option<u32>,
+        offset: Option<i32>,
+    ) -> Self {
+        Parts {
+            y,
+            mo,
+            d,
+            h,
+            mi,
+            s,
+            ms: ms.unwrap_or(0),
+            offset_min: offset.unwrap_or(0),
+        }
+    }
+}
+
 /// ISO 8601 with `-` and `:` separators, `T` or a space between date and time.
 fn iso(i: &[u8]) -> IResult<&[u8], Parts> {
     let (i, (y, _, mo, _, d)) =
@@ -75,19 +96,7 @@ fn iso(i: &[u8]) -> IResult<&[u8], Parts> {
         (digits::<2>, char(':'), digits::<2>, char(':'), digits::<2>).parse(i)?;
     let (i, ms) = opt(fraction).parse(i)?;
     let (i, offset) = opt(preceded(space0, zone)).parse(i)?;
-    Ok((
-        i,
-        Parts {
-            y,
-            mo,
-            d,
-            h,
-            mi,
-            s,
-            ms: ms.unwrap_or(0),
-            offset_min: offset.unwrap_or(0),
-        },
-    ))
+    Ok((i, Parts::new((y, mo, d), (h, mi, s), ms, offset)))
 }
 
 /// The compact form seen in agent logs: `20220421T164300.123Z`.
@@ -97,19 +106,7 @@ fn compact(i: &[u8]) -> IResult<&[u8], Parts> {
     let (i, (h, mi, s)) = (digits::<2>, digits::<2>, digits::<2>).parse(i)?;
     let (i, ms) = opt(fraction).parse(i)?;
     let (i, offset) = opt(zone).parse(i)?;
-    Ok((
-        i,
-        Parts {
-            y,
-            mo,
-            d,
-            h,
-            mi,
-            s,
-            ms: ms.unwrap_or(0),
-            offset_min: offset.unwrap_or(0),
-        },
-    ))
+    Ok((i, Parts::new((y, mo, d), (h, mi, s), ms, offset)))
 }
 
 /// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
