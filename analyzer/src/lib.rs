@@ -71,8 +71,7 @@ fn sas_notes(evidence: &[report::EvidenceItem]) -> Vec<String> {
         .filter_map(|i| {
             let t = i.evidence.fact.as_task()?;
             let code = t.failure.as_ref()?.code.as_deref()?;
-            let all_sas = !t.resource_files.is_empty() && t.resource_files.iter().all(|f| f.has_sas);
-            all_sas.then(|| {
+            t.uses_only_sas().then(|| {
                 format!(
                     "{}: task {}/{} failed with {code}, but every resource file URL carries its own SAS: no managed identity is involved; check the SAS (expiry `se`, permissions `sp`, the container) instead.",
                     i.id,

@@ -88,6 +88,11 @@ impl ArmResourceId {
     }
 }
 
+/// The last segment of an ARM id: the resource's name (`.../userAssignedIdentities/batch-nodes` gives `batch-nodes`).
+pub fn resource_name(id: &str) -> &str {
+    id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
+}
+
 /// The path of an absolute URL (from the first `/` after the authority), or the input itself.
 pub fn strip_to_path(url: &str) -> &str {
     match url.find("://") {

@@ -243,6 +243,13 @@ pub struct TaskResult {
     pub failure: Option<TaskFailure>,
 }
 
+impl TaskResult {
+    /// Every resource file carries its own SAS: the task used no managed identity.
+    pub fn uses_only_sas(&self) -> bool {
+        !self.resource_files.is_empty() && self.resource_files.iter().all(|f| f.has_sas)
+    }
+}
+
 /// A task failure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskFailure {

@@ -157,9 +157,7 @@ impl Condition {
                     .and_then(|f| f.code.as_deref())
                     .is_some_and(|c| c.eq_ignore_ascii_case(code));
                 // A task whose every resource file carries its own SAS never used a managed identity.
-                let all_sas =
-                    !t.resource_files.is_empty() && t.resource_files.iter().all(|f| f.has_sas);
-                failed && !all_sas
+                failed && !t.uses_only_sas()
             }),
             Condition::ImdsErrorContains(text) => e.fact.as_imds().is_some_and(|i| {
                 i.error_description
@@ -592,13 +590,7 @@ fn values(s: &Subjects) -> Values {
     if let Some(u) = s.urls.first() {
         v.insert("storage_url", u.split('?').next().unwrap_or(u).to_string());
     }
-    let short = |id: &str| {
-        id.trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or(id)
-            .to_string()
-    };
+    let short = |id: &str| batchdiag_parser::arm::resource_name(id).to_string();
     v.insert(
         "identity_name",
         s.identity.as_deref().map_or_else(

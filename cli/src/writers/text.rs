@@ -7,6 +7,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
 use batchdiag_analyzer::report::{CheckOutcome, Confidence, Diagnosis, EvidenceItem, Report};
+use batchdiag_parser::arm::resource_name as short_id;
 use batchdiag_parser::{Evidence, InputKind, InputReport};
 
 use super::Redacted;
@@ -337,11 +338,6 @@ fn evidence(out: &mut dyn Write, item: &EvidenceItem) -> io::Result<()> {
         writeln!(out, "        {DIM}{detail}{DIM:#}")?;
     }
     Ok(())
-}
-
-/// The last segment of an ARM id (the identity's name), for one-line display.
-fn short_id(id: &str) -> &str {
-    id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
 }
 
 fn duration(secs: i64) -> String {
