@@ -26,14 +26,15 @@ pub struct EntryOutcome {
     pub warning: Option<String>,
 }
 
-/// Parses one entry's bytes and extracts its evidence. `loc` already names
-/// the entry index and offset. An `Err` is a message for an entry whose
+/// Parses one entry's bytes and extracts its evidence. `loc` gives the
+/// location (entry index and offset) for each evidence item. An `Err` is a message for an entry whose
 /// structure is not a HAR entry at all.
-pub fn extract_entry(bytes: &[u8], loc: &Location) -> Result<EntryOutcome, String> {
+pub fn extract_entry(bytes: &[u8], loc: &dyn Fn() -> Location) -> Result<EntryOutcome, String> {
     let entry: Entry = serde_json::from_slice(bytes)
         .map_err(|e| format!("entry is not a valid HAR entry: {e}"))?;
     let mut out = EntryOutcome::default();
-    let time = entry.started.as_deref().map(normalize_timestamp);
+    // Most entries give no evidence: their time is only read when one does.
+    let time = || entry.started.as_deref().map(normalize_timestamp);
     let url: &str = &entry.request.url;
     let host = arm::host_of(url).unwrap_or("");
     let path = arm::strip_to_path(url);
@@ -47,7 +48,7 @@ pub fn extract_entry(bytes: &[u8], loc: &Location) -> Result<EntryOutcome, Strin
         && path_only.eq_ignore_ascii_case("/batch");
     if is_batch {
         out.batch_call = true;
-        batch_envelope(&entry, response, url, time.as_deref(), loc, &mut out);
+        batch_envelope(&entry, response, url, &time, loc, &mut out);
     }
     // IMDS token requests and Storage requests (node-plane probes captured in a HAR).
     if crate::http::wants(url) {
@@ -76,8 +77,8 @@ pub fn extract_entry(bytes: &[u8], loc: &Location) -> Result<EntryOutcome, Strin
         };
         if let Some(fact) = crate::http::interpret(&exchange) {
             out.evidence.push(Evidence {
-                source: loc.clone(),
-                time: time.clone(),
+                source: loc(),
+                time: time(),
                 fact,
             });
         }
@@ -87,8 +88,8 @@ pub fn extract_entry(bytes: &[u8], loc: &Location) -> Result<EntryOutcome, Strin
         // A direct ARM call (or a failed /batch POST itself).
         if let Some((err, body_warning)) = direct_error(response) {
             out.evidence.push(Evidence {
-                source: loc.clone(),
-                time: time.clone(),
+                source: loc(),
+                time: time(),
                 fact: Fact::ArmError(arm_error(
                     Some(entry.request.method.to_string()),
                     Some(url.to_string()),
@@ -145,8 +146,8 @@ fn batch_envelope(
     entry: &Entry,
     response: &Response,
     outer_url: &str,
-    time: Option<&str>,
-    loc: &Location,
+    time: &dyn Fn() -> Option<String>,
+    loc: &dyn Fn() -> Location,
     out: &mut EntryOutcome,
 ) {
     let requests: Vec<InnerRequest> = match entry
@@ -216,8 +217,8 @@ fn batch_envelope(
         };
         let err = inner.error();
         out.evidence.push(Evidence {
-            source: loc.clone(),
-            time: time.map(str::to_string),
+            source: loc(),
+            time: time(),
             fact: Fact::ArmError(arm_error(
                 request.and_then(|r| r.http_method.clone()),
                 request.and_then(|r| r.url.clone()),

@@ -109,13 +109,18 @@ impl Collector<'_> {
         buf: &[u8],
         base: u64,
         entries: &[(u64, Range<usize>)],
-    ) -> Vec<(Location, Result<extract::EntryOutcome, String>)> {
+    ) -> Vec<(u64, u64, Result<extract::EntryOutcome, String>)> {
         entries
             .par_iter()
             .map(|(index, r)| {
-                let loc = self.entry_loc(*index, base + r.start as u64);
-                let outcome = extract::extract_entry(&buf[r.clone()], &loc);
-                (loc, outcome)
+                let offset = base + r.start as u64;
+                // The location is built only for entries that give evidence or fail.
+                let loc = || self.entry_loc(*index, offset);
+                (
+                    *index,
+                    offset,
+                    extract::extract_entry(&buf[r.clone()], &loc),
+                )
             })
             .collect()
     }
@@ -127,8 +132,8 @@ impl Collector<'_> {
         self.merge(outcomes);
     }
 
-    fn merge(&mut self, outcomes: Vec<(Location, Result<extract::EntryOutcome, String>)>) {
-        for (loc, outcome) in outcomes {
+    fn merge(&mut self, outcomes: Vec<(u64, u64, Result<extract::EntryOutcome, String>)>) {
+        for (index, offset, outcome) in outcomes {
             match outcome {
                 Ok(o) => {
                     let s = &mut self.result.summary;
@@ -137,13 +142,13 @@ impl Collector<'_> {
                     s.batch_without_response += u64::from(o.batch_without_response);
                     self.result.evidence.extend(o.evidence);
                     if let Some(w) = o.warning {
-                        self.warn(format!("{loc}: {w}"));
+                        self.warn(format!("{}: {w}", self.entry_loc(index, offset)));
                     }
                 }
                 Err(msg) => {
                     self.bad_entries += 1;
                     if self.first_bad.is_none() {
-                        self.first_bad = Some(format!("{loc}: {msg}"));
+                        self.first_bad = Some(format!("{}: {msg}", self.entry_loc(index, offset)));
                     }
                 }
             }

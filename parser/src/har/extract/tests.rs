@@ -67,7 +67,7 @@ fn inner_409_behind_outer_200_paired_by_name() {
             Some(&resp),
             b64,
         );
-        let out = extract_entry(&e, &loc()).unwrap();
+        let out = extract_entry(&e, &loc).unwrap();
         assert!(out.batch_call);
         assert_eq!(out.inner_requests, 2);
         assert_eq!(out.evidence.len(), 1);
@@ -98,7 +98,7 @@ fn batch_without_bodies_is_counted_not_guessed() {
         None,
         false,
     );
-    let out = extract_entry(&e, &loc()).unwrap();
+    let out = extract_entry(&e, &loc).unwrap();
     assert!(out.batch_call && out.batch_without_response);
     assert!(out.evidence.is_empty());
 }
@@ -114,7 +114,7 @@ fn unpaired_inner_error_keeps_status_and_code() {
         Some(&resp),
         false,
     );
-    let out = extract_entry(&e, &loc()).unwrap();
+    let out = extract_entry(&e, &loc).unwrap();
     let a = out.evidence[0].fact.as_arm_error().unwrap();
     assert_eq!(a.url, None);
     assert_eq!(a.code.as_deref(), Some("AutoStorageNoPermission"));
@@ -124,7 +124,7 @@ fn unpaired_inner_error_keeps_status_and_code() {
 fn direct_arm_error_outside_an_envelope() {
     let body = r#"{"error":{"code":"AutoStorageNoPermission","message":"m","target":"BatchAccount","details":[{"code":"Inner","message":"d"}]}}"#;
     let e = entry("PUT", PKG, None, 409, Some(body), false);
-    let out = extract_entry(&e, &loc()).unwrap();
+    let out = extract_entry(&e, &loc).unwrap();
     assert!(!out.batch_call);
     let a = out.evidence[0].fact.as_arm_error().unwrap();
     assert_eq!(a.envelope, None);
@@ -141,9 +141,9 @@ fn unrelated_failures_and_successes_are_not_evidence() {
         Some("nope"),
         false,
     );
-    assert!(extract_entry(&e, &loc()).unwrap().evidence.is_empty());
+    assert!(extract_entry(&e, &loc).unwrap().evidence.is_empty());
     let e = entry("PUT", PKG, None, 200, Some("{}"), false);
-    assert!(extract_entry(&e, &loc()).unwrap().evidence.is_empty());
+    assert!(extract_entry(&e, &loc).unwrap().evidence.is_empty());
 }
 
 #[test]
@@ -156,17 +156,17 @@ fn arm_error_without_json_body_is_still_evidence() {
         Some("<html>Bad gateway</html>"),
         false,
     );
-    let out = extract_entry(&e, &loc()).unwrap();
+    let out = extract_entry(&e, &loc).unwrap();
     let a = out.evidence[0].fact.as_arm_error().unwrap();
     assert_eq!((a.status, a.code.as_deref()), (502, None));
 }
 
 #[test]
 fn not_an_entry_is_an_error() {
-    assert!(extract_entry(b"{\"request\": 5}", &loc())
+    assert!(extract_entry(b"{\"request\": 5}", &loc)
         .unwrap_err()
         .contains("not a valid HAR entry"));
-    assert!(extract_entry(b"[]", &loc()).is_err());
+    assert!(extract_entry(b"[]", &loc).is_err());
 }
 
 #[test]
@@ -179,7 +179,7 @@ fn broken_batch_body_is_a_warning() {
         Some("{\"x\":1}"),
         false,
     );
-    let out = extract_entry(&e, &loc()).unwrap();
+    let out = extract_entry(&e, &loc).unwrap();
     assert!(out.warning.is_some());
     assert!(out.evidence.is_empty());
 }
