@@ -8,7 +8,7 @@
 
 use std::sync::LazyLock;
 
-use memchr::{memchr, memchr_iter, memmem, memrchr};
+use memchr::{memchr, memmem, memrchr};
 
 use super::line::{field_value, find_timestamp, health_status, HEALTH_MARKER};
 
@@ -144,7 +144,7 @@ impl Summary {
 
 /// Newlines in `s`.
 fn count_lines(s: &[u8]) -> u64 {
-    memchr_iter(b'\n', s).count() as u64
+    bytecount::count(s, b'\n') as u64
 }
 
 /// The part of a line that is read: its first `max_line` bytes, without a trailing CR.
@@ -183,6 +183,40 @@ fn first_name(chunk: &[u8], key: &[u8], limit: usize, max_line: usize) -> Option
     None
 }
 
+/// A health report's line within a chunk, before it is parsed.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    /// Where the line starts.
+    start: usize,
+    /// Where the read part of the line ends (at most `max_line` bytes, CR included).
+    end: usize,
+    /// Line index within the chunk.
+    line: u64,
+}
+
+impl Hit {
+    fn point(self, chunk: &[u8]) -> Option<HealthPoint> {
+        let line = trim_cr(&chunk[self.start..self.end]);
+        Some(HealthPoint {
+            status: String::from_utf8_lossy(health_status(line)?).into_owned(),
+            time: find_timestamp(line),
+            line: self.line,
+            offset: self.start as u64,
+            file: 0,
+        })
+    }
+}
+
+/// The reports a chunk cites, as positions.
+#[derive(Debug, Default)]
+struct Hits {
+    join_first: Option<Hit>,
+    join_last: Option<Hit>,
+    ended_by: Option<Hit>,
+    first_other: Option<Hit>,
+    last_health: Option<Hit>,
+}
+
 /// Summarizes `chunk`, which holds whole lines (the last may lack its newline
 /// only at the end of the input or when it was cut for length) and starts
 /// `base` bytes into its file. Only the first `max_line` bytes of a line are
@@ -193,6 +227,9 @@ pub fn scan_chunk(chunk: &[u8], base: u64, max_line: usize) -> Summary {
         bytes: chunk.len() as u64,
         ..Summary::default()
     };
+    // Most chunks hold thousands of reports but cite at most five: reports
+    // are kept as positions and only the cited ones are parsed (time, name).
+    let mut hits = Hits::default();
     let mut line_no = 0u64;
     let mut counted_to = 0usize;
     for at in HEALTH.find_iter(chunk) {
@@ -201,44 +238,43 @@ pub fn scan_chunk(chunk: &[u8], base: u64, max_line: usize) -> Summary {
         }
         let (start, end) = line_around(chunk, at);
         line_no += count_lines(&chunk[counted_to..start]);
-        let skip_to = end;
         if at + HEALTH_MARKER.len() - start <= max_line {
-            let line = trim_cr(&chunk[start..end.min(start + max_line)]);
-            if let Some(status) = health_status(line) {
-                let point = HealthPoint {
-                    status: String::from_utf8_lossy(status).into_owned(),
-                    time: find_timestamp(line),
+            let head_end = end.min(start + max_line);
+            if let Some(status) = health_status(&chunk[at..head_end]) {
+                let hit = Hit {
+                    start,
+                    end: head_end,
                     line: line_no,
-                    offset: start as u64,
-                    file: 0,
                 };
                 if status == JOIN_IN_PROGRESS {
                     s.join_count += 1;
-                    if s.join_first.is_none() {
-                        s.join_first = Some(point.clone());
-                    }
-                    s.join_last = Some(point.clone());
-                    s.ended_by = None;
+                    hits.join_first.get_or_insert(hit);
+                    hits.join_last = Some(hit);
+                    hits.ended_by = None;
                 } else {
-                    if s.first_other.is_none() {
-                        s.first_other = Some(point.clone());
-                    }
-                    if s.join_count > 0 && s.ended_by.is_none() {
-                        s.ended_by = Some(point.clone());
+                    hits.first_other.get_or_insert(hit);
+                    if s.join_count > 0 && hits.ended_by.is_none() {
+                        hits.ended_by = Some(hit);
                     }
                 }
-                s.last_health = Some(point);
+                hits.last_health = Some(hit);
             }
         }
         // Move past this line without counting it twice.
-        if skip_to < chunk.len() {
+        if end < chunk.len() {
             line_no += 1;
-            counted_to = skip_to + 1;
+            counted_to = end + 1;
         } else {
             counted_to = chunk.len();
             // The chunk ends inside this (unterminated) line: the tail rule below counts it.
         }
     }
+    let point = |h: Option<Hit>| h.and_then(|h| h.point(chunk));
+    s.join_first = point(hits.join_first);
+    s.join_last = point(hits.join_last);
+    s.ended_by = point(hits.ended_by);
+    s.first_other = point(hits.first_other);
+    s.last_health = point(hits.last_health);
     if base < NAME_WINDOW {
         let limit = chunk.len().min((NAME_WINDOW - base) as usize);
         s.node = first_name(chunk, b"TVMName", limit, max_line);
@@ -288,6 +324,7 @@ fn last_lines(chunk: &[u8]) -> impl Iterator<Item = &[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use memchr::memchr_iter;
 
     fn log(lines: &[&str]) -> Vec<u8> {
         lines
