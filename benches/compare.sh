@@ -8,8 +8,8 @@
 # Builds release, generates the inputs under benches/data/ if missing
 # (a ~400 MB Chrome HAR; ~800 MB of agent logs for 80 nodes as a directory,
 # a tar.gz and a zip), installs the peers it needs (ripgrep, pigz, jq from
-# Debian; wiretrail from crates.io), then prints one table: median wall time,
-# peak RSS (from /usr/bin/time -v) and the ratio to batchdiag. Not part of CI.
+# Debian; wiretrail from crates.io), then prints one table: median wall time
+# (hyperfine), peak RSS (/usr/bin/time) and the ratio to batchdiag. Not part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
@@ -17,8 +17,8 @@ DATA=benches/data
 export LC_ALL=C
 
 need() { command -v "$1" >/dev/null 2>&1; }
-if ! need rg || ! need pigz || ! need jq || [ ! -x /usr/bin/time ]; then
-  apt-get update -qq >/dev/null && apt-get install -y -qq ripgrep pigz jq time >/dev/null
+if ! need rg || ! need pigz || ! need jq || ! need hyperfine || [ ! -x /usr/bin/time ]; then
+  apt-get update -qq >/dev/null && apt-get install -y -qq ripgrep pigz jq hyperfine time >/dev/null
 fi
 if ! need wiretrail; then
   cargo install --quiet --locked wiretrail >/dev/null 2>&1 || echo "note: wiretrail could not be installed; its row is skipped" >&2
@@ -35,20 +35,18 @@ mkdir -p "$DATA"
 cat "$DATA/large.har" "$DATA/logs.tar.gz" "$DATA/logs.zip" > /dev/null
 find "$DATA/logs" -type f -exec cat {} + > /dev/null
 
-# measure NAME CMD... -> "median_seconds max_rss_kb"
+# measure CMD -> "median_seconds max_rss_kb"
+# hyperfine times the runs (it subtracts the shell's own start-up, so tiny
+# commands compare fairly); one more run under /usr/bin/time gives the peak RSS.
 measure() {
-  local times=() rss=0 out tf
+  local tf js median rss
   tf=$(mktemp)
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -o "$tf" -f "%e %M" bash -c "$1" > /dev/null 2>&1 || true
-    out=$(tail -1 "$tf")
-    times+=("${out% *}")
-    local r=${out#* }
-    (( r > rss )) && rss=$r
-  done
-  rm -f "$tf"
-  local median
-  median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  js=$(mktemp)
+  hyperfine --style none --warmup 1 --runs "$RUNS" --ignore-failure --export-json "$js" "$1" > /dev/null 2>&1
+  median=$(jq '.results[0].median' "$js")
+  /usr/bin/time -o "$tf" -f "%M" bash -c "$1" > /dev/null 2>&1 || true
+  rss=$(tail -1 "$tf")
+  rm -f "$tf" "$js"
   echo "$median $rss"
 }
 
@@ -56,14 +54,14 @@ row() { # label, batchdiag-median, peer-command-description, command
   local label=$1 base=$2 cmd=$3
   read -r t rss <<< "$(measure "$cmd")"
   awk -v l="$label" -v t="$t" -v r="$rss" -v b="$base" \
-    'BEGIN { printf "  %-44s %8.2f s %9.1f MB %8.2fx\n", l, t, r/1024, (b > 0 ? t / b : 0) }'
+    'BEGIN { printf "  %-44s %8.3f s %9.1f MB %8.2fx\n", l, t, r/1024, (b > 0 ? t / b : 0) }'
 }
 
 section() { # title, batchdiag command
   echo
   echo "$1"
   read -r bt brss <<< "$(measure "$2")"
-  awk -v t="$bt" -v r="$brss" 'BEGIN { printf "  %-44s %8.2f s %9.1f MB %8s\n", "batchdiag", t, r/1024, "1.00x" }'
+  awk -v t="$bt" -v r="$brss" 'BEGIN { printf "  %-44s %8.3f s %9.1f MB %8s\n", "batchdiag", t, r/1024, "1.00x" }'
   BASE=$bt
 }
 
@@ -94,10 +92,10 @@ echo
 echo "Scaling (HAR, whole process): --jobs 1 vs --jobs 2"
 read -r j1 _ <<< "$(measure "$BD analyze --jobs 1 --format json $DATA/large.har")"
 read -r j2 _ <<< "$(measure "$BD analyze --jobs 2 --format json $DATA/large.har")"
-awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  jobs 1: %.2f s, jobs 2: %.2f s, speed-up %.2fx\n", a, b, a / b }'
+awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  jobs 1: %.3f s, jobs 2: %.3f s, speed-up %.2fx\n", a, b, a / b }'
 read -r j1 _ <<< "$(measure "$BD analyze --jobs 1 --format json $DATA/logs")"
 read -r j2 _ <<< "$(measure "$BD analyze --jobs 2 --format json $DATA/logs")"
-awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  logs dir: jobs 1: %.2f s, jobs 2: %.2f s, speed-up %.2fx\n", a, b, a / b }'
+awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  logs dir: jobs 1: %.3f s, jobs 2: %.3f s, speed-up %.2fx\n", a, b, a / b }'
 
 echo
 echo "Size scaling (HAR, whole process): time should grow linearly with the input"
@@ -107,5 +105,16 @@ for f in har-25.har har-100.har large.har; do
   cat "$DATA/$f" > /dev/null
   read -r t rss <<< "$(measure "$BD analyze --format json $DATA/$f")"
   size=$(stat -c %s "$DATA/$f")
-  awk -v f="$f" -v t="$t" -v s="$size" -v r="$rss" 'BEGIN { printf "  %-12s %7.1f MB %7.2f s %8.0f MB/s %7.1f MB RSS\n", f, s/1048576, t, (t > 0 ? s/1048576/t : 0), r/1024 }'
+  awk -v f="$f" -v t="$t" -v s="$size" -v r="$rss" 'BEGIN { printf "  %-12s %7.1f MB %7.3f s %8.0f MB/s %7.1f MB RSS\n", f, s/1048576, t, (t > 0 ? s/1048576/t : 0), r/1024 }'
+done
+
+echo
+echo "Size scaling (logs, whole process): directory and tar.gz at 1x, 4x, 16x"
+[ -d "$DATA/logs-50" ] || "$GEN" logs 50 "$DATA/logs-50"
+[ -d "$DATA/logs-200" ] || "$GEN" logs 200 "$DATA/logs-200"
+for f in logs-50 logs-200 logs logs-50.tar.gz logs-200.tar.gz logs.tar.gz; do
+  find "$DATA/$f" -type f -exec cat {} + > /dev/null
+  read -r t rss <<< "$(measure "$BD analyze --format json $DATA/$f")"
+  size=$(du -sb "$DATA/$f" | cut -f1)
+  awk -v f="$f" -v t="$t" -v s="$size" -v r="$rss" 'BEGIN { printf "  %-16s %7.1f MB %7.3f s %8.0f MB/s %7.1f MB RSS\n", f, s/1048576, t, (t > 0 ? s/1048576/t : 0), r/1024 }'
 done
