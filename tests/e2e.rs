@@ -457,6 +457,7 @@ fn json_contract_v1_shape() {
         None,
     ));
     assert_eq!(v["schema_version"], 1);
+    assert!(v["bundle"].is_null(), "present, null without --each");
     let input = &v["inputs"][0];
     assert_eq!(input["kind"], "har");
     assert!(input["error"]
@@ -1022,6 +1023,90 @@ fn redact_never_prints_a_secret_from_a_file_name() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(!err.contains("CANARYREDACTNAME"), "{args:?}: {err}");
         assert!(err.contains("sig=[REDACTED]"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn each_path_is_its_own_bundle() {
+    // Two bundles whose accounts share a name: analysed together their
+    // configurations mix; with --each each keeps its own diagnosis.
+    let paths = [
+        "corpus/bd202-scenario2",
+        "corpus/bd203-scenario4",
+        "corpus/scenario1-healthy",
+    ];
+    let o = batchdiag(
+        &[&["analyze", "--each", "-f", "json"][..], &paths[..]].concat(),
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "diagnoses, nothing unreadable");
+    let out = text(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), paths.len(), "one report per line: {out}");
+    for (line, path) in lines.iter().zip(paths) {
+        let got: serde_json::Value = serde_json::from_str(line).expect("each line is a report");
+        assert_eq!(got["schema_version"], 1);
+        assert_eq!(got["bundle"], path);
+        // The same diagnoses as the bundle analysed alone.
+        let alone = json(&batchdiag(&["analyze", "-f", "json", path], None));
+        assert_eq!(got["diagnoses"], alone["diagnoses"], "{path}");
+        assert!(alone["bundle"].is_null());
+    }
+    let codes = |v: &serde_json::Value| -> Vec<String> {
+        v["diagnoses"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|d| d["code"].as_str().expect("code").to_string())
+            .collect()
+    };
+    let first: serde_json::Value = serde_json::from_str(lines[0]).expect("json");
+    assert_eq!(codes(&first), ["BD202"]);
+
+    // Text: a heading per bundle and a closing tally; a missing path is one
+    // unreadable bundle and the others are still analysed.
+    let o = batchdiag(
+        &[
+            "analyze",
+            "--each",
+            "--color",
+            "never",
+            "corpus/bd203-scenario4",
+            "corpus/no-such-bundle",
+            "corpus/scenario1-healthy",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let t = text(&o);
+    let heading = t.find("corpus/no-such-bundle\n===").expect("heading");
+    assert!(t.find("corpus/bd203-scenario4\n===").expect("heading") < heading);
+    assert!(t.contains("BD203 node-identity-not-in-pool"));
+    assert!(
+        t.trim_end()
+            .ends_with("3 bundles: 1 with diagnoses, 1 clean, 1 not fully read."),
+        "{t}"
+    );
+}
+
+#[test]
+fn each_redacts_the_bundle_name() {
+    let dir = tempdir("each-name");
+    let odd = dir.join("bundle?sig=CANARYEACHNAME");
+    std::fs::create_dir_all(&odd).expect("mkdir");
+    std::fs::copy(
+        root().join("corpus/bd101-direct-put/fiddler-capture.har"),
+        odd.join("capture.har"),
+    )
+    .expect("copy");
+    let p = odd.to_str().expect("utf-8");
+    for format in ["json", "text"] {
+        let o = batchdiag(&["analyze", "--each", "-f", format, p], None);
+        let all = format!("{}{}", text(&o), String::from_utf8_lossy(&o.stderr));
+        assert!(!all.contains("CANARYEACHNAME"), "{format}: {all}");
+        assert!(all.contains("sig=[REDACTED]"), "{format}: {all}");
+        assert_eq!(o.status.code(), Some(1), "{format}");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -55,6 +55,7 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
             name: "batchdiag".into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
+        bundle: None,
         inputs,
         evidence,
         diagnoses,

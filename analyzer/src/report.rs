@@ -16,6 +16,10 @@ pub struct Report {
     pub schema_version: u32,
     /// The program that wrote the report.
     pub tool: Tool,
+    /// The path this report is about when each path was analysed on its own
+    /// (`analyze --each`); `null` when all inputs form one bundle.
+    #[serde(default)]
+    pub bundle: Option<String>,
     /// Every input, in the order they were found.
     pub inputs: Vec<InputReport>,
     /// Every piece of evidence, each with an id (`E1`, `E2`, ...) that diagnoses cite.

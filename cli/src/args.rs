@@ -66,6 +66,10 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Analyse every PATH as a bundle of its own: one report per PATH, in
+    /// order (JSON: one compact report per line, JSON Lines).
+    #[arg(long)]
+    pub each: bool,
     /// When to colour text output (NO_COLOR is honoured in `auto`).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

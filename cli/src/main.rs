@@ -13,6 +13,8 @@ use batchdiag_analyzer::redact::{redact, redact_message};
 use batchdiag_analyzer::rules::catalog;
 use batchdiag_analyzer::template::fill;
 use clap::Parser as _;
+use rayon::prelude::*;
+use writers::Redacted;
 
 use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format, RedactArgs};
 
@@ -78,38 +80,112 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         },
         log: Default::default(),
     };
-    let bundle = pool.install(|| batchdiag_parser::read_sources(&a.paths, &opts));
     let settings = batchdiag_analyzer::Settings {
         join_threshold_secs: a.join_threshold,
     };
-    let report = batchdiag_analyzer::analyze(bundle.inputs, bundle.evidence, &settings);
-    let redacted = redact(&report)?;
+    let one = |paths: &[String], bundle: Option<&String>| -> anyhow::Result<Redacted> {
+        let read = batchdiag_parser::read_sources(paths, &opts);
+        let mut report = batchdiag_analyzer::analyze(read.inputs, read.evidence, &settings);
+        report.bundle = bundle.cloned();
+        Ok(redact(&report)?)
+    };
     let stdout = io::stdout();
-    match a.format {
-        Format::Json => {
-            let mut out = io::BufWriter::new(stdout.lock());
-            writers::json::write(&mut out, &redacted)?;
-            out.flush()?;
+    let choice = match a.color {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    };
+    // JSON is never styled; text loses its styles unless colour is wanted.
+    let mut out: Box<dyn Write> = match a.format {
+        Format::Json => Box::new(io::BufWriter::new(stdout.lock())),
+        Format::Text => Box::new(io::BufWriter::new(anstream::AutoStream::new(
+            stdout.lock(),
+            choice,
+        ))),
+    };
+    if !a.each {
+        let redacted = pool.install(|| one(&a.paths, None))?;
+        match a.format {
+            Format::Json => writers::json::write(&mut out, &redacted)?,
+            Format::Text => writers::text::write(&mut out, &redacted)?,
         }
-        Format::Text => {
-            let choice = match a.color {
-                ColorChoice::Auto => anstream::ColorChoice::Auto,
-                ColorChoice::Always => anstream::ColorChoice::Always,
-                ColorChoice::Never => anstream::ColorChoice::Never,
-            };
-            let mut out = io::BufWriter::new(anstream::AutoStream::new(stdout.lock(), choice));
-            writers::text::write(&mut out, &redacted)?;
-            out.flush()?;
+        out.flush()?;
+        let mut tally = Tally::default();
+        tally.add(redacted.report());
+        return Ok(tally.exit_code());
+    }
+    // One bundle per path. A window of bundles is analysed in parallel and
+    // written in path order before the next starts: output keeps pace with
+    // the work and memory stays bounded however many paths are given.
+    let window = pool.current_num_threads() * 4;
+    let mut tally = Tally::default();
+    for paths in a.paths.chunks(window) {
+        let reports: Vec<anyhow::Result<Redacted>> = pool.install(|| {
+            paths
+                .par_iter()
+                .map(|p| one(std::slice::from_ref(p), Some(p)))
+                .collect()
+        });
+        for redacted in reports {
+            let redacted = redacted?;
+            match a.format {
+                Format::Json => writers::json::write_line(&mut out, &redacted)?,
+                Format::Text => {
+                    if tally.bundles > 0 {
+                        writeln!(out)?;
+                    }
+                    writers::text::write_bundle(&mut out, &redacted)?;
+                }
+            }
+            tally.add(redacted.report());
+        }
+        out.flush()?;
+    }
+    if a.format == Format::Text {
+        writers::text::write_tally(
+            &mut out,
+            tally.bundles,
+            tally.diagnosed,
+            tally.clean,
+            tally.unreadable,
+        )?;
+        out.flush()?;
+    }
+    Ok(tally.exit_code())
+}
+
+/// How the reports of a run came out, bundle by bundle; it sets the exit code.
+#[derive(Default)]
+struct Tally {
+    bundles: usize,
+    /// Bundles with at least one diagnosis.
+    diagnosed: usize,
+    /// Bundles with an input that could not be fully read.
+    unreadable: usize,
+    /// Bundles with neither.
+    clean: usize,
+}
+
+impl Tally {
+    fn add(&mut self, r: &batchdiag_analyzer::report::Report) {
+        self.bundles += 1;
+        let diagnosed = !r.diagnoses.is_empty();
+        let unreadable = r.inputs.iter().any(|i| i.error.is_some());
+        self.diagnosed += usize::from(diagnosed);
+        self.unreadable += usize::from(unreadable);
+        self.clean += usize::from(!diagnosed && !unreadable);
+    }
+
+    /// The code of the worst bundle: unreadable input outranks diagnoses.
+    fn exit_code(&self) -> u8 {
+        if self.unreadable > 0 {
+            EXIT_INPUT_ERROR
+        } else if self.diagnosed > 0 {
+            EXIT_DIAGNOSES
+        } else {
+            EXIT_CLEAN
         }
     }
-    let r = redacted.report();
-    Ok(if r.inputs.iter().any(|i| i.error.is_some()) {
-        EXIT_INPUT_ERROR
-    } else if !r.diagnoses.is_empty() {
-        EXIT_DIAGNOSES
-    } else {
-        EXIT_CLEAN
-    })
 }
 
 fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {

@@ -449,3 +449,31 @@ fn summary_line(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     }
     writeln!(out, ".")
 }
+
+/// One report of `analyze --each`, under a heading that names its bundle.
+pub fn write_bundle(out: &mut dyn Write, report: &Redacted) -> io::Result<()> {
+    let r = report.report();
+    let name = r.bundle.as_deref().unwrap_or("(all inputs)");
+    let rule = "=".repeat(name.chars().count().clamp(8, 72));
+    writeln!(out, "{BOLD}{name}{BOLD:#}\n{DIM}{rule}{DIM:#}")?;
+    write(out, report)
+}
+
+/// The closing line of `analyze --each`: how the bundles came out.
+pub fn write_tally(
+    out: &mut dyn Write,
+    bundles: usize,
+    diagnosed: usize,
+    clean: usize,
+    unreadable: usize,
+) -> io::Result<()> {
+    write!(
+        out,
+        "\n{BOLD}{bundles} bundle{}{BOLD:#}: {diagnosed} with diagnoses, {clean} clean",
+        if bundles == 1 { "" } else { "s" }
+    )?;
+    if unreadable > 0 {
+        write!(out, ", {RED}{unreadable} not fully read{RED:#}")?;
+    }
+    writeln!(out, ".")
+}
