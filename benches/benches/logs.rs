@@ -1,4 +1,4 @@
-//! Agent-log throughput (scan only, streamed, in memory) and archive
+//! Agent-log throughput in bytes and lines (scan only, streamed, in memory) and archive
 //! reading (tar.gz inflated as one stream, zip members in parallel).
 //!
 //! `cargo bench -p batchdiag-benches --bench logs`
@@ -37,6 +37,16 @@ fn logs(c: &mut Criterion) {
     });
     g.finish();
 
+    // The same scan counted in lines (agent logs average ~100 bytes a line).
+    let lines = count_lines(&one);
+    let mut g = c.benchmark_group("parser/agent-log-lines");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(lines));
+    g.bench_function(format!("scan/{}k-lines", lines / 1000), |b| {
+        b.iter(|| black_box(scan_chunk(black_box(&one), 0, 1 << 20).lines))
+    });
+    g.finish();
+
     let total: usize = files.iter().map(|(_, b)| b.len()).sum();
     let mut tgz = Vec::new();
     write_tar_gz(&mut tgz, &files, "").expect("in memory");
@@ -68,6 +78,10 @@ fn logs(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+fn count_lines(data: &[u8]) -> u64 {
+    data.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 mod group {

@@ -349,6 +349,11 @@ fn duration(secs: i64) -> String {
     }
 }
 
+/// `1 line`, `12,345 lines`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 fn thousands(n: u64) -> String {
     let d = n.to_string();
     let mut out = String::new();
@@ -383,7 +388,7 @@ fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
         if let Some(b) = h.browser.as_ref().or(h.creator.as_ref()) {
             detail.push(b.clone());
         }
-        detail.push(format!("{} entries", h.entries));
+        detail.push(counted(h.entries as u64, "entry", "entries"));
         if h.batch_calls > 0 {
             detail.push(format!(
                 "{} /batch calls with {} inner requests",
@@ -398,13 +403,13 @@ fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
         }
     }
     if let Some(l) = &i.log {
-        detail.push(format!("{} lines", thousands(l.lines)));
+        detail.push(counted(l.lines, "line", "lines"));
         if l.join_reports > 0 {
-            detail.push(format!("{} join reports", thousands(l.join_reports)));
+            detail.push(counted(l.join_reports, "join report", "join reports"));
         }
     }
     if let Some(m) = i.members {
-        detail.push(format!("{m} members"));
+        detail.push(counted(m as u64, "member", "members"));
     }
     if i.evidence_count > 0 {
         detail.push(format!("{} evidence", i.evidence_count));
