@@ -388,7 +388,7 @@ fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
         if let Some(b) = h.browser.as_ref().or(h.creator.as_ref()) {
             detail.push(b.clone());
         }
-        detail.push(counted(h.entries as u64, "entry", "entries"));
+        detail.push(counted(h.entries, "entry", "entries"));
         if h.batch_calls > 0 {
             detail.push(format!(
                 "{} /batch calls with {} inner requests",
@@ -409,7 +409,7 @@ fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
         }
     }
     if let Some(m) = i.members {
-        detail.push(counted(m as u64, "member", "members"));
+        detail.push(counted(m, "member", "members"));
     }
     if i.evidence_count > 0 {
         detail.push(format!("{} evidence", i.evidence_count));
