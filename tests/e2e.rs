@@ -1,6 +1,6 @@
 //! End-to-end tests: run the `batchdiag` binary as a user would.
 //!
-//! - Golden tests: every bundle under `corpus/` is analysed in JSON and text;
+//! - Golden tests: every bundle under `corpus/` is analysed in JSON, text and Markdown;
 //!   the whole output and the exit code must equal `corpus/expected/<bundle>.*`.
 //!   Refresh them with `UPDATE_GOLDEN=1 cargo test --test e2e`, then review the diff.
 //! - Secrets: canaries planted in every place a capture holds a credential
@@ -86,13 +86,15 @@ fn corpus_golden_outputs() {
         let dir = format!("corpus/{b}");
         let j = batchdiag(&["analyze", "--format", "json", &dir], None);
         let t = batchdiag(&["analyze", "--color", "never", &dir], None);
+        let m = batchdiag(&["analyze", "--format", "markdown", &dir], None);
         assert_eq!(
-            j.status.code(),
-            t.status.code(),
-            "{b}: both formats exit alike"
+            (j.status.code(), m.status.code()),
+            (t.status.code(), t.status.code()),
+            "{b}: every format exits alike"
         );
         failures.extend(golden(&format!("{b}.json"), &text(&j)));
         failures.extend(golden(&format!("{b}.txt"), &text(&t)));
+        failures.extend(golden(&format!("{b}.md"), &text(&m)));
         failures.extend(golden(
             &format!("{b}.exit"),
             &format!("{}\n", j.status.code().unwrap_or(-1)),
@@ -717,6 +719,8 @@ fn no_output_repeats_a_secret() {
         vec!["analyze", "-f", "json", d],
         vec!["analyze", "--color", "always", d],
         vec!["analyze", "--color", "never", d],
+        vec!["analyze", "-f", "markdown", d],
+        vec!["analyze", "--each", "-f", "json", d],
     ] {
         let o = batchdiag(&args, None);
         assert_eq!(o.status.code(), Some(3), "{args:?}: {}", text(&o));
@@ -761,6 +765,7 @@ fn corpus_outputs_hold_no_credentials() {
         for args in [
             vec!["analyze", "-f", "json"],
             vec!["analyze", "--color", "never"],
+            vec!["analyze", "-f", "markdown"],
         ] {
             let mut a = args.clone();
             let dir = format!("corpus/{b}");
@@ -1088,6 +1093,33 @@ fn each_path_is_its_own_bundle() {
             .ends_with("3 bundles: 1 with diagnoses, 1 clean, 1 not fully read."),
         "{t}"
     );
+
+    // Markdown: one title, a level-2 heading per bundle, the same tally.
+    let o = batchdiag(
+        &[
+            "analyze",
+            "--each",
+            "-f",
+            "markdown",
+            "corpus/bd203-scenario4",
+            "corpus/scenario1-healthy",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let m = text(&o);
+    assert!(m.starts_with("# batchdiag reports\n"), "{m}");
+    assert_eq!(
+        m.matches("# batchdiag reports").count(),
+        1,
+        "one title: {m}"
+    );
+    assert!(m.contains("## batchdiag report: `corpus/bd203-scenario4`"));
+    assert!(m.contains("### BD203 `node-identity-not-in-pool`"));
+    assert!(m.contains("## batchdiag report: `corpus/scenario1-healthy`\n\n**No diagnosis**"));
+    assert!(m
+        .trim_end()
+        .ends_with("**2 bundles**: 1 with diagnoses, 1 clean."));
 }
 
 #[test]

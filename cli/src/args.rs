@@ -142,6 +142,8 @@ pub enum Format {
     Text,
     /// The JSON contract (schema_version 1), see README.
     Json,
+    /// Markdown, to paste into a support case or a ticket.
+    Markdown,
 }
 
 /// Colour choice.

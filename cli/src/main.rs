@@ -15,6 +15,7 @@ use batchdiag_analyzer::template::fill;
 use clap::Parser as _;
 use rayon::prelude::*;
 use writers::Redacted;
+use writers::Tally;
 
 use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format, RedactArgs};
 
@@ -95,9 +96,9 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         ColorChoice::Always => anstream::ColorChoice::Always,
         ColorChoice::Never => anstream::ColorChoice::Never,
     };
-    // JSON is never styled; text loses its styles unless colour is wanted.
+    // JSON and Markdown are never styled; text loses its styles unless colour is wanted.
     let mut out: Box<dyn Write> = match a.format {
-        Format::Json => Box::new(io::BufWriter::new(stdout.lock())),
+        Format::Json | Format::Markdown => Box::new(io::BufWriter::new(stdout.lock())),
         Format::Text => Box::new(io::BufWriter::new(anstream::AutoStream::new(
             stdout.lock(),
             choice,
@@ -108,11 +109,12 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         match a.format {
             Format::Json => writers::json::write(&mut out, &redacted)?,
             Format::Text => writers::text::write(&mut out, &redacted)?,
+            Format::Markdown => writers::markdown::write(&mut out, &redacted)?,
         }
         out.flush()?;
         let mut tally = Tally::default();
         tally.add(redacted.report());
-        return Ok(tally.exit_code());
+        return Ok(exit_code(&tally));
     }
     // One bundle per path. A window of bundles is analysed in parallel and
     // written in path order before the next starts: output keeps pace with
@@ -136,55 +138,35 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
                     }
                     writers::text::write_bundle(&mut out, &redacted)?;
                 }
+                Format::Markdown => {
+                    if tally.bundles == 0 {
+                        writers::markdown::write_title(&mut out)?;
+                    }
+                    writers::markdown::write(&mut out, &redacted)?;
+                    writeln!(out)?;
+                }
             }
             tally.add(redacted.report());
         }
         out.flush()?;
     }
-    if a.format == Format::Text {
-        writers::text::write_tally(
-            &mut out,
-            tally.bundles,
-            tally.diagnosed,
-            tally.clean,
-            tally.unreadable,
-        )?;
-        out.flush()?;
+    match a.format {
+        Format::Json => {}
+        Format::Text => writers::text::write_tally(&mut out, &tally)?,
+        Format::Markdown => writers::markdown::write_tally(&mut out, &tally)?,
     }
-    Ok(tally.exit_code())
+    out.flush()?;
+    Ok(exit_code(&tally))
 }
 
-/// How the reports of a run came out, bundle by bundle; it sets the exit code.
-#[derive(Default)]
-struct Tally {
-    bundles: usize,
-    /// Bundles with at least one diagnosis.
-    diagnosed: usize,
-    /// Bundles with an input that could not be fully read.
-    unreadable: usize,
-    /// Bundles with neither.
-    clean: usize,
-}
-
-impl Tally {
-    fn add(&mut self, r: &batchdiag_analyzer::report::Report) {
-        self.bundles += 1;
-        let diagnosed = !r.diagnoses.is_empty();
-        let unreadable = r.inputs.iter().any(|i| i.error.is_some());
-        self.diagnosed += usize::from(diagnosed);
-        self.unreadable += usize::from(unreadable);
-        self.clean += usize::from(!diagnosed && !unreadable);
-    }
-
-    /// The code of the worst bundle: unreadable input outranks diagnoses.
-    fn exit_code(&self) -> u8 {
-        if self.unreadable > 0 {
-            EXIT_INPUT_ERROR
-        } else if self.diagnosed > 0 {
-            EXIT_DIAGNOSES
-        } else {
-            EXIT_CLEAN
-        }
+/// The code of the worst bundle: unreadable input outranks diagnoses.
+fn exit_code(tally: &Tally) -> u8 {
+    if tally.unreadable > 0 {
+        EXIT_INPUT_ERROR
+    } else if tally.diagnosed > 0 {
+        EXIT_DIAGNOSES
+    } else {
+        EXIT_CLEAN
     }
 }
 
@@ -376,7 +358,11 @@ fn rules(format: Format) -> anyhow::Result<u8> {
             serde_json::to_writer_pretty(&mut out, &list)?;
             writeln!(out)?;
         }
-        Format::Text => {
+        Format::Text | Format::Markdown => {
+            let md = format == Format::Markdown;
+            if md {
+                writeln!(out, "| code | slug | cause | scenario |\n|---|---|---|---|")?;
+            }
             for r in catalog::RULES {
                 let scenario = r.scenario.map(|s| {
                     let table = match s.table {
@@ -387,16 +373,27 @@ fn rules(format: Format) -> anyhow::Result<u8> {
                             "resource files"
                         }
                     };
-                    format!("  [scenario {} of {table}]", s.number)
+                    format!("scenario {} of {table}", s.number)
                 });
-                writeln!(
-                    out,
-                    "{}  {:<36} {}{}",
-                    r.code,
-                    r.slug,
-                    r.title,
-                    scenario.unwrap_or_default()
-                )?;
+                if md {
+                    writeln!(
+                        out,
+                        "| {} | `{}` | {} | {} |",
+                        r.code,
+                        r.slug,
+                        r.title,
+                        scenario.unwrap_or_default()
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "{}  {:<36} {}{}",
+                        r.code,
+                        r.slug,
+                        r.title,
+                        scenario.map(|s| format!("  [{s}]")).unwrap_or_default()
+                    )?;
+                }
             }
         }
     }

@@ -10,7 +10,7 @@ use batchdiag_analyzer::report::{CheckOutcome, Confidence, Diagnosis, EvidenceIt
 use batchdiag_parser::arm::resource_name as short_id;
 use batchdiag_parser::{Evidence, InputKind, InputReport};
 
-use super::Redacted;
+use super::{Redacted, Tally};
 
 const BOLD: Style = Style::new().effects(Effects::BOLD);
 const DIM: Style = Style::new().effects(Effects::DIMMED);
@@ -140,6 +140,17 @@ fn diagnosis(out: &mut dyn Write, r: &Report, d: &Diagnosis) -> io::Result<()> {
         }
     }
     writeln!(out, "\n  {DIM}why: `batchdiag explain {}`{DIM:#}\n", d.code)
+}
+
+/// An evidence item as the text report shows it, without styles.
+pub(super) fn evidence_plain(item: &EvidenceItem) -> String {
+    let mut buf = Vec::new();
+    {
+        let mut plain = anstream::StripStream::new(&mut buf);
+        // Writing to memory cannot fail.
+        let _ = evidence(&mut plain, item);
+    }
+    String::from_utf8_lossy(&buf).into_owned()
 }
 
 fn evidence(out: &mut dyn Write, item: &EvidenceItem) -> io::Result<()> {
@@ -366,8 +377,9 @@ fn thousands(n: u64) -> String {
     out
 }
 
-fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
-    let kind = match i.kind {
+/// What kind of input it was, in words.
+pub(super) fn input_kind(i: &InputReport) -> &'static str {
+    match i.kind {
         InputKind::Har => "har",
         InputKind::AgentLog => "agent log",
         InputKind::Log => "log",
@@ -379,7 +391,11 @@ fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
         InputKind::Symlink => "symlink",
         InputKind::Unreadable => "unreadable",
         _ => "other",
-    };
+    }
+}
+
+/// What was read from an input (`gzip`, `1,204 entries`, `3 evidence`, ...).
+pub(super) fn input_details(i: &InputReport) -> Vec<String> {
     let mut detail = Vec::new();
     if let Some(c) = &i.compression {
         detail.push(c.clone());
@@ -414,6 +430,12 @@ fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
     if i.evidence_count > 0 {
         detail.push(format!("{} evidence", i.evidence_count));
     }
+    detail
+}
+
+fn input(out: &mut dyn Write, i: &InputReport) -> io::Result<()> {
+    let kind = input_kind(i);
+    let detail = input_details(i);
     let (style, status) = if i.error.is_some() {
         (RED, "error")
     } else {
@@ -465,19 +487,19 @@ pub fn write_bundle(out: &mut dyn Write, report: &Redacted) -> io::Result<()> {
 }
 
 /// The closing line of `analyze --each`: how the bundles came out.
-pub fn write_tally(
-    out: &mut dyn Write,
-    bundles: usize,
-    diagnosed: usize,
-    clean: usize,
-    unreadable: usize,
-) -> io::Result<()> {
+pub fn write_tally(out: &mut dyn Write, t: &Tally) -> io::Result<()> {
+    let Tally {
+        bundles,
+        diagnosed,
+        clean,
+        unreadable,
+    } = t;
     write!(
         out,
         "\n{BOLD}{bundles} bundle{}{BOLD:#}: {diagnosed} with diagnoses, {clean} clean",
-        if bundles == 1 { "" } else { "s" }
+        if *bundles == 1 { "" } else { "s" }
     )?;
-    if unreadable > 0 {
+    if *unreadable > 0 {
         write!(out, ", {RED}{unreadable} not fully read{RED:#}")?;
     }
     writeln!(out, ".")
