@@ -89,13 +89,13 @@ section "Logs as a zip ($(du -h "$DATA/logs.zip" | cut -f1))" "$BD analyze --for
 awk -v z="$BASE" -v g="$TGZ_BASE" -v d="$DIR_BASE" 'BEGIN { printf "  zip / tar.gz time: %.2f; directory / tar.gz: %.2f\n", z / g, d / g }'
 
 echo
-echo "Scaling (HAR, whole process): --jobs 1 vs --jobs 2"
-read -r j1 _ <<< "$(measure "$BD analyze --jobs 1 --format json $DATA/large.har")"
-read -r j2 _ <<< "$(measure "$BD analyze --jobs 2 --format json $DATA/large.har")"
-awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  jobs 1: %.3f s, jobs 2: %.3f s, speed-up %.2fx\n", a, b, a / b }'
-read -r j1 _ <<< "$(measure "$BD analyze --jobs 1 --format json $DATA/logs")"
-read -r j2 _ <<< "$(measure "$BD analyze --jobs 2 --format json $DATA/logs")"
-awk -v a="$j1" -v b="$j2" 'BEGIN { printf "  logs dir: jobs 1: %.3f s, jobs 2: %.3f s, speed-up %.2fx\n", a, b, a / b }'
+echo "Scaling (whole process): --jobs 1 vs --jobs 2"
+for input in large.har logs logs.zip; do
+  read -r j1 _ <<< "$(measure "$BD analyze --jobs 1 --format json $DATA/$input")"
+  read -r j2 _ <<< "$(measure "$BD analyze --jobs 2 --format json $DATA/$input")"
+  awk -v n="$input" -v a="$j1" -v b="$j2" \
+    'BEGIN { printf "  %-14s jobs 1: %.3f s, jobs 2: %.3f s, speed-up %.2fx\n", n, a, b, a / b }'
+done
 
 echo
 echo "Size scaling (HAR, whole process): time should grow linearly with the input"
