@@ -30,10 +30,12 @@ GEN=target/release/batchdiag-gen
 mkdir -p "$DATA"
 [ -f "$DATA/large.har" ] || "$GEN" har 400 "$DATA/large.har"
 [ -d "$DATA/logs" ] || "$GEN" logs 800 "$DATA/logs"
+# The same 800 MB rotated into agent-debug.log, .1, .2.gz and .3.gz per node.
+[ -d "$DATA/logs-rotated" ] || "$GEN" logs 800 "$DATA/logs-rotated" 4
 
 # Warm the page cache so every tool reads from memory.
-cat "$DATA/large.har" "$DATA/logs.tar.gz" "$DATA/logs.zip" > /dev/null
-find "$DATA/logs" -type f -exec cat {} + > /dev/null
+cat "$DATA/large.har" "$DATA"/logs*.tar.gz "$DATA"/logs*.zip > /dev/null
+find "$DATA/logs" "$DATA/logs-rotated" -type f -exec cat {} + > /dev/null
 
 # measure CMD -> "median_seconds max_rss_kb"
 # hyperfine times the runs (it subtracts the shell's own start-up, so tiny
@@ -88,9 +90,14 @@ row "pigz -dc X.tar.gz | rg -c ..." "$BASE" "pigz -dc $DATA/logs.tar.gz | rg -c 
 section "Logs as a zip ($(du -h "$DATA/logs.zip" | cut -f1))" "$BD analyze --format json $DATA/logs.zip"
 awk -v z="$BASE" -v g="$TGZ_BASE" -v d="$DIR_BASE" 'BEGIN { printf "  zip / tar.gz time: %.2f; directory / tar.gz: %.2f\n", z / g, d / g }'
 
+section "Rotated logs (half the bytes in .2.gz and .3.gz members) as a tar.gz ($(du -h "$DATA/logs-rotated.tar.gz" | cut -f1))" \
+  "$BD analyze --format json $DATA/logs-rotated.tar.gz"
+row "batchdiag on the directory" "$BASE" "$BD analyze --format json $DATA/logs-rotated"
+row "rg -z -c ... on the directory" "$BASE" "rg -z -c -F TvmJoinPoolInProgress $DATA/logs-rotated"
+
 echo
 echo "Scaling (whole process): --jobs 1 vs --jobs 2"
-for input in large.har logs logs.zip; do
+for input in large.har logs logs.zip logs-rotated.tar.gz; do
   read -r j1 _ <<< "$(measure "$BD analyze --jobs 1 --format json $DATA/$input")"
   read -r j2 _ <<< "$(measure "$BD analyze --jobs 2 --format json $DATA/$input")"
   awk -v n="$input" -v a="$j1" -v b="$j2" \

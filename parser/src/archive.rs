@@ -1,5 +1,6 @@
 //! Archives: zip (members inflated in parallel) and tar (one stream, members
-//! in order). Nothing is extracted: each member is streamed, under the
+//! in order; compressed members are inflated on other threads while the
+//! stream goes on, and reported in order). Nothing is extracted: each member is streamed, under the
 //! limits of [`crate::limits`], into [`read_item`] as an input of its own
 //! with the virtual path `archive!/member`.
 //!
@@ -10,6 +11,8 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use zip::result::ZipError;
@@ -264,8 +267,6 @@ pub fn read_tar(
     let mut report = InputReport::new(&loc, InputKind::Tar);
     report.compression = compression;
     let mut archive = tar::Archive::new(reader);
-    let mut found = Found::default();
-    let mut members = 0u64;
     let entries = match archive.entries() {
         Ok(e) => e,
         Err(e) => {
@@ -276,55 +277,100 @@ pub fn read_tar(
             };
         }
     };
-    for entry in entries {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let kind = match error_kind(&e) {
-                    InputErrorKind::Io(m) => InputErrorKind::Syntax(format!(
-                        "damaged or truncated tar archive after {members} members: {m}"
-                    )),
-                    other => other,
-                };
-                report.error = Some(InputError::new(loc.clone(), kind).to_string());
-                break;
+    // Results arrive out of order when members are handed off; each carries
+    // its member's index, so the report keeps the archive's order.
+    let done: Mutex<Vec<(u64, Found)>> = Mutex::new(Vec::new());
+    let handoff = Handoff::new();
+    let mut members = 0u64;
+    rayon::in_place_scope(|scope| {
+        for entry in entries {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let kind = match error_kind(&e) {
+                        InputErrorKind::Io(m) => InputErrorKind::Syntax(format!(
+                            "damaged or truncated tar archive after {members} members: {m}"
+                        )),
+                        other => other,
+                    };
+                    report.error = Some(InputError::new(loc.clone(), kind).to_string());
+                    break;
+                }
+            };
+            members += 1;
+            let index = members;
+            let finish =
+                |found: Found| done.lock().expect("no panics hold it").push((index, found));
+            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let mloc = member_loc(&loc, &name);
+            let ty = entry.header().entry_type();
+            if ty.is_dir() {
+                continue;
             }
-        };
-        members += 1;
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let mloc = member_loc(&loc, &name);
-        let ty = entry.header().entry_type();
-        if ty.is_dir() {
-            continue;
+            if let Some(why) = unsafe_name(&name) {
+                finish(member_error(
+                    &mloc,
+                    InputKind::Unreadable,
+                    format!("member name is {why}; not read"),
+                ));
+                continue;
+            }
+            if ty.is_symlink() || ty.is_hard_link() {
+                finish(member_error(
+                    &mloc,
+                    InputKind::Symlink,
+                    "link member; not followed".into(),
+                ));
+                continue;
+            }
+            if !(ty.is_file() || ty.is_contiguous()) {
+                continue;
+            }
+            let size = entry.size();
+            let mut guarded = Guard::new(
+                entry,
+                Checks {
+                    member: true,
+                    decompressed: None,
+                },
+                ctx.budget,
+            );
+            // Only compressed members are worth a thread of their own: a
+            // plain log scans faster than it could be copied to another.
+            let mut head = Vec::with_capacity(4);
+            if let Err(e) = (&mut guarded).take(4).read_to_end(&mut head) {
+                let replay = Replay::new(head, Some(e));
+                finish(read_member(mloc, Box::new(replay), depth, ctx));
+                continue;
+            }
+            let ticket = if is_compressed(&head) {
+                handoff.take(size)
+            } else {
+                None
+            };
+            match ticket {
+                Some(ticket) => {
+                    let rest = guarded.read_to_end(&mut head).err();
+                    let replay = Replay::new(head, rest);
+                    let (done, handoff) = (&done, &handoff);
+                    scope.spawn(move |_| {
+                        let found = read_member(mloc, Box::new(replay), depth, ctx);
+                        handoff.give_back(ticket);
+                        done.lock().expect("no panics hold it").push((index, found));
+                    });
+                }
+                None => {
+                    let whole = io::Cursor::new(head).chain(guarded);
+                    finish(read_member(mloc, Box::new(whole), depth, ctx));
+                }
+            }
         }
-        if let Some(why) = unsafe_name(&name) {
-            found.extend(member_error(
-                &mloc,
-                InputKind::Unreadable,
-                format!("member name is {why}; not read"),
-            ));
-            continue;
-        }
-        if ty.is_symlink() || ty.is_hard_link() {
-            found.extend(member_error(
-                &mloc,
-                InputKind::Symlink,
-                "link member; not followed".into(),
-            ));
-            continue;
-        }
-        if !(ty.is_file() || ty.is_contiguous()) {
-            continue;
-        }
-        let guarded = Guard::new(
-            entry,
-            Checks {
-                member: true,
-                decompressed: None,
-            },
-            ctx.budget,
-        );
-        found.extend(read_member(mloc, Box::new(guarded), depth, ctx));
+    });
+    let mut done = done.into_inner().expect("no panics hold it");
+    done.sort_unstable_by_key(|(index, _)| *index);
+    let mut found = Found::default();
+    for (_, f) in done {
+        found.extend(f);
     }
     report.members = Some(members);
     let mut all = Found {
@@ -333,6 +379,85 @@ pub fn read_tar(
     };
     all.extend(found);
     all
+}
+
+/// Compressed tar members (rotated `.gz` logs, nested archives) up to this
+/// size may be read into memory and inflated on another thread, while this
+/// one goes on inflating the tar stream; larger members are read in place.
+const HANDOFF_MAX_MEMBER: u64 = 16 << 20;
+
+/// At most this many bytes of handed-off members are held at once, per tar
+/// stream: memory stays bounded however fast the stream inflates.
+const HANDOFF_MAX_BYTES: u64 = 32 << 20;
+
+/// Decides which tar members are handed off to other threads.
+///
+/// It never waits: when the budget is spent (or there is no other thread),
+/// the member is read in place on the tar's own thread. Waiting could
+/// deadlock a pool whose every thread reads a tar.
+struct Handoff {
+    enabled: bool,
+    held: AtomicU64,
+}
+
+impl Handoff {
+    fn new() -> Self {
+        Handoff {
+            enabled: rayon::current_num_threads() > 1,
+            held: AtomicU64::new(0),
+        }
+    }
+
+    /// Reserves room for a member of `size` bytes, or `None` to read it in place.
+    fn take(&self, size: u64) -> Option<u64> {
+        if !self.enabled || size > HANDOFF_MAX_MEMBER {
+            return None;
+        }
+        self.held
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
+                (held + size <= HANDOFF_MAX_BYTES).then_some(held + size)
+            })
+            .ok()
+            .map(|_| size)
+    }
+
+    fn give_back(&self, ticket: u64) {
+        self.held.fetch_sub(ticket, Ordering::AcqRel);
+    }
+}
+
+/// A member read into memory: its bytes, then the error that stopped the
+/// read, if one did. Reading it gives what reading the member in place
+/// would have given, up to the first error.
+struct Replay {
+    bytes: io::Cursor<Vec<u8>>,
+    error: Option<io::Error>,
+}
+
+impl Replay {
+    fn new(bytes: Vec<u8>, error: Option<io::Error>) -> Replay {
+        Replay {
+            bytes: io::Cursor::new(bytes),
+            error,
+        }
+    }
+}
+
+/// Whether a member starts like gzip or zip data.
+fn is_compressed(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b]) || head.starts_with(b"PK\x03\x04")
+}
+
+impl Read for Replay {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.bytes.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+        }
+        Ok(n)
+    }
 }
 
 #[cfg(test)]

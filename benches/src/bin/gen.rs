@@ -3,8 +3,11 @@
 //! Usage:
 //!   batchdiag-gen corpus DIR          write the sample bundles
 //!   batchdiag-gen har SIZE_MB FILE    write a Chrome HAR of about SIZE_MB megabytes
-//!   batchdiag-gen logs SIZE_MB DIR    write "upload batch logs" for 80 nodes (8 stuck) of about
-//!                                     SIZE_MB megabytes as DIR/, DIR.tar.gz and DIR.zip
+//!   batchdiag-gen logs SIZE_MB DIR [PARTS]
+//!                                     write "upload batch logs" for 80 nodes (8 stuck) of about
+//!                                     SIZE_MB megabytes as DIR/, DIR.tar.gz and DIR.zip; each
+//!                                     node's log rotated into PARTS files (default 1: none),
+//!                                     agent-debug.log, .1, then .2.gz, .3.gz... compressed
 
 use std::io::BufWriter;
 use std::path::Path;
@@ -28,14 +31,19 @@ fn main() -> ExitCode {
                 "{size_mb:?} is not a size in MB"
             ))),
         },
-        ["logs", size_mb, dir] => match size_mb.parse::<usize>() {
-            Ok(mb) => write_logs(Path::new(dir), mb << 20),
-            Err(_) => Err(std::io::Error::other(format!(
-                "{size_mb:?} is not a size in MB"
-            ))),
-        },
+        ["logs", size_mb, dir, parts @ ..] if parts.len() <= 1 => {
+            match (
+                size_mb.parse::<usize>(),
+                parts.first().map_or(Ok(1), |p| p.parse()),
+            ) {
+                (Ok(mb), Ok(parts)) => write_logs(Path::new(dir), mb << 20, parts),
+                _ => Err(std::io::Error::other(format!(
+                    "{size_mb:?} is not a size in MB, or {parts:?} not a number of parts"
+                ))),
+            }
+        }
         _ => {
-            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR");
+            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR [PARTS]");
             return ExitCode::from(2);
         }
     };
@@ -48,10 +56,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn write_logs(dir: &Path, total: usize) -> std::io::Result<()> {
+fn write_logs(dir: &Path, total: usize, parts: usize) -> std::io::Result<()> {
     use batchdiag_benches::log_gen::{bundle_files, fleet, write_dir, write_tar_gz, write_zip};
     let nodes = fleet(80, 8, total / 80, 1_714_557_600);
-    let files = bundle_files(&nodes, 1, 42);
+    let files = bundle_files(&nodes, parts, 42);
     write_dir(dir, &files)?;
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("logs");
     let tgz = std::fs::File::create(dir.with_extension("tar.gz"))?;

@@ -160,3 +160,117 @@ proptest::proptest! {
         let _ = read(g[..cut.min(g.len())].to_vec(), Limits::default());
     }
 }
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn tar_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, *data).unwrap();
+    }
+    tar.into_inner().unwrap()
+}
+
+fn in_pool(threads: usize, bytes: Vec<u8>) -> Found {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| read(bytes, Limits::default()))
+}
+
+/// Compressed tar members are handed to other threads when there are any;
+/// what is found, and in which order, must not depend on it.
+#[test]
+fn tar_members_handed_off_read_as_in_place() {
+    let stuck = |node: u32| {
+        (0..200)
+            .map(|i| {
+                format!(
+                    "2024-05-01T10:{:02}:{:02}Z tvm-{node} health=Status.TvmJoinPoolInProgress\n",
+                    i / 60,
+                    i % 60
+                )
+            })
+            .collect::<String>()
+            .into_bytes()
+    };
+    let logs: Vec<Vec<u8>> = (0..6).map(stuck).collect();
+    let gzs: Vec<Vec<u8>> = logs.iter().map(|l| gz(l)).collect();
+    let cut = &gzs[5][..gzs[5].len() / 2];
+    let nested_zip = zip_of(&[("agent-debug.log", &logs[4])]);
+    let tar = tar_of(&[
+        ("p/n0/agent-debug.log.1.gz", &gzs[0]),
+        ("p/n0/agent-debug.log", &logs[0]),
+        ("p/n1/agent-debug.log.1.gz", &gzs[1]),
+        ("p/n2/agent-debug.log.2.gz", &gzs[2]),
+        ("p/n3/logs.zip", &nested_zip),
+        ("p/n4/agent-debug.log", &logs[3]),
+        ("p/n5/agent-debug.log.1.gz", cut),
+        ("p/n6/capture.har", b"{\"log\":{\"entries\":[]}}"),
+    ]);
+    let archive = gz(&tar);
+    let one = in_pool(1, archive.clone());
+    let two = in_pool(2, archive);
+    assert_eq!(one.inputs, two.inputs);
+    assert_eq!(one.evidence, two.evidence);
+    assert_eq!(format!("{:?}", one.logs), format!("{:?}", two.logs));
+    let paths: Vec<&str> = two.inputs.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        paths[1], "-!/p/n0/agent-debug.log.1.gz",
+        "archive order: {paths:?}"
+    );
+    assert_eq!(paths.len(), 10, "{paths:?}");
+    let cut = two
+        .inputs
+        .iter()
+        .find(|i| i.path == "-!/p/n5/agent-debug.log.1.gz")
+        .unwrap();
+    assert!(cut.error.is_some(), "the cut member is named: {cut:?}");
+    assert!(
+        two.inputs.iter().filter(|i| i.error.is_some()).count() == 1,
+        "{:?}",
+        two.inputs
+    );
+}
+
+#[test]
+fn replay_gives_the_bytes_then_the_error() {
+    let mut r = Replay::new(b"abc".to_vec(), Some(io::Error::other("cut")));
+    let mut out = Vec::new();
+    let e = r.read_to_end(&mut out).unwrap_err();
+    assert_eq!(out, b"abc");
+    assert_eq!(e.to_string(), "cut");
+    let mut clean = Replay::new(b"xy".to_vec(), None);
+    let mut out = Vec::new();
+    clean.read_to_end(&mut out).unwrap();
+    assert_eq!(out, b"xy");
+}
+
+#[test]
+fn handoff_holds_at_most_its_budget() {
+    let h = Handoff {
+        enabled: true,
+        held: AtomicU64::new(0),
+    };
+    assert_eq!(h.take(HANDOFF_MAX_MEMBER + 1), None, "too large a member");
+    let a = h.take(HANDOFF_MAX_MEMBER).unwrap();
+    let b = h.take(HANDOFF_MAX_BYTES - HANDOFF_MAX_MEMBER).unwrap();
+    assert_eq!(h.take(1), None, "budget spent: read in place");
+    h.give_back(a);
+    assert!(h.take(1).is_some());
+    h.give_back(b);
+    let off = Handoff {
+        enabled: false,
+        held: AtomicU64::new(0),
+    };
+    assert_eq!(off.take(1), None, "one thread: always in place");
+}
