@@ -40,6 +40,7 @@ pub enum Outcome {
 }
 
 /// Evidence joined across files.
+#[derive(Clone)]
 pub struct World<'a> {
     accounts: Vec<(&'a str, &'a AccountConfig)>,
     pools: Vec<(&'a str, &'a PoolConfig)>,
@@ -103,8 +104,32 @@ impl<'a> World<'a> {
     /// The same bundle seen from one Batch account: its account JSON and its
     /// pools (pools that name no account are kept). Symptoms that name their
     /// account are judged against its configuration only.
-    pub fn scoped(&self, account: &str) -> World<'a> {
+    ///
+    /// `key` is an account name, or `subscription/resource-group/name` as an
+    /// ARM id gives it: then an account JSON elsewhere (another
+    /// subscription or resource group) of the same name is not this account.
+    pub fn scoped(&self, key: &str) -> World<'a> {
+        let (place, account) = match key.rsplit_once('/') {
+            Some((place, name)) => (place.split_once('/'), name),
+            None => (None, key),
+        };
         let mine = |name: Option<&str>| name.is_none_or(|n| n.eq_ignore_ascii_case(account));
+        let same_place = |a: &AccountConfig| {
+            let Some((sub, rg)) = place else { return true };
+            let Some(id) = a
+                .account_id
+                .as_deref()
+                .and_then(batchdiag_parser::arm::ArmResourceId::parse)
+            else {
+                return true;
+            };
+            (sub.is_empty() || id.subscription.eq_ignore_ascii_case(sub))
+                && (rg.is_empty()
+                    || id
+                        .resource_group
+                        .as_deref()
+                        .is_none_or(|g| g.eq_ignore_ascii_case(rg)))
+        };
         World {
             accounts: self
                 .accounts
@@ -113,6 +138,7 @@ impl<'a> World<'a> {
                     a.name
                         .as_deref()
                         .is_some_and(|n| n.eq_ignore_ascii_case(account))
+                        && same_place(a)
                 })
                 .copied()
                 .collect(),
@@ -126,12 +152,69 @@ impl<'a> World<'a> {
         }
     }
 
+    /// The bundle split by Batch account, so configuration is judged only
+    /// with configuration of the same account: one view per account named
+    /// by an account or pool JSON (pools that name none join every view),
+    /// plus one of the account JSON that names no account, if any.
+    pub fn scopes(&self) -> Vec<World<'a>> {
+        let mut names: Vec<String> = Vec::new();
+        let named = self
+            .accounts
+            .iter()
+            .filter_map(|(_, a)| a.name.as_deref())
+            .chain(self.pools.iter().filter_map(|(_, p)| p.account.as_deref()));
+        for n in named {
+            let n = n.to_ascii_lowercase();
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        if names.is_empty() {
+            return vec![self.clone()];
+        }
+        let mut views: Vec<World<'a>> = names.iter().map(|n| self.scoped(n)).collect();
+        let nameless: Vec<(&'a str, &'a AccountConfig)> = self
+            .accounts
+            .iter()
+            .filter(|(_, a)| a.name.is_none())
+            .copied()
+            .collect();
+        if !nameless.is_empty() {
+            views.push(World {
+                accounts: nameless,
+                pools: self
+                    .pools
+                    .iter()
+                    .filter(|(_, p)| p.account.is_none())
+                    .copied()
+                    .collect(),
+                items: self.items,
+            });
+        }
+        views
+    }
+
     /// The only account in the bundle, if there is exactly one.
     pub fn single_account(&self) -> Option<&'a AccountConfig> {
+        self.single_account_item().map(|(_, a)| a)
+    }
+
+    /// The only account in the bundle and the id of its evidence item.
+    pub fn single_account_item(&self) -> Option<(&'a str, &'a AccountConfig)> {
         match self.accounts.as_slice() {
-            [(_, a)] => Some(a),
+            [a] => Some(*a),
             _ => None,
         }
+    }
+
+    /// Whether the bundle holds account JSON, and pool JSON.
+    pub fn has_config(&self) -> (bool, bool) {
+        (!self.accounts.is_empty(), !self.pools.is_empty())
+    }
+
+    /// The pools in the bundle with the ids of their evidence items.
+    pub fn pool_items(&self) -> impl Iterator<Item = (&'a str, &'a PoolConfig)> + '_ {
+        self.pools.iter().copied()
     }
 
     /// The pools in the bundle.

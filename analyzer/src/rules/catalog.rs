@@ -3,7 +3,7 @@
 
 use batchdiag_parser::InputKind;
 
-use super::{Condition, ConfigCheck, GroupBy, RemediationTemplate, Rule, Sample, Symptom};
+use super::{Condition, ConfigCheck, GroupBy, Needs, RemediationTemplate, Rule, Sample, Symptom};
 use crate::report::{Confidence, Scenario, ScenarioTable};
 
 /// Every rule, in code order.
@@ -60,14 +60,14 @@ to the node identity reference, which only matter to compute nodes.",
             ),
             (
                 "Grant the account identity Storage Blob Data Contributor on the autostorage account",
-                "principal=$(az batch account show --subscription {subscription} --resource-group {resource_group} --name {account} --query \"identity.principalId || values(identity.userAssignedIdentities)[0].principalId\" -o tsv)\n\
-storage=$(az batch account show --subscription {subscription} --resource-group {resource_group} --name {account} --query autoStorage.storageAccountId -o tsv)\n\
+                "principal={principal_id|$(az batch account show --subscription {subscription} --resource-group {resource_group} --name {account} --query \"identity.principalId || values(identity.userAssignedIdentities)[0].principalId\" -o tsv)}\n\
+storage={storage_account_id|$(az batch account show --subscription {subscription} --resource-group {resource_group} --name {account} --query autoStorage.storageAccountId -o tsv)}\n\
 az role assignment create --assignee-object-id \"$principal\" --assignee-principal-type ServicePrincipal --role \"Storage Blob Data Contributor\" --scope \"$storage\"",
             ),
         ],
     },
     missing_evidence: &[
-        "The Batch account JSON (`az batch account show` or the portal's JSON View) would name the account's identity and its autostorage account, so the fix could name them too.",
+        (Needs::Account, "The Batch account JSON (`az batch account show` or the portal's JSON View) would name the account's identity and its autostorage account, so the fix could name them too."),
     ],
     seen_in: &[InputKind::Har],
     samples: &[
@@ -160,8 +160,8 @@ az batch pool show --pool-id {pool} --query identity -o json",
         ],
     },
     missing_evidence: &[
-        "The Batch account JSON (`az batch account show`) decides: autostorage.nodeIdentityReference null or absent confirms this cause; if it is set, the cause is the identity's permission (BD202) or the pool identity (BD203).",
-        "The pool JSON (`az batch pool show`) would name the identity the reference should point to.",
+        (Needs::Account, "The Batch account JSON (`az batch account show`) decides: autostorage.nodeIdentityReference null or absent confirms this cause; if it is set, the cause is the identity's permission (BD202) or the pool identity (BD203)."),
+        (Needs::Pool, "The pool JSON (`az batch pool show`) would name the identity the reference should point to."),
     ],
     seen_in: &[InputKind::AgentLog, InputKind::Log, InputKind::Json],
     samples: &[
@@ -266,8 +266,8 @@ account JSON tells the two apart.",
         ],
     },
     missing_evidence: &[
-        "The Batch account JSON (`az batch account show`) and the pool JSON (`az batch pool show`) decide: a node identity reference that is set and listed among the pool identities confirms this cause; a missing reference means BD201, a reference the pool lacks means BD203.",
-        "A storage probe from a node (Get Blob with the node's IMDS token) answering 403 AuthorizationPermissionMismatch would show it directly.",
+        (Needs::AccountAndPool, "The Batch account JSON (`az batch account show`) and the pool JSON (`az batch pool show`) decide: a node identity reference that is set and listed among the pool identities confirms this cause; a missing reference means BD201, a reference the pool lacks means BD203."),
+        (Needs::Other, "A storage probe from a node (Get Blob with the node's IMDS token) answering 403 AuthorizationPermissionMismatch would show it directly."),
     ],
     seen_in: &[InputKind::Json],
     samples: &[
@@ -350,7 +350,7 @@ identity has permission on the storage account does not matter.",
         ],
     },
     missing_evidence: &[
-        "The Batch account JSON and the pool JSON decide: the account's nodeIdentityReference missing from the pool's userAssignedIdentities confirms this cause.",
+        (Needs::AccountAndPool, "The Batch account JSON and the pool JSON decide: the account's nodeIdentityReference missing from the pool's userAssignedIdentities confirms this cause."),
     ],
     seen_in: &[InputKind::Json],
     samples: &[
@@ -422,7 +422,7 @@ resource files from autostorage.",
         )],
     },
     missing_evidence: &[
-        "The Batch account JSON would show whether autostorage uses BatchAccountManagedIdentity, which is what makes the pool identity necessary.",
+        (Needs::Account, "The Batch account JSON would show whether autostorage uses BatchAccountManagedIdentity, which is what makes the pool identity necessary."),
     ],
     seen_in: &[InputKind::Json],
     samples: &[
@@ -552,7 +552,7 @@ ones that were granted.",
         ],
         commands: &[("Ask IMDS for the pool identity's token, on the node", IMDS_CURL)],
     },
-    missing_evidence: &["The pool JSON (`az batch pool show`) lists each identity's clientId, against which the IMDS answer is compared."],
+    missing_evidence: &[(Needs::Pool, "The pool JSON (`az batch pool show`) lists each identity's clientId, against which the IMDS answer is compared.")],
     seen_in: &[InputKind::Har, InputKind::Probe, InputKind::Json],
     samples: &[
         Sample {

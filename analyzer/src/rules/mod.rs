@@ -48,8 +48,8 @@ pub struct Rule {
     /// The fix.
     pub remediation: RemediationTemplate,
     /// Inputs that would decide or complete the diagnosis, shown while the
-    /// configuration that would decide it is missing from the bundle.
-    pub missing_evidence: &'static [&'static str],
+    /// diagnosis is undecided and the bundle lacks the input each names.
+    pub missing_evidence: &'static [(Needs, &'static str)],
     /// Input kinds able to show this cause (drives `checked`).
     pub seen_in: &'static [InputKind],
     /// Evidence that must (or must not) make the rule fire.
@@ -66,6 +66,32 @@ pub struct Symptom {
 }
 
 pub use crate::world::ConfigCheck;
+
+/// The input a "would help" line asks for: it is not shown when the bundle
+/// (seen from the diagnosis's account) already holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// The Batch account JSON.
+    Account,
+    /// The pool JSON.
+    Pool,
+    /// Both the account and the pool JSON.
+    AccountAndPool,
+    /// Something no JSON export gives (a probe from a node, ...).
+    Other,
+}
+
+impl Needs {
+    fn met_by(self, world: &World) -> bool {
+        let (account, pool) = world.has_config();
+        match self {
+            Needs::Account => account,
+            Needs::Pool => pool,
+            Needs::AccountAndPool => account && pool,
+            Needs::Other => false,
+        }
+    }
+}
 
 /// A condition on one evidence item.
 #[derive(Debug, Clone, Copy)]
@@ -233,12 +259,11 @@ impl Rule {
         for (key, (mut items, alone)) in groups {
             // A symptom that names its account is judged by that account's configuration.
             let scoped;
-            let scope = match self.group_by {
-                GroupBy::All if !key.is_empty() => {
-                    scoped = world.scoped(&key);
-                    &scoped
-                }
-                _ => &world,
+            let scope = if key.is_empty() {
+                &world
+            } else {
+                scoped = world.scoped(&key);
+                &scoped
             };
             if self
                 .refuted_by
@@ -268,8 +293,12 @@ impl Rule {
             out.push(d);
         }
         // The configuration alone may predict the failure where no symptom showed it.
+        // Each account's configuration is judged on its own.
         if let (Some(confidence), Some(c)) = (self.predicted, self.config) {
-            if let Outcome::Holds(ids) = world.check(c) {
+            for scope in world.scopes() {
+                let Outcome::Holds(ids) = scope.check(c) else {
+                    continue;
+                };
                 let fresh: Vec<&EvidenceItem> = evidence
                     .iter()
                     .filter(|i| ids.contains(&i.id) && !cited.contains(&i.id))
@@ -277,9 +306,11 @@ impl Rule {
                 let refuted = self
                     .refuted_by
                     .iter()
-                    .any(|r| matches!(world.check(*r), Outcome::Holds(_)));
+                    .any(|r| matches!(scope.check(*r), Outcome::Holds(_)));
                 if fresh.iter().any(|i| is_config(&i.evidence)) && !refuted {
-                    out.push(self.diagnose(&fresh, confidence, false, &world));
+                    let d = self.diagnose(&fresh, confidence, false, &scope);
+                    cited.extend(d.evidence.iter().cloned());
+                    out.push(d);
                 }
             }
         }
@@ -293,8 +324,12 @@ impl Rule {
         undecided: bool,
         world: &World,
     ) -> Diagnosis {
-        let subjects = subjects(items, world);
+        let (subjects, used) = subjects(items, world);
         let v = values(&subjects);
+        let mut evidence: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
+        for id in used {
+            push_unique(&mut evidence, id);
+        }
         Diagnosis {
             code: self.code.into(),
             slug: self.slug.into(),
@@ -302,8 +337,7 @@ impl Rule {
             confidence,
             scenario: self.scenario,
             summary: fill(self.summary, &v),
-            subjects,
-            evidence: items.iter().map(|i| i.id.clone()).collect(),
+            evidence,
             explanation: self.explanation.into(),
             remediation: Remediation {
                 summary: fill(self.remediation.summary, &v),
@@ -314,19 +348,21 @@ impl Rule {
                     .iter()
                     .map(|(d, s)| Command {
                         description: fill(d, &v),
-                        shell: fill(s, &v),
+                        shell: fill_per_pool(s, &v, &subjects.pools),
                     })
                     .collect(),
             },
             missing_evidence: if undecided || confidence != Confidence::Confirmed {
                 self.missing_evidence
                     .iter()
-                    .map(|s| s.to_string())
+                    .filter(|(needs, _)| !needs.met_by(world))
+                    .map(|(_, s)| s.to_string())
                     .collect()
             } else {
                 Vec::new()
             },
             notes: world.agent_notes(self.code),
+            subjects,
         }
     }
 
@@ -392,8 +428,11 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
     }
 }
 
-fn subjects(items: &[&EvidenceItem], world: &World) -> Subjects {
+/// What the diagnosis is about, and the ids of configuration items it was
+/// filled from that are not among `items` (they are cited too).
+fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
     let mut s = Subjects::default();
+    let mut used: Vec<String> = Vec::new();
     for j in items.iter().filter_map(|i| i.evidence.fact.as_join_loop()) {
         let pool = j.pool.clone().unwrap_or_else(|| "<unknown pool>".into());
         push_unique(&mut s.pools, pool.clone());
@@ -444,7 +483,11 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> Subjects {
     let account = items
         .iter()
         .find_map(|i| i.evidence.fact.as_account())
-        .or_else(|| world.single_account());
+        .or_else(|| {
+            let (id, a) = world.single_account_item()?;
+            used.push(id.to_string());
+            Some(a)
+        });
     if let Some(a) = account {
         if let Some(r) = a
             .account_id
@@ -483,9 +526,16 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> Subjects {
     }
     if s.identity.is_none() {
         // The identity the pool already has is the one to reference.
-        s.identity = world
-            .pools()
-            .find_map(|p| p.identities.first().map(|i| i.resource_id.clone()));
+        if let Some((id, p, identity)) = world
+            .pool_items()
+            .find_map(|(id, p)| p.identities.first().map(|i| (id, p, i)))
+        {
+            s.identity = Some(identity.resource_id.clone());
+            used.push(id.to_string());
+            if s.pools.is_empty() {
+                s.pools.push(p.pool.clone());
+            }
+        }
     }
     for item in items {
         let Some(r) = item
@@ -531,7 +581,43 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> Subjects {
         }
     }
     s.applications.sort();
-    s
+    (s, used)
+}
+
+/// Fills a command template; a command (a line, with its `\` continuation
+/// lines) that names `{pool}` is repeated for each pool, so a fix for
+/// several pools fixes them all.
+fn fill_per_pool(template: &str, v: &Values, pools: &[String]) -> String {
+    if pools.len() < 2 || !template.contains("{pool}") {
+        return fill(template, v);
+    }
+    let mut commands: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for line in template.split('\n') {
+        if !current.is_empty() {
+            current.push('\n');
+        }
+        current.push_str(line);
+        if !line.ends_with('\\') {
+            commands.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        commands.push(current);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in commands {
+        if c.contains("{pool}") {
+            for p in pools {
+                let mut pv = v.clone();
+                pv.insert("pool", p.clone());
+                out.push(fill(&c, &pv));
+            }
+        } else {
+            out.push(fill(&c, v));
+        }
+    }
+    out.join("\n")
 }
 
 /// Placeholder values: `subscription`, `resource_group`, `account`,

@@ -163,3 +163,161 @@ fn symptoms_are_judged_by_their_own_account() {
     );
     assert_eq!(bd201[0].evidence, vec!["E1"]);
 }
+
+const CONTOSO_409: &str = r#"{"source":{"path":"p.har"},"kind":"arm_error","status":409,"code":"AutoStorageNoPermission",
+  "resource":{"id":"x","subscription":"s","resource_group":"rg-render","provider":"Microsoft.Batch","types":[["batchAccounts","contoso"],["applications","render"],["versions","2.1"]]}}"#;
+
+fn account_json(name: &str, rg: &str, reference: Option<&str>) -> String {
+    let reference = reference.map_or("null".to_string(), |r| format!("{r:?}"));
+    format!(
+        r#"{{"source":{{"path":"{name}.json"}},"kind":"account_config","name":"{name}",
+          "account_id":"/subscriptions/s/resourceGroups/{rg}/providers/Microsoft.Batch/batchAccounts/{name}",
+          "identity_type":"SystemAssigned","principal_id":"principal-of-{name}",
+          "autostorage":{{"storage_account_id":"/subscriptions/s/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/sa{name}",
+            "authentication_mode":"BatchAccountManagedIdentity","node_identity_reference":{reference}}}}}"#
+    )
+}
+
+const UAMI: &str = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u";
+
+fn pool_json(pool: &str, account: Option<&str>, identity: Option<&str>) -> String {
+    let account = account.map_or("null".to_string(), |a| format!("{a:?}"));
+    let (ty, ids) = match identity {
+        Some(i) => (
+            "\"UserAssigned\"".to_string(),
+            format!(r#"[{{"resource_id":{i:?}}}]"#),
+        ),
+        None => ("null".to_string(), "[]".to_string()),
+    };
+    format!(
+        r#"{{"source":{{"path":"{pool}.json"}},"kind":"pool_config","pool":"{pool}","account":{account},"plane":"data","identity_type":{ty},"identities":{ids}}}"#
+    )
+}
+
+#[test]
+fn bd101_is_judged_by_the_account_it_names_not_another_in_the_bundle() {
+    let ev = items(&format!(
+        "[{CONTOSO_409},{}]",
+        account_json("fabrikam", "rg-other", None)
+    ));
+    let d = find("BD101").unwrap().evaluate_default(&ev);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].subjects.account.as_deref(), Some("contoso"));
+    assert_eq!(d[0].subjects.principal_id, None, "not fabrikam's identity");
+    assert_eq!(d[0].subjects.storage_account, None);
+    assert_eq!(d[0].evidence, vec!["E1"]);
+    let grant = &d[0].remediation.commands[1].shell;
+    assert!(
+        grant.contains("--resource-group rg-render --name contoso"),
+        "{grant}"
+    );
+}
+
+#[test]
+fn an_account_of_the_same_name_elsewhere_is_another_account() {
+    let ev = items(&format!(
+        "[{CONTOSO_409},{}]",
+        account_json("contoso", "rg-other", None)
+    ));
+    let d = find("BD101").unwrap().evaluate_default(&ev);
+    assert_eq!(d[0].evidence, vec!["E1"]);
+    assert_eq!(d[0].subjects.resource_group.as_deref(), Some("rg-render"));
+    assert_eq!(d[0].subjects.principal_id, None);
+}
+
+#[test]
+fn bd101_cites_and_uses_its_own_account_json() {
+    let ev = items(&format!(
+        "[{CONTOSO_409},{},{}]",
+        account_json("contoso", "rg-render", None),
+        account_json("fabrikam", "rg-other", None)
+    ));
+    let d = find("BD101").unwrap().evaluate_default(&ev);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].evidence, vec!["E1", "E2"], "the account JSON is cited");
+    assert_eq!(
+        d[0].subjects.principal_id.as_deref(),
+        Some("principal-of-contoso")
+    );
+    assert!(
+        d[0].subjects
+            .storage_account
+            .as_deref()
+            .is_some_and(|s| s.ends_with("sacontoso")),
+        "{:?}",
+        d[0].subjects
+    );
+    assert!(
+        d[0].missing_evidence.is_empty(),
+        "the account JSON is here: {:?}",
+        d[0].missing_evidence
+    );
+    let grant = &d[0].remediation.commands[1].shell;
+    assert!(grant.contains("principal-of-contoso"), "{grant}");
+    assert!(grant.contains("sacontoso"), "{grant}");
+}
+
+#[test]
+fn pools_of_another_account_are_not_judged_by_its_configuration() {
+    let ev = items(&format!(
+        "[{},{},{}]",
+        account_json("fabrikam", "rg-other", Some(UAMI)),
+        pool_json("pool-a", Some("contoso"), Some(&UAMI.replace("/u", "/v"))),
+        pool_json("pool-none", Some("contoso"), None)
+    ));
+    for code in ["BD203", "BD204"] {
+        let d = find(code).unwrap().evaluate_default(&ev);
+        assert!(d.is_empty(), "{code}: {d:?}");
+    }
+}
+
+#[test]
+fn bd204_fix_patches_every_pool_without_identity() {
+    let ev = items(&format!(
+        "[{},{},{}]",
+        account_json("contoso", "rg-render", Some(UAMI)),
+        pool_json("pool-noid", None, None),
+        pool_json("pool-none", None, None)
+    ));
+    let d = find("BD204").unwrap().evaluate_default(&ev);
+    assert_eq!(d.len(), 1, "{d:?}");
+    let all: String = d[0]
+        .remediation
+        .commands
+        .iter()
+        .map(|c| c.shell.as_str())
+        .collect();
+    for pool in ["pool-noid", "pool-none"] {
+        assert!(
+            all.contains(&format!("/pools/{pool}?api-version")),
+            "{pool} is patched: {all}"
+        );
+    }
+    assert!(
+        d[0].missing_evidence.is_empty(),
+        "{:?}",
+        d[0].missing_evidence
+    );
+}
+
+#[test]
+fn bd201_from_configuration_cites_the_pool_it_names_the_identity_from() {
+    let ev = items(&format!(
+        "[{},{}]",
+        account_json("contoso", "rg-render", None),
+        pool_json("pool-render", None, Some(UAMI))
+    ));
+    let d = find("BD201").unwrap().evaluate_default(&ev);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].evidence, vec!["E1", "E2"]);
+    assert_eq!(d[0].subjects.pools, vec!["pool-render"]);
+    assert_eq!(d[0].subjects.identity.as_deref(), Some(UAMI));
+    assert!(
+        d[0].missing_evidence.is_empty(),
+        "{:?}",
+        d[0].missing_evidence
+    );
+    for c in &d[0].remediation.commands {
+        assert!(!c.shell.contains("<pool"), "{}", c.shell);
+    }
+}
