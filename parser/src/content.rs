@@ -240,7 +240,7 @@ pub(crate) fn sniff(head: &[u8], name: &str) -> Sniffed {
     if looks_like_har(head) || name.ends_with(".har") {
         return Sniffed::Har;
     }
-    let text = !head.contains(&0);
+    let text = looks_textual(head);
     let json_start = matches!(first_non_ws(head), Some(b'{') | Some(b'['));
     if json_start && (name.ends_with(".json") || !name.contains(".log")) {
         return Sniffed::Json;
@@ -265,6 +265,43 @@ pub(crate) fn sniff(head: &[u8], name: &str) -> Sniffed {
         return Sniffed::Log;
     }
     Sniffed::Unrecognized
+}
+
+/// A response body saved on its own (`curl ... > token.json`): an IMDS
+/// token or error, read as an exchange whose request is unknown.
+fn saved_answer(bytes: &[u8], loc: &Location) -> Option<Evidence> {
+    let body = bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(bytes)
+        .trim_ascii();
+    let x = crate::http::Exchange {
+        body: Some(body),
+        ..crate::http::Exchange::default()
+    };
+    crate::http::interpret(&x).map(|fact| Evidence {
+        source: loc.clone(),
+        time: None,
+        fact,
+    })
+}
+
+/// Text, as logs are: NUL bytes are ignored (a node that lost power leaves
+/// runs of them in its logs), and few other control bytes remain.
+fn looks_textual(head: &[u8]) -> bool {
+    let mut content = 0usize;
+    let mut control = 0usize;
+    for &b in head {
+        match b {
+            0 => {}
+            b'\t' | b'\n' | b'\r' | 0x0c | 0x1b => content += 1,
+            0x01..=0x1f | 0x7f => {
+                content += 1;
+                control += 1;
+            }
+            _ => content += 1,
+        }
+    }
+    control * 20 <= content
 }
 
 /// `head` without a UTF-8 BOM and leading white space.
@@ -502,7 +539,11 @@ pub fn read_item(item: Item<'_>, ctx: &Ctx) -> Found {
                 };
             }
             match crate::resource::read_resources(&bytes, &item.loc) {
-                Ok(r) => {
+                Ok(mut r) => {
+                    if r.evidence.is_empty() {
+                        // Not a resource: perhaps a saved answer (an IMDS token or error).
+                        r.evidence.extend(saved_answer(&bytes, &item.loc));
+                    }
                     rep.evidence_count = r.evidence.len();
                     rep.members = None;
                     Found {
@@ -588,7 +629,12 @@ fn describe_head(head: &[u8]) -> String {
         return "nothing (it is empty)".into();
     }
     if h.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
-        format!("{:?}", String::from_utf8_lossy(h))
+        // Redact the whole first line before cutting it: a secret cut in
+        // half no longer looks like one, and its first characters would show.
+        let line_end = memchr::memchr2(b'\n', b'\r', head).unwrap_or(head.len());
+        let line = String::from_utf8_lossy(&head[..line_end]);
+        let clean: String = crate::secrets::redact_str(&line).chars().take(16).collect();
+        format!("{clean:?}")
     } else {
         let hex: Vec<String> = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
         format!("bytes {}", hex.join(" "))
@@ -616,6 +662,18 @@ mod tests {
             Sniffed::Log
         );
         assert_eq!(sniff(b"x health=Status.Ok\n", "node7"), Sniffed::AgentLog);
+        // NUL runs (a node that lost power) do not make a log binary.
+        let mut nul_first = vec![0u8; 512];
+        nul_first
+            .extend_from_slice(b"20220421T164300.123Z x health=Status.TvmJoinPoolInProgress\n");
+        assert_eq!(sniff(&nul_first, "agent-debug.log"), Sniffed::AgentLog);
+        assert_eq!(sniff(&nul_first, "node7"), Sniffed::AgentLog);
+        let mut nul_line = b"2022-04-21 16:43:00,123 a\n".to_vec();
+        nul_line.extend_from_slice(&[0; 40]);
+        assert_eq!(sniff(&nul_line, "agent-debug.log.1"), Sniffed::AgentLog);
+        // Binary data is still binary.
+        let binary: Vec<u8> = (0u8..=255).cycle().take(4096).collect();
+        assert_eq!(sniff(&binary, "agent-debug.log"), Sniffed::Unrecognized);
         assert_eq!(
             sniff(b"\xFD7zXZ\x00\x00", "a.tar.xz"),
             Sniffed::Unsupported("xz")
@@ -632,10 +690,68 @@ mod tests {
         assert!(!looks_like_har(b"PK\x03\x04"));
     }
 
+    fn read_named(name: &str, bytes: &[u8]) -> Found {
+        let opts = ReadOptions::default();
+        let budget = Budget::new(crate::limits::Limits::default());
+        let ctx = Ctx {
+            opts: &opts,
+            budget: &budget,
+        };
+        read_item(
+            Item {
+                loc: Location::file(name),
+                reader: Box::new(io::Cursor::new(bytes.to_vec())),
+                explicit: true,
+                depth: 0,
+                compression: None,
+                disk_path: None,
+            },
+            &ctx,
+        )
+    }
+
+    #[test]
+    fn saved_imds_answers_are_evidence() {
+        let err = br#"{"error": "invalid_request", "error_description": "Multiple user assigned identities exist, please specify the clientId / resourceId of the identity in the token request"}"#;
+        let f = read_named("imds-response.json", err);
+        assert_eq!(f.inputs[0].kind, InputKind::Json);
+        assert!(
+            matches!(&f.evidence[..], [e] if matches!(&e.fact, crate::evidence::Fact::ImdsToken(t) if t.error.as_deref() == Some("invalid_request"))),
+            "{:?}",
+            f.evidence
+        );
+        let token = br#"{"access_token":"eyJ0eXAiOiJKV1QifQ.eyJvaWQiOiJvMSJ9.c2ln","client_id":"c1","expires_in":"86399","resource":"https://storage.azure.com/","token_type":"Bearer"}"#;
+        let f = read_named("imds-token.json", token);
+        assert_eq!(f.evidence.len(), 1, "{:?}", f.inputs);
+        // Other JSON is still nothing.
+        assert!(read_named("x.json", br#"{"a":1}"#).evidence.is_empty());
+    }
+
+    #[test]
+    fn a_log_that_starts_with_nul_bytes_is_still_read() {
+        let mut log = vec![0u8; 512];
+        for i in 0..40 {
+            log.extend_from_slice(
+                format!("2024-05-01T10:{i:02}:00.000Z pool not fully joined yet, health=Status.TvmJoinPoolInProgress\n").as_bytes(),
+            );
+        }
+        let f = read_named("agent-debug.log", &log);
+        assert_eq!(f.inputs[0].kind, InputKind::AgentLog, "{:?}", f.inputs);
+        assert_eq!(f.logs.len(), 1);
+    }
+
     #[test]
     fn head_description_is_printable() {
         assert_eq!(describe_head(b""), "nothing (it is empty)");
         assert_eq!(describe_head(b"PK\x03\x04\x00"), "bytes 50 4b 03 04 00");
         assert_eq!(describe_head(b"hello"), "\"hello\"");
+        for secret in [
+            &b"sig=PLANTEDSAS15abcdefghijklmnop%3D&se=2025"[..],
+            b"client_secret=PLANTEDsecretvalue123",
+            b"Bearer PLANTEDOPAQUETOKENVALUE0123456789",
+        ] {
+            let d = describe_head(secret);
+            assert!(!d.contains("PLANT"), "{d}");
+        }
     }
 }

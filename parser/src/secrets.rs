@@ -37,9 +37,10 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             r"(?i)\b(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{20,}",
             "$1$2[REDACTED]",
         ),
-        // Secret query parameters in URLs and form bodies (SAS `sig` above all).
+        // Secret query parameters in URLs and form bodies (SAS `sig` above
+        // all), and a bare query string (a SAS token saved on its own).
         p(
-            r"(?i)([?&;](?:sig|signature|access_token|refresh_token|id_token|token|client_secret|code|password|secret|api[-_]?key|subscription-key|x-ms-token)=)[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\]*",
+            r"(?i)((?:^|[?&;])(?:sig|signature|access_token|refresh_token|id_token|token|client_secret|code|password|secret|api[-_]?key|subscription-key|x-ms-token)=)[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\]*",
             "$1[REDACTED]",
         ),
         // Token and key fields in JSON (escaped or not) and key=value text.
@@ -59,16 +60,74 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
 pub fn redact_str(s: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(s);
     for p in PATTERNS.iter() {
-        if let Cow::Owned(o) = p.re.replace_all(&out, p.replacement) {
+        let replaced = p.re.replace_all(&out, |caps: &regex::Captures| {
+            let whole = caps.get(0).map_or("", |m| m.as_str());
+            if is_placeholder(credential_part(caps)) {
+                whole.to_string()
+            } else {
+                let mut r = String::new();
+                caps.expand(p.replacement, &mut r);
+                r
+            }
+        });
+        if let Cow::Owned(o) = replaced {
             out = Cow::Owned(o);
         }
     }
     out
 }
 
+/// What a match holds after its captured prefix (the header or parameter
+/// name): the credential itself.
+fn credential_part<'h>(caps: &regex::Captures<'h>) -> &'h str {
+    let Some(whole) = caps.get(0) else { return "" };
+    let prefix_end = caps
+        .iter()
+        .skip(1)
+        .flatten()
+        .map(|m| m.end())
+        .max()
+        .unwrap_or(whole.start());
+    &whole.as_str()[prefix_end - whole.start()..]
+}
+
+/// A stand-in rather than a credential: a shell variable or command
+/// (`Bearer $token`, `$(az ...)`), a `<placeholder>`, or, after an
+/// authorization scheme, a plain lowercase word of prose ("Authorization:
+/// Bearer answers 403"). Fix commands and explanations keep them.
+fn is_placeholder(credential: &str) -> bool {
+    let v = credential.trim().trim_matches('"');
+    let (schemed, rest) = match v.split_once(char::is_whitespace) {
+        Some((scheme, rest))
+            if ["bearer", "basic", "sharedkey", "pop"]
+                .iter()
+                .any(|s| scheme.eq_ignore_ascii_case(s)) =>
+        {
+            (true, rest.trim_start())
+        }
+        _ => (false, v),
+    };
+    let word = rest
+        .split(|c: char| c.is_whitespace() || c == '"')
+        .next()
+        .unwrap_or("");
+    let variable = word.strip_prefix('$').is_some_and(|n| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_{}()".contains(c))
+    });
+    let bracketed = word.starts_with('<') && rest.contains('>');
+    let prose =
+        schemed && (1..=12).contains(&word.len()) && word.chars().all(|c| c.is_ascii_lowercase());
+    variable || bracketed || prose
+}
+
 /// True when `s` holds anything [`redact_str`] would remove.
 pub fn contains_secret(s: &str) -> bool {
-    PATTERNS.iter().any(|p| p.re.is_match(s))
+    PATTERNS.iter().any(|p| {
+        p.re.captures_iter(s)
+            .any(|caps| !is_placeholder(credential_part(&caps)))
+    })
 }
 
 #[cfg(test)]
@@ -90,6 +149,7 @@ mod tests {
             ("Cookie: portalSession=COOKIECANARY; other=1".into(), "COOKIECANARY"),
             ("authorization: SharedKey sa:SKCANARY123=".into(), "SKCANARY"),
             ("grant_type=x&client_secret=CSCANARY&scope=y".into(), "CSCANARY"),
+            ("sig=BARECANARY%3D&se=2030-01-01".into(), "BARECANARY"),
         ];
         for (input, canary) in cases {
             let out = redact_str(&input);
@@ -114,5 +174,15 @@ mod tests {
         assert!(!contains_secret(
             r#"{"client_id":"00000000-0000-0000-0000-000000000000"}"#
         ));
+        // Stand-ins in fix commands and prose are not credentials.
+        for kept in [
+            r#"curl -H "Authorization: Bearer $token" -H "x-ms-version: 2021-08-06" "$url""#,
+            r#"curl -H "Authorization: Bearer ${TOKEN}" https://x"#,
+            "Get Blob with Authorization: Bearer answers 403 AuthenticationFailed",
+            "https://sa.blob.core.windows.net/c?sig=<signature>",
+        ] {
+            assert_eq!(redact_str(kept), kept);
+            assert!(!contains_secret(kept), "{kept}");
+        }
     }
 }
