@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use zip::result::ZipError;
 use zip::ZipArchive;
 
-use crate::content::{error_kind, read_item, Ctx, Found, InputKind, InputReport, Item};
+use crate::content::{error_kind, read_item, Ctx, Found, InputKind, InputReport, Item, Replay};
 use crate::error::{InputError, InputErrorKind};
 use crate::limits::{human, Checks, Compressed, Guard};
 use crate::location::Location;
@@ -426,38 +426,9 @@ impl Handoff {
     }
 }
 
-/// A member read into memory: its bytes, then the error that stopped the
-/// read, if one did. Reading it gives what reading the member in place
-/// would have given, up to the first error.
-struct Replay {
-    bytes: io::Cursor<Vec<u8>>,
-    error: Option<io::Error>,
-}
-
-impl Replay {
-    fn new(bytes: Vec<u8>, error: Option<io::Error>) -> Replay {
-        Replay {
-            bytes: io::Cursor::new(bytes),
-            error,
-        }
-    }
-}
-
 /// Whether a member starts like gzip or zip data.
 fn is_compressed(head: &[u8]) -> bool {
     head.starts_with(&[0x1f, 0x8b]) || head.starts_with(b"PK\x03\x04")
-}
-
-impl Read for Replay {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.bytes.read(buf)?;
-        if n == 0 && !buf.is_empty() {
-            if let Some(e) = self.error.take() {
-                return Err(e);
-            }
-        }
-        Ok(n)
-    }
 }
 
 #[cfg(test)]

@@ -339,12 +339,49 @@ pub(crate) fn peek<'r>(
             Ok(0) => break,
             Ok(k) => got += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            // What was read is still content: its parser reads it and then
+            // meets the error where it happened (a cut .gz keeps its lines).
+            Err(e) if got > 0 => {
+                head.truncate(got);
+                return Ok((head.clone(), Box::new(Replay::new(head, Some(e)))));
+            }
             Err(e) => return Err(e),
         }
     }
     head.truncate(got);
     let again = io::Cursor::new(head.clone()).chain(r);
     Ok((head, Box::new(again)))
+}
+
+/// Bytes already read, then the error that stopped the read, if one did:
+/// reading it gives what reading the source would have, up to that error.
+pub(crate) struct Replay {
+    bytes: io::Cursor<Vec<u8>>,
+    error: Option<io::Error>,
+}
+
+impl Replay {
+    pub(crate) fn new(bytes: Vec<u8>, error: Option<io::Error>) -> Replay {
+        Replay {
+            bytes: io::Cursor::new(bytes),
+            error,
+        }
+    }
+}
+
+impl Read for Replay {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.bytes.read(buf)?;
+        match &self.error {
+            // The error repeats, as the source's would: readers that fill a
+            // buffer return the bytes first and expect to meet it again.
+            Some(e) if n == 0 && !buf.is_empty() => Err(match crate::limits::limit_of(e) {
+                Some(limit) => io::Error::other(limit.clone()),
+                None => io::Error::new(e.kind(), e.to_string()),
+            }),
+            _ => Ok(n),
+        }
+    }
 }
 
 /// Turns a read error into the input error kind it stands for.

@@ -248,6 +248,18 @@ impl TaskResult {
     pub fn uses_only_sas(&self) -> bool {
         !self.resource_files.is_empty() && self.resource_files.iter().all(|f| f.has_sas)
     }
+
+    /// Some resource file comes from autostorage (`autoStorageContainerName`,
+    /// read with the account's node identity reference), or the export does
+    /// not list the resource files. Files with a URL use their own identity
+    /// or SAS, not the node identity reference.
+    pub fn may_use_autostorage(&self) -> bool {
+        self.resource_files.is_empty()
+            || self
+                .resource_files
+                .iter()
+                .any(|f| f.kind == "auto_storage_container")
+    }
 }
 
 /// A task failure.

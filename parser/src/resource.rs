@@ -90,7 +90,7 @@ fn classify(v: &Value) -> Option<Fact> {
     {
         return Some(Fact::PoolConfig(pool_management(v, &id)));
     }
-    if get(v, &["commandLine"]).is_some() {
+    if looks_like_task(v) {
         return Some(Fact::TaskResult(task(v, &id)));
     }
     if get(v, &["nodeAgentInfo"]).is_some()
@@ -110,6 +110,19 @@ fn classify(v: &Value) -> Option<Fact> {
         return Some(Fact::PoolConfig(pool_data(v, &id)));
     }
     None
+}
+
+/// A data-plane task: it has a command line, or a task URL, or execution
+/// information with what only tasks have (resource files, the node it ran
+/// on). Exports often drop the command line; jobs have execution
+/// information too, but a pool to run on instead of a node.
+fn looks_like_task(v: &Value) -> bool {
+    let url = text(v, &["url"]).unwrap_or_default().to_ascii_lowercase();
+    get(v, &["commandLine"]).is_some()
+        || (url.contains("/jobs/") && url.contains("/tasks/"))
+        || (get(v, &["executionInfo"]).is_some()
+            && get(v, &["poolInfo"]).is_none()
+            && (get(v, &["resourceFiles"]).is_some() || get(v, &["nodeInfo"]).is_some()))
 }
 
 /// Identities as a map keyed by resource id, or as an array.

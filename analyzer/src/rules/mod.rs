@@ -102,7 +102,8 @@ pub enum Condition {
     ArmStatus(u16),
     /// A join loop that never ended and lasted at least the join threshold.
     JoinLoopStuck,
-    /// A task failed with this code, and not every resource file carried its own SAS.
+    /// A task that may read autostorage failed with this code;
+    /// or a node's start task failed with it (start-task failures are reported on the node).
     TaskFailure(&'static str),
     /// A node in this state.
     NodeState(&'static str),
@@ -176,15 +177,27 @@ impl Condition {
                     && j.duration_seconds
                         .is_some_and(|d| d >= settings.join_threshold_secs)
             }),
-            Condition::TaskFailure(code) => e.fact.as_task().is_some_and(|t| {
-                let failed = t
-                    .failure
-                    .as_ref()
-                    .and_then(|f| f.code.as_deref())
-                    .is_some_and(|c| c.eq_ignore_ascii_case(code));
-                // A task whose every resource file carries its own SAS never used a managed identity.
-                failed && !t.uses_only_sas()
-            }),
+            Condition::TaskFailure(code) => {
+                let task = e.fact.as_task().is_some_and(|t| {
+                    let failed = t
+                        .failure
+                        .as_ref()
+                        .and_then(|f| f.code.as_deref())
+                        .is_some_and(|c| c.eq_ignore_ascii_case(code));
+                    // The node identity reference matters only to autostorage
+                    // resource files; files with their own SAS or identity are
+                    // not its failures.
+                    failed && t.may_use_autostorage()
+                });
+                // A start task's failure is reported on its node.
+                let start_task = e.fact.as_node().is_some_and(|n| {
+                    n.start_task_failure
+                        .as_ref()
+                        .and_then(|f| f.code.as_deref())
+                        .is_some_and(|c| c.eq_ignore_ascii_case(code))
+                });
+                task || start_task
+            }
             Condition::ImdsErrorContains(text) => e.fact.as_imds().is_some_and(|i| {
                 i.error_description
                     .as_deref()
@@ -422,6 +435,21 @@ fn account_key(e: &Evidence) -> String {
         .unwrap_or_default()
 }
 
+/// Adds a node once: the "upload batch logs" layout writes `_` in node ids
+/// as `-`, so ids that differ only there are the same node, and the id with
+/// `_` (from node JSON or the log's content) is the real one.
+fn push_node(nodes: &mut Vec<NodeRef>, n: NodeRef) {
+    let norm = |id: &str| id.replace('_', "-").to_ascii_lowercase();
+    match nodes
+        .iter_mut()
+        .find(|x| x.pool == n.pool && norm(&x.node) == norm(&n.node))
+    {
+        Some(x) if n.node.contains('_') && !x.node.contains('_') => x.node = n.node,
+        Some(_) => {}
+        None => nodes.push(n),
+    }
+}
+
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
     if !v.contains(&x) {
         v.push(x);
@@ -436,7 +464,7 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
     for j in items.iter().filter_map(|i| i.evidence.fact.as_join_loop()) {
         let pool = j.pool.clone().unwrap_or_else(|| "<unknown pool>".into());
         push_unique(&mut s.pools, pool.clone());
-        push_unique(
+        push_node(
             &mut s.nodes,
             NodeRef {
                 pool,
@@ -447,7 +475,7 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
     for n in items.iter().filter_map(|i| i.evidence.fact.as_node()) {
         let pool = n.pool.clone().unwrap_or_else(|| "<unknown pool>".into());
         push_unique(&mut s.pools, pool.clone());
-        push_unique(
+        push_node(
             &mut s.nodes,
             NodeRef {
                 pool,

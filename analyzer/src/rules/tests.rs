@@ -321,3 +321,66 @@ fn bd201_from_configuration_cites_the_pool_it_names_the_identity_from() {
         assert!(!c.shell.contains("<pool"), "{}", c.shell);
     }
 }
+
+#[test]
+fn start_task_resource_file_failures_are_task_failures() {
+    // A start task's resource-file failure is reported on the node
+    // (state starttaskfailed, startTaskInfo.failureInfo), not on a task.
+    let node = r#"[{"source":{"path":"nodes.json"},"kind":"node_status","pool":"pool-render","node":"tvm-1_1-x","state":"starttaskfailed",
+        "start_task_failure":{"code":"ResourceContainerAccessDenied","message":"Access for one of the specified Azure Blob container(s) is denied"}}]"#;
+    let ev = items(node);
+    for code in ["BD201", "BD202"] {
+        let d = find(code).unwrap().evaluate_default(&ev);
+        assert_eq!(d.len(), 1, "{code}: {d:?}");
+        assert_eq!(d[0].subjects.nodes.len(), 1);
+    }
+    let other = node.replace("ResourceContainerAccessDenied", "TaskFailedToStart");
+    assert!(find("BD202")
+        .unwrap()
+        .evaluate_default(&items(&other))
+        .is_empty());
+}
+
+#[test]
+fn only_autostorage_resource_files_involve_the_node_identity_reference() {
+    let task = |files: &str| {
+        items(&format!(
+            r#"[{{"source":{{"path":"t.json"}},"kind":"task_result","task":"t1","job":"j","resource_files":{files},
+              "failure":{{"code":"ResourceContainerListMiscError"}}}}]"#
+        ))
+    };
+    let bd203 = find("BD203").unwrap();
+    let explicit = task(
+        r#"[{"kind":"storage_container_url","source":"https://sa.blob.core.windows.net/raw","identity":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/reader"}]"#,
+    );
+    assert!(
+        bd203.evaluate_default(&explicit).is_empty(),
+        "a resource file with its own identity is BD301's case"
+    );
+    let auto = task(r#"[{"kind":"auto_storage_container","source":"scenes"}]"#);
+    assert_eq!(bd203.evaluate_default(&auto).len(), 1);
+    let unknown = task("[]");
+    assert_eq!(
+        bd203.evaluate_default(&unknown).len(),
+        1,
+        "files not exported"
+    );
+}
+
+#[test]
+fn a_node_named_by_the_upload_layout_and_by_its_json_is_one_node() {
+    // The upload layout writes tvm-1_1-x as tvm-1-1-x; node JSON has the real id.
+    let rule = find("BD201").unwrap();
+    let mut ev: Vec<serde_json::Value> = serde_json::from_str(rule.samples[0].evidence).unwrap();
+    let node_id = ev[0]["node"].as_str().unwrap().to_string();
+    assert!(node_id.contains('_'), "{node_id}");
+    ev[0]["node"] = node_id.replace('_', "-").into();
+    ev.push(
+        serde_json::json!({"source":{"path":"nodes.json"},"kind":"node_status",
+        "pool": ev[0]["pool"].clone(), "node": node_id, "state":"starting"}),
+    );
+    let d = rule.evaluate_default(&items(&serde_json::to_string(&ev).unwrap()));
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].subjects.nodes.len(), 1, "{:?}", d[0].subjects.nodes);
+    assert_eq!(d[0].subjects.nodes[0].node, node_id, "the real id wins");
+}

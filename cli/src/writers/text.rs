@@ -247,6 +247,17 @@ fn evidence(out: &mut dyn Write, item: &EvidenceItem) -> io::Result<()> {
                 .map(|v| format!(", agent {v}"))
                 .unwrap_or_default(),
         )?;
+        if let Some(f) = &n.start_task_failure {
+            writeln!(
+                out,
+                "        start task failed: {BOLD}{}{BOLD:#}{}",
+                f.code.as_deref().unwrap_or("?"),
+                f.message
+                    .as_deref()
+                    .map(|m| format!(" \"{m}\""))
+                    .unwrap_or_default()
+            )?;
+        }
     }
     if let Some(t) = fact.as_task() {
         let code = t

@@ -274,3 +274,37 @@ fn handoff_holds_at_most_its_budget() {
     };
     assert_eq!(off.take(1), None, "one thread: always in place");
 }
+
+/// A cut `.gz` inside an archive keeps what it held, and the error says
+/// where it stopped, as the same file on disk would.
+#[test]
+fn a_cut_gz_member_keeps_its_lines() {
+    // Small enough that the cut comes before the first 4 KiB of text (the
+    // head read to recognise content), and large.
+    for count in [40, 400] {
+        let lines: String = (0..count)
+            .map(|i| {
+                format!(
+                    "2024-05-01T10:{:02}:{:02}Z node {i} health=Status.TvmJoinPoolInProgress\n",
+                    i / 60,
+                    i % 60
+                )
+            })
+            .collect();
+        let whole = gz(lines.as_bytes());
+        let cut = &whole[..whole.len() / 2];
+        let tar = tar_of(&[("n/agent-debug.log.1.gz", cut)]);
+        for threads in [1, 2] {
+            let f = in_pool(threads, gz(&tar));
+            let member = &f.inputs[1];
+            assert_eq!(member.kind, InputKind::AgentLog, "{member:?}");
+            let e = member
+                .error
+                .as_deref()
+                .unwrap_or_else(|| panic!("the cut is an error: {member:?}"));
+            assert!(e.contains("(byte "), "{e}");
+            let read = member.log.as_ref().map_or(0, |l| l.lines);
+            assert!(read >= count / 8, "{count} lines, {read} read: {member:?}");
+        }
+    }
+}

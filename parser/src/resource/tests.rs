@@ -141,3 +141,28 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn tasks_without_a_command_line_are_tasks() {
+    // The shape of a task as the Batch service returns it, trimmed to what
+    // an export keeps: no commandLine.
+    let task = r#"{"id":"render-001","url":"https://acct.westeurope.batch.azure.com/jobs/job-1/tasks/render-001","state":"completed",
+        "resourceFiles":[{"filePath":"scenes","autoStorageContainerName":"scenes"}],
+        "executionInfo":{"result":"failure","retryCount":0,"failureInfo":{"code":"ResourceContainerAccessDenied","category":"usererror"}},
+        "nodeInfo":{"poolId":"pool-render","nodeId":"tvm-1_1-x"}}"#;
+    let Fact::TaskResult(t) = one(task) else {
+        panic!()
+    };
+    assert_eq!(t.job.as_deref(), Some("job-1"));
+    assert_eq!(
+        t.failure.and_then(|f| f.code).as_deref(),
+        Some("ResourceContainerAccessDenied")
+    );
+    // Without a URL, execution information with resource files or node info is a task.
+    let bare = r#"{"id":"t2","executionInfo":{"result":"failure","failureInfo":{"code":"ResourceContainerListMiscError"}},"nodeInfo":{"poolId":"p"}}"#;
+    assert!(matches!(one(bare), Fact::TaskResult(_)));
+    // A job also has executionInfo, and is not a task.
+    let job = r#"{"id":"job-1","poolInfo":{"poolId":"p"},"executionInfo":{"startTime":"2024-05-01T10:00:00Z","poolId":"p"}}"#;
+    let r = read_resources(job.as_bytes(), &Location::file("job.json")).unwrap();
+    assert!(r.evidence.is_empty(), "{:?}", r.evidence);
+}
