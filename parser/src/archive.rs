@@ -81,7 +81,12 @@ pub fn read_zip(
                 .map_err(ZipError::Io)
                 .and_then(ZipArchive::new)
         };
-        return walk_zip(loc, report, open, depth, ctx);
+        let rewind = || {
+            File::open(&path)
+                .ok()
+                .map(|f| Box::new(BufReader::new(f)) as Box<dyn Read>)
+        };
+        return walk_zip(loc, report, open, rewind, depth, ctx);
     }
     let limit = ctx.budget.limits.max_in_memory_bytes;
     let mut bytes = Vec::new();
@@ -109,29 +114,26 @@ pub fn read_zip(
         };
     }
     let open = || ZipArchive::new(io::Cursor::new(&bytes[..]));
-    walk_zip(loc, report, open, depth, ctx)
+    let rewind = || Some(Box::new(io::Cursor::new(&bytes[..])) as Box<dyn Read>);
+    walk_zip(loc, report, open, rewind, depth, ctx)
 }
 
-fn walk_zip<R, F>(loc: Location, mut report: InputReport, open: F, depth: u32, ctx: &Ctx) -> Found
+fn walk_zip<'r, R, F>(
+    loc: Location,
+    report: InputReport,
+    open: F,
+    rewind: impl FnOnce() -> Option<Box<dyn Read + 'r>>,
+    depth: u32,
+    ctx: &Ctx,
+) -> Found
 where
     R: Read + Seek,
     F: Fn() -> zip::result::ZipResult<ZipArchive<R>> + Sync + Send,
 {
+    let mut report = report;
     let count = match open() {
         Ok(a) => a.len(),
-        Err(e) => {
-            report.error = Some(
-                InputError::new(
-                    loc,
-                    InputErrorKind::Syntax(format!("not a readable zip archive: {e}")),
-                )
-                .to_string(),
-            );
-            return Found {
-                inputs: vec![report],
-                ..Found::default()
-            };
-        }
+        Err(e) => return salvage_zip(loc, report, e, rewind(), depth, ctx),
     };
     report.members = Some(count as u64);
     let results: Vec<Found> = (0..count)
@@ -239,6 +241,87 @@ fn zip_member<R: Read + Seek>(
         depth,
         ctx,
     )
+}
+
+/// A zip without a readable central directory (a download or upload cut
+/// short) still holds its members' local headers: they are read in order
+/// from the start, until the data ends. The archive keeps an error that
+/// says so; every member read is analysed.
+fn salvage_zip<'r>(
+    loc: Location,
+    mut report: InputReport,
+    cause: ZipError,
+    reader: Option<Box<dyn Read + 'r>>,
+    depth: u32,
+    ctx: &Ctx,
+) -> Found {
+    let mut found = Found::default();
+    let mut members = 0u64;
+    let mut stop = None;
+    if let Some(mut reader) = reader {
+        loop {
+            let file = match zip::read::read_zipfile_from_stream(&mut reader) {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    stop = Some(e);
+                    break;
+                }
+            };
+            members += 1;
+            let name = file
+                .name()
+                .map(|n| n.into_owned())
+                .unwrap_or_else(|_| format!("member #{members}"));
+            let mloc = member_loc(&loc, &name);
+            if file.is_dir() {
+                continue;
+            }
+            if let Some(why) = unsafe_name(&name) {
+                found.extend(member_error(
+                    &mloc,
+                    InputKind::Unreadable,
+                    format!("member name is {why}; not read"),
+                ));
+                continue;
+            }
+            if file.encrypted() {
+                found.extend(member_error(
+                    &mloc,
+                    InputKind::Unreadable,
+                    "encrypted member (a password is required); not read".into(),
+                ));
+                continue;
+            }
+            let checks = Checks {
+                member: true,
+                decompressed: Some(Compressed::Known(file.compressed_size())),
+            };
+            found.extend(read_member(
+                mloc,
+                Box::new(Guard::new(file, checks, ctx.budget)),
+                depth,
+                ctx,
+            ));
+        }
+    }
+    let msg = if members == 0 {
+        format!("not a readable zip archive: {cause}")
+    } else {
+        report.members = Some(members);
+        format!(
+            "not a complete zip archive ({cause}): cut or damaged; {members} member{} read from their local headers{}",
+            if members == 1 { "" } else { "s" },
+            stop.map(|e| format!(", then: {e}")).unwrap_or_default()
+        )
+    };
+    report.error = Some(InputError::new(loc, InputErrorKind::Syntax(msg)).to_string());
+    let mut all = Found {
+        inputs: vec![report],
+        ..Found::default()
+    };
+    all.extend(found);
+    all
 }
 
 /// Reads one archive member's content as an input of its own, one level deeper.

@@ -308,3 +308,31 @@ fn a_cut_gz_member_keeps_its_lines() {
         }
     }
 }
+
+/// A zip cut short (no central directory) still gives the members before the cut.
+#[test]
+fn a_cut_zip_gives_the_members_before_the_cut() {
+    let big: Vec<u8> = (0..2000)
+        .flat_map(|i| format!("2024-05-01T10:00:00Z line {i} health=Status.Ok\n").into_bytes())
+        .collect();
+    let z = zip_of(&[
+        ("p/n1/agent-debug.log", LOG),
+        ("p/n2/agent-debug.log", LOG),
+        ("p/n3/agent-debug.log", &big),
+    ]);
+    let cut = z[..z.len() * 3 / 4].to_vec();
+    let f = read(cut, Limits::default());
+    let e = f.inputs[0].error.as_deref().expect("the cut is named");
+    assert!(e.contains("read from their local headers"), "{e}");
+    let paths: Vec<&str> = f.inputs.iter().map(|i| i.path.as_str()).collect();
+    assert!(paths.contains(&"-!/p/n1/agent-debug.log"), "{paths:?}");
+    assert!(paths.contains(&"-!/p/n2/agent-debug.log"), "{paths:?}");
+    assert!(f.logs.len() >= 2);
+    // Garbage is still no zip at all.
+    let f = read(b"PK\x03\x04garbage".to_vec(), Limits::default());
+    assert!(f.inputs[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("not a readable zip archive"));
+}
