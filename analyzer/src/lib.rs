@@ -37,6 +37,7 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
     let kinds: Vec<InputKind> = inputs
         .iter()
         .filter(|i| i.error.is_none() || i.evidence_count > 0 || i.har.is_some())
+        .filter(|i| !lost_every_batch_response(i))
         .map(|i| i.kind)
         .collect();
     let mut diagnoses = Vec::new();
@@ -64,6 +65,17 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
     }
 }
 
+/// A capture whose every portal `/batch` call lost its response body (a
+/// sanitized export, Firefox without bodies) cannot show what those bodies
+/// would have: the rules it serves say "no input could show it", not "not
+/// found".
+fn lost_every_batch_response(i: &InputReport) -> bool {
+    i.evidence_count == 0
+        && i.har
+            .as_ref()
+            .is_some_and(|h| h.batch_calls > 0 && h.batch_without_response == h.batch_calls)
+}
+
 /// Failed tasks whose resource files all carry their own SAS used no managed
 /// identity: say so rather than blame one.
 fn sas_notes(evidence: &[report::EvidenceItem]) -> Vec<String> {
@@ -82,4 +94,38 @@ fn sas_notes(evidence: &[report::EvidenceItem]) -> Vec<String> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use batchdiag_parser::har::HarSummary;
+    use batchdiag_parser::Location;
+
+    fn har(calls: u64, without: u64) -> InputReport {
+        let mut r = InputReport::new(&Location::file("p.har"), InputKind::Har);
+        r.har = Some(HarSummary {
+            entries: calls,
+            batch_calls: calls,
+            batch_without_response: without,
+            ..HarSummary::default()
+        });
+        r
+    }
+
+    fn bd101(inputs: Vec<InputReport>) -> report::CheckOutcome {
+        let r = analyze(inputs, Vec::new(), &Settings::default());
+        r.checked
+            .into_iter()
+            .find(|c| c.code == "BD101")
+            .map(|c| c.outcome)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_capture_without_response_bodies_could_not_show_bd101() {
+        assert_eq!(bd101(vec![har(3, 3)]), report::CheckOutcome::NoInput);
+        assert_eq!(bd101(vec![har(3, 1)]), report::CheckOutcome::NotFound);
+        assert_eq!(bd101(vec![har(0, 0)]), report::CheckOutcome::NotFound);
+    }
 }

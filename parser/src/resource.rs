@@ -40,8 +40,12 @@ fn text(v: &Value, path: &[&str]) -> Option<String> {
 pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let doc: Value = serde_json::from_slice(bytes).map_err(|e| {
+        // serde_json ends its message with the position: say it once, first.
+        let full = e.to_string();
+        let at = format!(" at line {} column {}", e.line(), e.column());
+        let what = full.strip_suffix(&at).unwrap_or(&full);
         format!(
-            "not valid JSON at line {} column {}: {e}",
+            "not valid JSON at line {} column {}: {what}",
             e.line(),
             e.column()
         )
@@ -106,7 +110,18 @@ fn classify(v: &Value) -> Option<Fact> {
         "virtualMachineConfiguration",
         "applicationPackageReferences",
     ];
-    if !id.is_empty() && !id.contains('/') && data_pool.iter().any(|k| get(v, &[k]).is_some()) {
+    // A pool's own URL, or identities as an array (the data plane's form),
+    // also say pool when the export kept few other fields.
+    let url = text(v, &["url"]).unwrap_or_default().to_ascii_lowercase();
+    let pool_url = url
+        .rsplit_once("/pools/")
+        .is_some_and(|(_, rest)| rest.trim_end_matches('/').eq_ignore_ascii_case(&id));
+    let identity_array =
+        get(v, &["identity", "userAssignedIdentities"]).is_some_and(Value::is_array);
+    if !id.is_empty()
+        && !id.contains('/')
+        && (pool_url || identity_array || data_pool.iter().any(|k| get(v, &[k]).is_some()))
+    {
         return Some(Fact::PoolConfig(pool_data(v, &id)));
     }
     None

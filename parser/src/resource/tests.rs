@@ -120,7 +120,8 @@ fn unknown_objects_and_bad_json() {
     let r = read_resources(br#"{"hello":"world"}"#, &Location::file("x.json")).unwrap();
     assert_eq!((r.objects, r.evidence.len()), (1, 0));
     let e = read_resources(b"{\n  \"a\": [1,\n", &Location::file("x.json")).unwrap_err();
-    assert!(e.contains("line 3"), "{e}");
+    assert!(e.starts_with("not valid JSON at line 3 column 0: "), "{e}");
+    assert_eq!(e.matches("line 3").count(), 1, "the position once: {e}");
     let deep = "[".repeat(100_000);
     assert!(read_resources(deep.as_bytes(), &Location::file("deep.json")).is_err());
 }
@@ -165,4 +166,21 @@ fn tasks_without_a_command_line_are_tasks() {
     let job = r#"{"id":"job-1","poolInfo":{"poolId":"p"},"executionInfo":{"startTime":"2024-05-01T10:00:00Z","poolId":"p"}}"#;
     let r = read_resources(job.as_bytes(), &Location::file("job.json")).unwrap();
     assert!(r.evidence.is_empty(), "{:?}", r.evidence);
+}
+
+#[test]
+fn a_data_plane_pool_with_few_fields_is_a_pool() {
+    let by_url = format!(
+        r#"{{"id":"pool-etl","url":"https://acct.westeurope.batch.azure.com/pools/pool-etl",
+        "identity":{{"type":"UserAssigned","userAssignedIdentities":[{{"resourceId":"{UAMI}","clientId":"c1"}}]}}}}"#
+    );
+    let Fact::PoolConfig(p) = one(&by_url) else {
+        panic!()
+    };
+    assert_eq!(p.pool, "pool-etl");
+    assert_eq!(p.identities[0].client_id.as_deref(), Some("c1"));
+    let no_url = format!(
+        r#"{{"id":"pool-etl","identity":{{"type":"UserAssigned","userAssignedIdentities":[{{"resourceId":"{UAMI}"}}]}}}}"#
+    );
+    assert!(matches!(one(&no_url), Fact::PoolConfig(_)));
 }
