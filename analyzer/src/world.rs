@@ -33,6 +33,9 @@ pub enum ConfigCheck {
 pub enum Outcome {
     /// It holds; these evidence items show it.
     Holds(Vec<String>),
+    /// It holds if an input the bundle lacks agrees (these items show the
+    /// rest): a diagnosis on it is only possible and says what would decide.
+    Assumed(Vec<String>),
     /// The configuration is there and says otherwise.
     Fails,
     /// The bundle holds no configuration that could tell.
@@ -302,7 +305,12 @@ impl<'a> World<'a> {
                 }
                 let mut v: Vec<&str> = mi.iter().map(|(id, _)| *id).collect();
                 v.extend(bad);
-                ids(v)
+                if account_needs {
+                    ids(v)
+                } else {
+                    // No account JSON: that autostorage uses managed identities is assumed.
+                    Outcome::Assumed(v.into_iter().map(str::to_string).collect())
+                }
             }
             ConfigCheck::ImdsClientIdMismatch => {
                 let answers: Vec<&EvidenceItem> = self

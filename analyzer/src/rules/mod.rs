@@ -285,23 +285,24 @@ impl Rule {
             {
                 continue;
             }
-            let d = match self
+            let outcome = self
                 .config
                 .map(|c| scope.check(c))
-                .unwrap_or(Outcome::Unknown)
-            {
-                Outcome::Holds(ids) => {
-                    let extra: Vec<&EvidenceItem> = evidence
-                        .iter()
-                        .filter(|i| ids.contains(&i.id) && !items.iter().any(|x| x.id == i.id))
-                        .collect();
-                    items.extend(extra);
-                    self.diagnose(&items, Confidence::Confirmed, false, scope)
-                }
-                Outcome::Unknown => self.diagnose(&items, alone, true, scope),
+                .unwrap_or(Outcome::Unknown);
+            // The configuration that shows the cause is cited with the symptoms.
+            let (ids, confidence, undecided) = match outcome {
+                Outcome::Holds(ids) => (ids, Confidence::Confirmed, false),
+                Outcome::Assumed(ids) => (ids, alone, true),
+                Outcome::Unknown => (Vec::new(), alone, true),
                 // The configuration is in the bundle and shows another state: not this cause.
                 Outcome::Fails => continue,
             };
+            let extra: Vec<&EvidenceItem> = evidence
+                .iter()
+                .filter(|i| ids.contains(&i.id) && !items.iter().any(|x| x.id == i.id))
+                .collect();
+            items.extend(extra);
+            let d = self.diagnose(&items, confidence, undecided, scope);
             cited.extend(d.evidence.iter().cloned());
             out.push(d);
         }
@@ -309,8 +310,10 @@ impl Rule {
         // Each account's configuration is judged on its own.
         if let (Some(confidence), Some(c)) = (self.predicted, self.config) {
             for scope in world.scopes() {
-                let Outcome::Holds(ids) = scope.check(c) else {
-                    continue;
+                let (ids, confidence) = match scope.check(c) {
+                    Outcome::Holds(ids) => (ids, confidence),
+                    Outcome::Assumed(ids) => (ids, confidence.max(Confidence::Possible)),
+                    _ => continue,
                 };
                 let fresh: Vec<&EvidenceItem> = evidence
                     .iter()

@@ -384,3 +384,29 @@ fn a_node_named_by_the_upload_layout_and_by_its_json_is_one_node() {
     assert_eq!(d[0].subjects.nodes.len(), 1, "{:?}", d[0].subjects.nodes);
     assert_eq!(d[0].subjects.nodes[0].node, node_id, "the real id wins");
 }
+
+#[test]
+fn bd204_without_the_account_json_is_only_possible() {
+    // Without the account, a pool with packages and no identity needs
+    // autostorage by identity only if the account uses it: an assumption.
+    let pool = r#"{"source":{"path":"pool.json"},"kind":"pool_config","pool":"pool-pkg","plane":"data","application_packages":["render"]}"#;
+    let d = find("BD204")
+        .unwrap()
+        .evaluate_default(&items(&format!("[{pool}]")));
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0].confidence, Confidence::Possible);
+    assert!(
+        d[0].missing_evidence
+            .iter()
+            .any(|m| m.contains("account JSON")),
+        "{:?}",
+        d[0].missing_evidence
+    );
+    // With the account JSON (managed identity), it is the predicted confidence.
+    let ev = items(&format!(
+        "[{},{pool}]",
+        account_json("contoso", "rg", Some(UAMI))
+    ));
+    let d = find("BD204").unwrap().evaluate_default(&ev);
+    assert_eq!(d[0].confidence, Confidence::Likely);
+}
