@@ -1147,3 +1147,26 @@ fn each_redacts_the_bundle_name() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn stdin_named_twice_is_a_usage_error() {
+    let o = batchdiag(&["analyze", "-", "-"], Some(b"{}"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("only once"));
+}
+
+#[test]
+fn nothing_analysable_is_not_a_clean_result() {
+    let dir = std::env::temp_dir().join(format!("bd-e2e-nothing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("photo.bin"), [0xffu8, 0xd8, 0xff, 0xe0, 1, 2, 3]).unwrap();
+    let path = dir.to_string_lossy().to_string();
+    let o = batchdiag(&["analyze", "-f", "json", &path], None);
+    assert_eq!(o.status.code(), Some(3));
+    let v = json(&o);
+    assert!(v["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("nothing could be analysed"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

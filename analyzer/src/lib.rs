@@ -49,7 +49,10 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
     }
     // Most certain first; the catalog order breaks ties.
     diagnoses.sort_by_key(|d| d.confidence);
-    let notes = sas_notes(&evidence);
+    let mut notes = sas_notes(&evidence);
+    if !inputs.iter().any(is_analysable) {
+        notes.push(NOTHING_READ.into());
+    }
     Report {
         schema_version: SCHEMA_VERSION,
         tool: report::Tool {
@@ -63,6 +66,17 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
         checked,
         notes,
     }
+}
+
+/// The note of a report in which no input could be analysed.
+pub const NOTHING_READ: &str = "Nothing in the inputs is a HAR capture, a node-agent log, a resource JSON or a probe: nothing could be analysed.";
+
+/// An input whose content was analysed (archives are only containers).
+pub fn is_analysable(i: &InputReport) -> bool {
+    matches!(
+        i.kind,
+        InputKind::Har | InputKind::AgentLog | InputKind::Log | InputKind::Json | InputKind::Probe
+    )
 }
 
 /// A capture whose every portal `/batch` call lost its response body (a
@@ -120,6 +134,15 @@ mod tests {
             .find(|c| c.code == "BD101")
             .map(|c| c.outcome)
             .unwrap()
+    }
+
+    #[test]
+    fn a_report_of_nothing_says_so() {
+        let unknown = InputReport::new(&Location::file("x.bin"), InputKind::Unrecognized);
+        let r = analyze(vec![unknown], Vec::new(), &Settings::default());
+        assert_eq!(r.notes, vec![NOTHING_READ.to_string()]);
+        let r = analyze(vec![har(1, 0)], Vec::new(), &Settings::default());
+        assert!(r.notes.is_empty());
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub enum Command {
     /// List the diagnosis catalog.
     Rules {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Print the long explanation of a diagnosis code (e.g. BD101) or slug.
@@ -126,11 +126,19 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
         num.clear();
     }
     if !num.is_empty() {
+        if t.len() != num.len() {
+            return Err(format!(
+                "{s:?} ends in a number without a unit; write {s}m or {s}s"
+            ));
+        }
         // A bare number is seconds.
         total = total.saturating_add(
             num.parse::<i64>()
                 .map_err(|_| format!("{s:?} is out of range"))?,
         );
+    }
+    if total == 0 {
+        return Err(format!("{s:?} is zero; a threshold must be positive"));
     }
     Ok(total)
 }
@@ -201,6 +209,12 @@ mod tests {
         assert_eq!(parse_duration("2h30m"), Ok(9000));
         assert_eq!(parse_duration("90"), Ok(90));
         assert!(parse_duration("10 minutes").is_err());
+        // A bare number after a unit is ambiguous (2h30 = 2h30m or 2h30s?).
+        assert!(parse_duration("2h30").is_err());
+        assert!(
+            parse_duration("0").is_err(),
+            "a zero threshold makes every loop stuck"
+        );
         assert!(parse_duration("").is_err());
     }
 

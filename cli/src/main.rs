@@ -61,6 +61,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
+    if a.paths.iter().filter(|p| p.as_str() == "-").count() > 1 {
+        say("error: '-' (standard input) can be named only once");
+        return Ok(EXIT_USAGE);
+    }
     // All work runs inside the pool, so `--jobs N` means N threads in all.
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = a.jobs {

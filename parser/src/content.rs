@@ -671,11 +671,31 @@ fn describe_head(head: &[u8]) -> String {
         let line_end = memchr::memchr2(b'\n', b'\r', head).unwrap_or(head.len());
         let line = String::from_utf8_lossy(&head[..line_end]);
         let clean: String = crate::secrets::redact_str(&line).chars().take(16).collect();
+        if looks_like_key_material(&clean) {
+            // A fragment of a token or key no pattern names (the middle of
+            // a JWT, a bare account key): not shown even in part.
+            return "text that looks like a key or token (not shown)".into();
+        }
         format!("{clean:?}")
     } else {
         let hex: Vec<String> = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
         format!("bytes {}", hex.join(" "))
     }
+}
+
+/// How keys and tokens look, and words, dates and ids do not: a JWT part
+/// (`eyJ`), or a run of base64 characters mixing upper and lower case that
+/// is long (12) or also holds digits (8). A long camel-case word is hidden
+/// too; a preview can afford that.
+fn looks_like_key_material(s: &str) -> bool {
+    s.contains("eyJ")
+        || s.split(|c: char| !(c.is_ascii_alphanumeric() || "+/_".contains(c)))
+            .any(|run| {
+                let mixed = run.chars().any(|c| c.is_ascii_uppercase())
+                    && run.chars().any(|c| c.is_ascii_lowercase());
+                let digits = run.chars().any(|c| c.is_ascii_digit());
+                mixed && (run.len() >= 12 || (run.len() >= 8 && digits))
+            })
 }
 
 #[cfg(test)]
@@ -782,13 +802,23 @@ mod tests {
         assert_eq!(describe_head(b""), "nothing (it is empty)");
         assert_eq!(describe_head(b"PK\x03\x04\x00"), "bytes 50 4b 03 04 00");
         assert_eq!(describe_head(b"hello"), "\"hello\"");
+        assert_eq!(
+            describe_head(b"20220421T164300.123Z start"),
+            "\"20220421T164300.\""
+        );
+        assert_eq!(describe_head(b"Content-Type: x"), "\"Content-Type: x\"");
         for secret in [
             &b"sig=PLANTEDSAS15abcdefghijklmnop%3D&se=2025"[..],
             b"client_secret=PLANTEDsecretvalue123",
             b"Bearer PLANTEDOPAQUETOKENVALUE0123456789",
+            b"EpwUSJ9.eyJhdWQiOiJodHRwczovL3N0b3JhZ2UuYXp1cmUuY29tIn0.PLANTsig",
+            b"k3J8vQm2PLANTZa+b/dEfGh1jKlMnOpQrStUvWxYz0123456789AB==",
         ] {
             let d = describe_head(secret);
-            assert!(!d.contains("PLANT"), "{d}");
+            assert!(
+                !d.contains("PLANT") && !d.contains("EpwUSJ9") && !d.contains("k3J8"),
+                "{d}"
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ pub struct Tally {
     pub bundles: usize,
     /// Bundles with at least one diagnosis.
     pub diagnosed: usize,
-    /// Bundles with an input that could not be fully read.
+    /// Bundles with an input that could not be fully read, or nothing analysable.
     pub unreadable: usize,
     /// Bundles with neither.
     pub clean: usize,
@@ -25,7 +25,9 @@ impl Tally {
     pub fn add(&mut self, r: &batchdiag_analyzer::report::Report) {
         self.bundles += 1;
         let diagnosed = !r.diagnoses.is_empty();
-        let unreadable = r.inputs.iter().any(|i| i.error.is_some());
+        // Nothing analysable is as bad as an input that could not be read.
+        let unreadable = r.inputs.iter().any(|i| i.error.is_some())
+            || !r.inputs.iter().any(batchdiag_analyzer::is_analysable);
         self.diagnosed += usize::from(diagnosed);
         self.unreadable += usize::from(unreadable);
         self.clean += usize::from(!diagnosed && !unreadable);
