@@ -418,14 +418,19 @@ pub(super) fn input_details(i: &InputReport) -> Vec<String> {
         detail.push(counted(h.entries, "entry", "entries"));
         if h.batch_calls > 0 {
             detail.push(format!(
-                "{} /batch calls with {} inner requests",
-                h.batch_calls, h.batch_requests
+                "{} with {}",
+                counted(h.batch_calls, "/batch call", "/batch calls"),
+                counted(h.batch_requests, "inner request", "inner requests")
             ));
         }
         if h.batch_without_response > 0 {
             detail.push(format!(
-                "{} /batch responses not kept by the browser",
-                h.batch_without_response
+                "{} not kept by the browser",
+                counted(
+                    h.batch_without_response,
+                    "/batch response",
+                    "/batch responses"
+                )
             ));
         }
     }

@@ -24,6 +24,10 @@ pub struct EntryOutcome {
     pub batch_without_response: bool,
     /// A problem worth a warning that did not stop the entry (e.g. a body that is not JSON).
     pub warning: Option<String>,
+    /// A `/batch` response body that is there but cannot be read: what it
+    /// held (perhaps the failing inner answer) is lost, so the entry counts
+    /// as not read.
+    pub unreadable: Option<String>,
 }
 
 /// Parses one entry's bytes and extracts its evidence. `loc` gives the
@@ -180,7 +184,7 @@ fn batch_envelope(
             return;
         }
         Err(e) => {
-            out.warning = Some(format!("/batch response body: {e}"));
+            out.unreadable = Some(format!("/batch response body cannot be decoded: {e}"));
             return;
         }
     };
@@ -188,7 +192,7 @@ fn batch_envelope(
         Ok(r) => r.responses,
         Err(e) => {
             if response.status < 400 {
-                out.warning = Some(format!("/batch response body is not a batch response: {e}"));
+                out.unreadable = Some(format!("/batch response body is not a batch response: {e}"));
             }
             return;
         }

@@ -144,6 +144,13 @@ impl Collector<'_> {
                     if let Some(w) = o.warning {
                         self.warn(format!("{}: {w}", self.entry_loc(index, offset)));
                     }
+                    if let Some(msg) = o.unreadable {
+                        self.bad_entries += 1;
+                        if self.first_bad.is_none() {
+                            self.first_bad =
+                                Some(format!("{}: {msg}", self.entry_loc(index, offset)));
+                        }
+                    }
                 }
                 Err(msg) => {
                     self.bad_entries += 1;

@@ -170,7 +170,7 @@ fn not_an_entry_is_an_error() {
 }
 
 #[test]
-fn broken_batch_body_is_a_warning() {
+fn broken_batch_bodies_request_warns_response_is_unread() {
     let e = entry(
         "POST",
         "https://management.azure.com/batch",
@@ -180,6 +180,20 @@ fn broken_batch_body_is_a_warning() {
         false,
     );
     let out = extract_entry(&e, &loc).unwrap();
-    assert!(out.warning.is_some());
+    assert!(out.warning.is_some(), "the request body is only a warning");
+    assert!(
+        out.unreadable.is_some(),
+        "a response body that is not a batch response may hide the failure"
+    );
     assert!(out.evidence.is_empty());
+    let broken_base64 = entry(
+        "POST",
+        "https://management.azure.com/batch",
+        None,
+        200,
+        Some("httpStatusCode:409!!not base64"),
+        true,
+    );
+    let out = extract_entry(&broken_base64, &loc).unwrap();
+    assert!(out.unreadable.is_some(), "{out:?}");
 }
