@@ -215,10 +215,22 @@ fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
     } else {
         Box::new(reader)
     };
-    let head = match reader.fill_buf() {
+    let mut head = match reader.fill_buf() {
         Ok(h) => h.to_vec(),
         Err(e) => return fail(format!("{}: cannot decompress: {e}", a.input)),
     };
+    if let Some(endian) = batchdiag_parser::utf16::bom(&head) {
+        // UTF-16 (as Windows PowerShell saves files) is read, and written, as UTF-8.
+        reader.consume(2);
+        reader = Box::new(BufReader::with_capacity(
+            256 << 10,
+            batchdiag_parser::utf16::Utf16ToUtf8::new(reader, endian),
+        ));
+        head = match reader.fill_buf() {
+            Ok(h) => h.to_vec(),
+            Err(e) => return fail(format!("{}: cannot read: {e}", a.input)),
+        };
+    }
     let is_tar = head.get(257..262) == Some(b"ustar");
     let name = a.input.to_ascii_lowercase();
     let is_har = batchdiag_parser::content::looks_like_har(&head)

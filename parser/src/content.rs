@@ -287,7 +287,7 @@ fn saved_answer(bytes: &[u8], loc: &Location) -> Option<Evidence> {
 
 /// Text, as logs are: NUL bytes are ignored (a node that lost power leaves
 /// runs of them in its logs), and few other control bytes remain.
-fn looks_textual(head: &[u8]) -> bool {
+pub(crate) fn looks_textual(head: &[u8]) -> bool {
     let mut content = 0usize;
     let mut control = 0usize;
     for &b in head {

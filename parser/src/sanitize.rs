@@ -18,7 +18,7 @@ use serde_json::Value;
 use crate::har::drop_front;
 use crate::har::framing::{Event, Framer, LogField};
 use crate::readbuf::fill;
-use crate::secrets::{redact_str, REDACTED};
+use crate::secrets::{contains_secret, redact_str, REDACTED};
 
 /// What was removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -103,6 +103,12 @@ fn sanitize_member(
     stats: &mut Stats,
 ) -> Result<(Vec<u8>, bool), SanitizeError> {
     let head = &bytes[..bytes.len().min(4096)];
+    if let Some(endian) = crate::utf16::bom(head) {
+        // UTF-16 text is sanitized, and written, as UTF-8.
+        let mut utf8 = Vec::new();
+        crate::utf16::Utf16ToUtf8::new(&bytes[2..], endian).read_to_end(&mut utf8)?;
+        return sanitize_member(name, &utf8, stats);
+    }
     let mut out = Vec::with_capacity(bytes.len());
     if crate::content::looks_like_har(head) || name.to_ascii_lowercase().ends_with(".har") {
         let s = sanitize_har(bytes, &mut out)?;
@@ -126,7 +132,9 @@ fn sanitize_member(
         }
         return Ok((bytes.to_vec(), false));
     }
-    let binary = head.contains(&0) || head.starts_with(b"PK");
+    // Text as the analyzer judges it (NUL runs allowed), so that nothing it
+    // reads as a log is copied unread.
+    let binary = !crate::content::looks_textual(head) || head.starts_with(b"PK");
     if binary {
         return Ok((bytes.to_vec(), false));
     }
@@ -321,16 +329,60 @@ fn scrub_base64_body(content: &mut Value, stats: &mut Stats) {
     else {
         return;
     };
-    let engine = base64::engine::general_purpose::STANDARD;
-    let Ok(bytes) = engine.decode(text.trim()) else {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+    // Browsers write standard base64; proxies and tools also wrap lines or
+    // use the URL-safe alphabet. Every form is read so none hides a token.
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let trimmed = compact.trim_end_matches('=');
+    let Some(bytes) = [&STANDARD, &URL_SAFE]
+        .iter()
+        .find_map(|e| e.decode(&compact).ok())
+        .or_else(|| URL_SAFE_NO_PAD.decode(trimmed).ok())
+    else {
         return;
     };
-    let Ok(body) = String::from_utf8(bytes) else {
-        return;
-    };
-    if let std::borrow::Cow::Owned(o) = redact_str(&body) {
-        content["text"] = Value::String(engine.encode(o));
-        stats.strings += 1;
+    match String::from_utf8(bytes) {
+        Ok(body) => {
+            if let std::borrow::Cow::Owned(o) = redact_str(&body) {
+                content["text"] = Value::String(STANDARD.encode(o));
+                stats.strings += 1;
+            }
+        }
+        // Bytes that are not UTF-8 (an image, or text with one stray byte):
+        // left as they are unless they hold a credential, which wins over
+        // keeping the bytes exact.
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            if let std::borrow::Cow::Owned(o) = redact_str(&lossy) {
+                content["text"] = Value::String(STANDARD.encode(o));
+                stats.strings += 1;
+            }
+        }
+    }
+}
+
+/// `[{name, value}]` lists (query strings, form parameters, headers): a
+/// value whose name makes it a credential (`sig`, `access_token`,
+/// `passwd`, ...) is blanked, by asking the same patterns about
+/// `name=value` and `name: value`.
+fn blank_secret_pairs(pairs: Option<&mut Value>, stats: &mut Stats) {
+    for p in pairs.and_then(Value::as_array_mut).into_iter().flatten() {
+        let (Some(name), Some(value)) = (
+            p.get("name").and_then(Value::as_str),
+            p.get("value").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if value == REDACTED || value.is_empty() {
+            continue;
+        }
+        let secret = contains_secret(&format!("?{name}={value}"))
+            || contains_secret(&format!("{name}: {value}"))
+            || contains_secret(&format!("\"{name}\": \"{value}\""));
+        if secret {
+            p["value"] = Value::String(REDACTED.into());
+            stats.strings += 1;
+        }
     }
 }
 
@@ -340,6 +392,12 @@ pub fn sanitize_entry(entry: &mut Value, stats: &mut Stats) {
         if let Some(part) = entry.get_mut(side) {
             blank_headers(part.get_mut("headers"), stats);
             blank_cookies(part.get_mut("cookies"), stats);
+            blank_secret_pairs(part.get_mut("headers"), stats);
+            blank_secret_pairs(part.get_mut("queryString"), stats);
+            blank_secret_pairs(
+                part.get_mut("postData").and_then(|d| d.get_mut("params")),
+                stats,
+            );
         }
     }
     if let Some(content) = entry.get_mut("response").and_then(|r| r.get_mut("content")) {
@@ -498,6 +556,72 @@ mod tests {
              "request": {"method": "GET", "url": "https://sa.blob.core.windows.net/c/b?sv=1&sig=SASCANARY", "headers": []},
              "response": {"status": 200, "content": {"mimeType": "application/json", "text": token}}}
         ]}}).to_string()
+    }
+
+    #[test]
+    fn utf16_and_nul_led_members_are_sanitized_not_copied() {
+        let line = format!("2024-05-01T10:00:00Z token {JWT} health=Status.Ok\n");
+        let mut utf16 = vec![0xff, 0xfe];
+        for u in line.encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        let mut nul_led = vec![0u8; 64];
+        nul_led.extend_from_slice(line.as_bytes());
+        for bytes in [utf16, nul_led] {
+            let mut stats = Stats::default();
+            let (clean, sanitized) =
+                sanitize_member("agent-debug.log", &bytes, &mut stats).unwrap();
+            assert!(sanitized);
+            let text = String::from_utf8_lossy(&clean);
+            assert!(!text.contains("eyJ0eXAi"), "{text}");
+            assert!(text.contains("health=Status.Ok"), "{text}");
+        }
+    }
+
+    #[test]
+    fn name_value_lists_and_loose_base64_are_scrubbed() {
+        use base64::Engine as _;
+        let token_body = format!("{{\"access_token\":\"{JWT}\",\"client_id\":\"c\"}}");
+        let url_safe = base64::engine::general_purpose::URL_SAFE.encode(&token_body);
+        let mut not_utf8 = token_body.clone().into_bytes();
+        not_utf8.push(0xff);
+        let wrapped: String = base64::engine::general_purpose::STANDARD
+            .encode(&not_utf8)
+            .as_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8_lossy(c).into_owned() + "\n")
+            .collect();
+        let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [
+            {"startedDateTime": "2024-05-01T10:00:00Z", "time": 1,
+             "request": {"method": "POST", "url": "https://login.example/x", "headers": [{"name": "x-ms-encryption-key", "value": "EKCANARY"}],
+                "queryString": [{"name": "sig", "value": "QSCANARY"}, {"name": "sv", "value": "2022-11-02"}],
+                "postData": {"mimeType": "application/x-www-form-urlencoded", "params": [{"name": "passwd", "value": "PWCANARY"}, {"name": "login", "value": "user@contoso.com"}]}},
+             "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": url_safe, "encoding": "base64"}}},
+            {"startedDateTime": "2024-05-01T10:00:01Z", "time": 1,
+             "request": {"method": "GET", "url": "http://169.254.169.254/metadata/identity/oauth2/token", "headers": []},
+             "response": {"status": 200, "headers": [], "content": {"mimeType": "application/json", "text": wrapped, "encoding": "base64"}}}
+        ]}});
+        let mut out = Vec::new();
+        sanitize_har(har.to_string().as_bytes(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for canary in ["EKCANARY", "QSCANARY", "PWCANARY"] {
+            assert!(!text.contains(canary), "{canary} left in {text}");
+        }
+        let v: Value = serde_json::from_str(&text).unwrap();
+        for i in 0..2 {
+            let b64 = v["log"]["entries"][i]["response"]["content"]["text"]
+                .as_str()
+                .unwrap();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("eyJ0eXAi"),
+                "entry {i} still holds the token"
+            );
+        }
+        assert!(text.contains("user@contoso.com"), "other values stay");
+        assert!(text.contains("2022-11-02"));
     }
 
     #[test]

@@ -40,17 +40,35 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // Secret query parameters in URLs and form bodies (SAS `sig` above
         // all), and a bare query string (a SAS token saved on its own).
         p(
-            r"(?i)((?:^|[?&;])(?:sig|signature|access_token|refresh_token|id_token|token|client_secret|code|password|secret|api[-_]?key|subscription-key|x-ms-token)=)[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\]*",
+            r"(?i)((?:^|[?&;/#])(?:sig|signature|access_token|refresh_token|id_token|token|client_secret|code|password|secret|api[-_]?key|subscription-key|x-ms-token)=)[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\]*",
+            "$1[REDACTED]",
+        ),
+        // A SAS signature wherever it stands: after any separator (a space,
+        // `\u0026` as JSON encoders write `&`, `&amp;`, `SharedAccessSignature=`)
+        // and with its name percent-encoded (`%73ig=`, `sig%3D`).
+        p(
+            r"(?i)((?:^|[^A-Za-z0-9_%]|\\u0026|%26)(?:s|%73)(?:i|%69)(?:g|%67)(?:=|%3D))[^&#\s\x22'<>\\\[][^&#\s\x22'<>]*",
+            "$1[REDACTED]",
+        ),
+        // Storage keys listed as JSON values (`listKeys`, Batch account keys):
+        // 40 or more base64 characters under a key-like name.
+        p(
+            r#"(?i)((?:\\?")(?:value|primary|secondary|key|primaryKey|secondaryKey)(?:\\?")\s*:\s*(?:\\?"))[A-Za-z0-9+/]{40,}={0,2}"#,
+            "$1[REDACTED]",
+        ),
+        // Storage quotes the request's own signature when it does not match.
+        p(
+            r"(?i)(signature found in the HTTP request ')[^'\[][^']*",
             "$1[REDACTED]",
         ),
         // Token and key fields in JSON (escaped or not) and key=value text.
         p(
-            r#"(?i)((?:access_token|refresh_token|id_token|client_secret|password|secret|accountkey|sharedaccesskey|primarykey|secondarykey|primarymasterkey|key1|key2|x-ms-token-[a-z-]+)(?:\\?")?\s*[:=]\s*(?:\\?")?)[^"\\&\s,;}\[][^"\\&\s,;}]{3,}"#,
+            r#"(?i)((?:access_token|refresh_token|id_token|client_secret|password|passwd|flowtoken|secret|signature|account_?key|storage_?key|sharedaccesskey|primarykey|secondarykey|primarymasterkey|key1|key2|x-ms-token-[a-z-]+)(?:\\?")?\s*[:=]\s*(?:\\?")?)[^"\\&\s,;}\[][^"\\&\s,;}]{3,}"#,
             "$1[REDACTED]",
         ),
         // Header lines that carry credentials.
         p(
-            r"(?i)\b((?:set-)?cookie|authorization|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-functions-key)(\s*:\s*)[^\s\x22\[][^\r\n\x22]*",
+            r"(?i)\b((?:set-)?cookie|authorization|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-functions-key|x-ms-encryption-key|x-identity-header)(\s*:\s*)[^\s\x22\[][^\r\n\x22]*",
             "$1$2[REDACTED]",
         ),
     ]
@@ -150,6 +168,22 @@ mod tests {
             ("authorization: SharedKey sa:SKCANARY123=".into(), "SKCANARY"),
             ("grant_type=x&client_secret=CSCANARY&scope=y".into(), "CSCANARY"),
             ("sig=BARECANARY%3D&se=2030-01-01".into(), "BARECANARY"),
+            ("https://sa.blob.core.windows.net/c?sv=1&%73ig=PCTCANARY1".into(), "PCTCANARY1"),
+            ("https://sa.blob.core.windows.net/c?sv=1&s%69g=PCTCANARY2".into(), "PCTCANARY2"),
+            ("u=https%3A%2F%2Fsa%2Fc%3Fsv%3D1%26sig%3DNESTCANARY%26se%3D2".into(), "NESTCANARY"),
+            (r#"{"url":"https://sa/c?sv=1\u0026sig=UCANARY\u0026se=2"}"#.into(), "UCANARY"),
+            ("BlobEndpoint=https://sa/;SharedAccessSignature=sv=1&sig=CSSASCANARY".into(), "CSSASCANARY"),
+            ("the token sig=SPACECANARY was refused".into(), "SPACECANARY"),
+            ("x-ms-encryption-key: EKCANARYbase64==".into(), "EKCANARY"),
+            ("X-IDENTITY-HEADER: IHCANARY0123".into(), "IHCANARY"),
+            ("login=a&passwd=PWCANARY&flowToken=FTCANARY".into(), "PWCANARY"),
+            ("export AZURE_STORAGE_KEY=SKEYCANARY==".into(), "SKEYCANARY"),
+            ("https://portal.azure.com/#code=0.AXoAFRAGCANARY&state=1".into(), "FRAGCANARY"),
+            ("logs/token=PATHCANARY/agent-debug.log".into(), "PATHCANARY"),
+            ("Signature: DETAILCANARY".into(), "DETAILCANARY"),
+            ("The MAC signature found in the HTTP request 'MACCANARYZm9v' is not the same as any computed signature.".into(), "MACCANARY"),
+            (r#"{"keyName": "key1", "value": "LKCANARYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}"#.into(), "LKCANARY"),
+            (r#"{"primary": "BKCANARYAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="}"#.into(), "BKCANARY"),
         ];
         for (input, canary) in cases {
             let out = redact_str(&input);
