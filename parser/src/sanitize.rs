@@ -268,6 +268,8 @@ const SECRET_HEADERS: &[&str] = &[
     "x-ms-authorization-auxiliary",
     "ocp-apim-subscription-key",
     "x-functions-key",
+    "x-ms-encryption-key",
+    "x-identity-header",
     "x-csrf-token",
     "x-xsrf-token",
 ];
@@ -352,6 +354,11 @@ fn scrub_base64_body(content: &mut Value, stats: &mut Stats) {
         // left as they are unless they hold a credential, which wins over
         // keeping the bytes exact.
         Err(e) => {
+            // Images are most of these: only bytes with a hint of a
+            // credential are read as text at all.
+            if !CREDENTIAL_HINTS.is_match(e.as_bytes()) {
+                return;
+            }
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             if let std::borrow::Cow::Owned(o) = redact_str(&lossy) {
                 content["text"] = Value::String(STANDARD.encode(o));
@@ -361,10 +368,36 @@ fn scrub_base64_body(content: &mut Value, stats: &mut Stats) {
     }
 }
 
-/// `[{name, value}]` lists (query strings, form parameters, headers): a
-/// value whose name makes it a credential (`sig`, `access_token`,
-/// `passwd`, ...) is blanked, by asking the same patterns about
-/// `name=value` and `name: value`.
+/// Literals every credential pattern of [`crate::secrets`] needs one of.
+static CREDENTIAL_HINTS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "eyJ",
+                "sig",
+                "%73",
+                "token",
+                "secret",
+                "key",
+                "passw",
+                "bearer",
+                "basic",
+                "cookie",
+                "authorization",
+                "code=",
+                "signature",
+                "value",
+                "primary",
+                "secondary",
+                "x-identity",
+            ])
+            .expect("constant literals")
+    });
+
+/// `[{name, value}]` lists (query strings, form parameters): a value whose
+/// name makes it a credential (`sig`, `access_token`, `passwd`, ...) is
+/// blanked, by asking the same patterns about `?name=value`.
 fn blank_secret_pairs(pairs: Option<&mut Value>, stats: &mut Stats) {
     for p in pairs.and_then(Value::as_array_mut).into_iter().flatten() {
         let (Some(name), Some(value)) = (
@@ -376,9 +409,7 @@ fn blank_secret_pairs(pairs: Option<&mut Value>, stats: &mut Stats) {
         if value == REDACTED || value.is_empty() {
             continue;
         }
-        let secret = contains_secret(&format!("?{name}={value}"))
-            || contains_secret(&format!("{name}: {value}"))
-            || contains_secret(&format!("\"{name}\": \"{value}\""));
+        let secret = contains_secret(&format!("?{name}={value}"));
         if secret {
             p["value"] = Value::String(REDACTED.into());
             stats.strings += 1;
@@ -392,7 +423,6 @@ pub fn sanitize_entry(entry: &mut Value, stats: &mut Stats) {
         if let Some(part) = entry.get_mut(side) {
             blank_headers(part.get_mut("headers"), stats);
             blank_cookies(part.get_mut("cookies"), stats);
-            blank_secret_pairs(part.get_mut("headers"), stats);
             blank_secret_pairs(part.get_mut("queryString"), stats);
             blank_secret_pairs(
                 part.get_mut("postData").and_then(|d| d.get_mut("params")),

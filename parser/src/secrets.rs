@@ -143,8 +143,11 @@ fn is_placeholder(credential: &str) -> bool {
 /// True when `s` holds anything [`redact_str`] would remove.
 pub fn contains_secret(s: &str) -> bool {
     PATTERNS.iter().any(|p| {
-        p.re.captures_iter(s)
-            .any(|caps| !is_placeholder(credential_part(&caps)))
+        // Most text matches nothing: ask the cheap question first.
+        p.re.is_match(s)
+            && p.re
+                .captures_iter(s)
+                .any(|caps| !is_placeholder(credential_part(&caps)))
     })
 }
 
