@@ -63,7 +63,18 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         ),
         // Token and key fields in JSON (escaped or not) and key=value text.
         p(
-            r#"(?i)((?:access_token|refresh_token|id_token|client_secret|password|passwd|flowtoken|secret|signature|account_?key|storage_?key|sharedaccesskey|primarykey|secondarykey|primarymasterkey|key1|key2|x-ms-token-[a-z-]+)(?:\\?")?\s*[:=]\s*(?:\\?")?)[^"\\&\s,;}\[][^"\\&\s,;}]{3,}"#,
+            r#"(?i)((?:access_token|refresh_token|id_token|client_secret|password|passwd|flowtoken|secret|signature|account_?key|storage_?key|sharedaccesskey|primarykey|secondarykey|primarymasterkey|key1|key2|x-ms-token-[a-z-]+)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)[^"'\\&\s,;}\[][^"'\\&\s,;}]{3,}"#,
+            "$1[REDACTED]",
+        ),
+        // A SAS signature as a quoted key (`{'sig': '...'}`, `"sig": "..."`).
+        p(
+            r#"(?i)((?:\\?["'])sig(?:\\?["'])\s*:\s*(?:\\?["']))[^"'\\\[][^"'\\]*"#,
+            "$1[REDACTED]",
+        ),
+        // Credentials given to command-line tools: `az ... --account-key X`,
+        // `az login -p X`, `azcopy --sas-token X`, `curl -u user:password`.
+        p(
+            r#"(?i)((?:^|\s)(?:--account-key|--password|--client-secret|--sas-token|--connection-string|-p|-u|--user)(?:\s+|=)["']?)[^\s"'\[$<][^\s"']*"#,
             "$1[REDACTED]",
         ),
         // Header lines that carry credentials.
@@ -181,6 +192,10 @@ mod tests {
             ("X-IDENTITY-HEADER: IHCANARY0123".into(), "IHCANARY"),
             ("login=a&passwd=PWCANARY&flowToken=FTCANARY".into(), "PWCANARY"),
             ("export AZURE_STORAGE_KEY=SKEYCANARY==".into(), "SKEYCANARY"),
+            ("{'sig': 'DICTCANARY', 'client_secret': 'DICTCANARY2'}".into(), "DICTCANARY"),
+            ("az storage blob list --account-name sa --account-key CLIKEYCANARY==".into(), "CLIKEYCANARY"),
+            ("az login --service-principal -u app -p CLIPWCANARY --tenant t".into(), "CLIPWCANARY"),
+            ("curl -u admin:CURLCANARY https://x".into(), "CURLCANARY"),
             ("https://portal.azure.com/#code=0.AXoAFRAGCANARY&state=1".into(), "FRAGCANARY"),
             ("logs/token=PATHCANARY/agent-debug.log".into(), "PATHCANARY"),
             ("Signature: DETAILCANARY".into(), "DETAILCANARY"),
