@@ -13,7 +13,7 @@ use batchdiag_parser::{Evidence, InputKind};
 
 use crate::report::{
     ApplicationVersion, Check, CheckOutcome, Command, Confidence, Diagnosis, EvidenceItem, NodeRef,
-    Remediation, Scenario, Subjects,
+    Remediation, Scenario, ScenarioTable, Subjects,
 };
 use crate::template::{fill, Values};
 use crate::world::{Outcome, World};
@@ -351,7 +351,22 @@ impl Rule {
             slug: self.slug.into(),
             title: self.title.into(),
             confidence,
-            scenario: self.scenario,
+            scenario: self.scenario.map(|sc| {
+                // The rows of both tables share their numbers: a cause seen
+                // only in failed tasks is the resource-files row.
+                let tasks_only = items.iter().any(|i| i.evidence.fact.as_task().is_some())
+                    && items
+                        .iter()
+                        .all(|i| i.evidence.fact.as_task().is_some() || is_config(&i.evidence));
+                if tasks_only {
+                    Scenario {
+                        table: ScenarioTable::ResourceFiles,
+                        ..sc
+                    }
+                } else {
+                    sc
+                }
+            }),
             summary: fill(self.summary, &v),
             evidence,
             explanation: self.explanation.into(),

@@ -1,5 +1,6 @@
 use super::catalog::{find, RULES};
 use super::*;
+use crate::report::ScenarioTable;
 
 impl Rule {
     fn evaluate_default(&self, e: &[EvidenceItem]) -> Vec<Diagnosis> {
@@ -409,4 +410,21 @@ fn bd204_without_the_account_json_is_only_possible() {
     ));
     let d = find("BD204").unwrap().evaluate_default(&ev);
     assert_eq!(d[0].confidence, Confidence::Likely);
+}
+
+#[test]
+fn a_task_symptom_names_the_resource_files_table() {
+    let task = r#"[{"source":{"path":"t.json"},"kind":"task_result","task":"t1","job":"j",
+        "failure":{"code":"ResourceContainerListMiscError"}}]"#;
+    let d = find("BD203").unwrap().evaluate_default(&items(task));
+    let s = d[0].scenario.expect("BD203 is a table row");
+    assert_eq!((s.table, s.number), (ScenarioTable::ResourceFiles, 4));
+    // Node symptoms keep the application packages table.
+    let node = r#"[{"source":{"path":"n.json"},"kind":"node_status","pool":"p","node":"tvm-1","state":"unusable",
+        "errors":[{"code":"ApplicationPackageError"}]}]"#;
+    let d = find("BD203").unwrap().evaluate_default(&items(node));
+    assert_eq!(
+        d[0].scenario.map(|s| s.table),
+        Some(ScenarioTable::ApplicationPackages)
+    );
 }
