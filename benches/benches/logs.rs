@@ -8,9 +8,8 @@ use std::hint::black_box;
 use batchdiag_benches::log_gen::{bundle_files, fleet, write_tar_gz, write_zip};
 use batchdiag_parser::agent::scan::scan_chunk;
 use batchdiag_parser::agent::{read_agent_log, read_agent_slice, LogOptions};
-use batchdiag_parser::content::{read_item, Ctx, Item, ReadOptions};
-use batchdiag_parser::limits::Budget;
 use batchdiag_parser::Location;
+use batchdiag_parser::{ReadOptions, Reader};
 use criterion::{criterion_main, Criterion, Throughput};
 
 fn logs(c: &mut Criterion) {
@@ -53,28 +52,13 @@ fn logs(c: &mut Criterion) {
     let mut zip = std::io::Cursor::new(Vec::new());
     write_zip(&mut zip, &files, "").expect("in memory");
     let zip = zip.into_inner();
-    let ropts = ReadOptions::default();
+    let reader = Reader::new(ReadOptions::default());
     let mut g = c.benchmark_group("parser/archive");
     g.sample_size(10);
     g.throughput(Throughput::Bytes(total as u64));
     for (name, bytes) in [("tar.gz", &tgz), ("zip", &zip)] {
         g.bench_function(format!("{name}/{}MB", total >> 20), |b| {
-            b.iter(|| {
-                let budget = Budget::default();
-                let ctx = Ctx {
-                    opts: &ropts,
-                    budget: &budget,
-                };
-                let item = Item {
-                    loc: Location::file("bench"),
-                    reader: Box::new(std::io::Cursor::new(&bytes[..])),
-                    explicit: true,
-                    depth: 0,
-                    compression: None,
-                    disk_path: None,
-                };
-                black_box(read_item(item, &ctx).logs.len())
-            })
+            b.iter(|| black_box(reader.read_bytes("bench", bytes).evidence.len()))
         });
     }
     g.finish();

@@ -233,7 +233,7 @@ fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {
     }
     let is_tar = head.get(257..262) == Some(b"ustar");
     let name = a.input.to_ascii_lowercase();
-    let is_har = batchdiag_parser::content::looks_like_har(&head)
+    let is_har = batchdiag_parser::detect::looks_like_har(&head)
         || name.ends_with(".har")
         || name.ends_with(".har.gz");
     let mut sink = io::sink();

@@ -44,13 +44,62 @@ pub enum InputErrorKind {
     /// The input's format is not one batchdiag reads.
     #[error("not a recognized input: {0}")]
     Unrecognized(String),
+    /// A known format batchdiag does not read (xz, zstd, bzip2, 7-Zip, RAR).
+    #[error("not a recognized input: {0}")]
+    Unsupported(String),
+    /// The caller cancelled the read (a client went away); what was read so far is kept.
+    #[error("reading was cancelled")]
+    Cancelled,
+}
+
+/// The class of an input error, as the report's `inputs[].error_kind` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// The operating system refused.
+    Io,
+    /// A compressed stream is corrupt or cut short.
+    Decompress,
+    /// The bytes are not the format they claimed to be, or end early.
+    Syntax,
+    /// Some records could not be read.
+    Records,
+    /// A safety limit stopped reading.
+    Limit,
+    /// An archive member that is not read.
+    Member,
+    /// Not a format batchdiag reads.
+    Unrecognized,
+    /// A known format batchdiag does not read.
+    Unsupported,
+    /// The read was cancelled.
+    Cancelled,
 }
 
 impl InputErrorKind {
+    /// Its class, without the details.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            InputErrorKind::Io(_) => ErrorClass::Io,
+            InputErrorKind::Decompress(_) => ErrorClass::Decompress,
+            InputErrorKind::Syntax(_) => ErrorClass::Syntax,
+            InputErrorKind::Records { .. } => ErrorClass::Records,
+            InputErrorKind::Limit(_) => ErrorClass::Limit,
+            InputErrorKind::Member(_) => ErrorClass::Member,
+            InputErrorKind::Unrecognized(_) => ErrorClass::Unrecognized,
+            InputErrorKind::Unsupported(_) => ErrorClass::Unsupported,
+            InputErrorKind::Cancelled => ErrorClass::Cancelled,
+        }
+    }
+
     /// The kind a read error stands for: a safety limit, a damaged
     /// compressed stream, or any other I/O failure.
     pub fn from_io(e: &std::io::Error) -> Self {
         if let Some(l) = crate::limits::limit_of(e) {
+            if *l == crate::limits::LimitExceeded::Cancelled {
+                return InputErrorKind::Cancelled;
+            }
             return InputErrorKind::Limit(l.to_string());
         }
         match e.kind() {

@@ -8,20 +8,21 @@
 //! limits bound only work and memory.
 
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-/// The limits, with their command-line flags.
+/// The limits. Messages name each by its field name (`max_member_size`
+/// and so on), which front ends map to their own spelling of it.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Decompressed bytes one member (or one `.gz`) may produce (`--max-member-size`).
+    /// Decompressed bytes one member (or one `.gz`) may produce (`max_member_size`).
     pub max_member_bytes: u64,
-    /// Decompressed bytes all archives together may produce (`--max-total-size`).
+    /// Decompressed bytes all archives together may produce (`max_total_size`).
     pub max_total_bytes: u64,
-    /// Decompressed/compressed ratio above which a stream is a bomb (`--max-ratio`),
+    /// Decompressed/compressed ratio above which a stream is a bomb (`max_ratio`),
     /// checked once a stream has produced [`RATIO_GRACE_BYTES`].
     pub max_ratio: u64,
-    /// How deep archives may nest inside archives (`--max-depth`).
+    /// How deep archives may nest inside archives (`max_depth`).
     pub max_depth: u32,
     /// Largest nested zip read into memory to be opened (zip needs random access).
     pub max_in_memory_bytes: u64,
@@ -43,21 +44,57 @@ impl Default for Limits {
     }
 }
 
-/// The decompression budget shared by every input of one run.
+/// A flag a caller raises to stop a read (a server whose client went
+/// away). Reading stops at the next check, which is where the limits are
+/// checked: every read of a decompressed or guarded stream, every archive member.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A flag not yet raised.
+    pub fn new() -> Self {
+        Cancel::default()
+    }
+
+    /// Raises the flag: reads using it stop soon after.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the flag was raised.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// The decompression budget shared by every input of one run, and the
+/// run's cancel flag.
 #[derive(Debug, Default)]
 pub struct Budget {
     /// The limits.
     pub limits: Limits,
     used: AtomicU64,
+    cancel: Cancel,
 }
 
 impl Budget {
     /// A budget with these limits.
     pub fn new(limits: Limits) -> Self {
+        Budget::with_cancel(limits, Cancel::new())
+    }
+
+    /// A budget with these limits that stops when `cancel` is raised.
+    pub fn with_cancel(limits: Limits, cancel: Cancel) -> Self {
         Budget {
             limits,
             used: AtomicU64::new(0),
+            cancel,
         }
+    }
+
+    /// Whether the run was cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
     }
 }
 
@@ -65,14 +102,17 @@ impl Budget {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LimitExceeded {
     /// One member produced too much.
-    #[error("decompressed data exceeds the per-member limit of {0} (--max-member-size); reading stopped there")]
+    #[error("decompressed data exceeds the per-member limit of {0} (max_member_size); reading stopped there")]
     Member(String),
     /// All archives together produced too much.
-    #[error("decompressed data of all archives exceeds the limit of {0} (--max-total-size); reading stopped there")]
+    #[error("decompressed data of all archives exceeds the limit of {0} (max_total_size); reading stopped there")]
     Total(String),
     /// The compression ratio is that of a bomb.
-    #[error("compression ratio above {0}:1 (--max-ratio), a likely decompression bomb; reading stopped there")]
+    #[error("compression ratio above {0}:1 (max_ratio), a likely decompression bomb; reading stopped there")]
     Ratio(u64),
+    /// The caller cancelled the run.
+    #[error("reading was cancelled")]
+    Cancelled,
 }
 
 /// Formats a byte count for messages.
@@ -161,6 +201,9 @@ impl<'b, R> Guard<'b, R> {
     }
 
     fn check(&self, n: u64) -> Option<LimitExceeded> {
+        if self.budget.cancelled() {
+            return Some(LimitExceeded::Cancelled);
+        }
         let l = &self.budget.limits;
         let out = self.out + n;
         if self.checks.member && out > l.max_member_bytes {
@@ -235,7 +278,7 @@ mod tests {
             "{e}"
         );
         assert!(out.len() <= 1000);
-        assert!(e.to_string().contains("--max-member-size"));
+        assert!(e.to_string().contains("max_member_size"));
     }
 
     #[test]

@@ -110,7 +110,7 @@ fn sanitize_member(
         return sanitize_member(name, &utf8, stats);
     }
     let mut out = Vec::with_capacity(bytes.len());
-    if crate::content::looks_like_har(head) || name.to_ascii_lowercase().ends_with(".har") {
+    if crate::detect::looks_like_har(head) || name.to_ascii_lowercase().ends_with(".har") {
         let s = sanitize_har(bytes, &mut out)?;
         stats.add(&s);
         return Ok((out, true));
@@ -134,7 +134,7 @@ fn sanitize_member(
     }
     // Text as the analyzer judges it (NUL runs allowed), so that nothing it
     // reads as a log is copied unread.
-    let binary = !crate::content::looks_textual(head) || head.starts_with(b"PK");
+    let binary = !crate::detect::looks_textual(head) || head.starts_with(b"PK");
     if binary {
         return Ok((bytes.to_vec(), false));
     }

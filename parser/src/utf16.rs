@@ -23,6 +23,42 @@ pub fn bom(head: &[u8]) -> Option<Endian> {
     }
 }
 
+/// The byte order of UTF-16 text at the start of `head`: announced by a
+/// byte-order mark, or, without one (files written by .NET's `Unicode`
+/// encoding, `Out-File -NoBOM`), shown by ASCII text whose every other byte
+/// is zero. Runs of NUL bytes alone (a log after a power loss) are not text.
+pub fn sniff(head: &[u8]) -> Option<Endian> {
+    if let Some(e) = bom(head) {
+        return Some(e);
+    }
+    let pairs: Vec<[u8; 2]> = head[..head.len().min(512)]
+        .chunks_exact(2)
+        .map(|p| [p[0], p[1]])
+        .collect();
+    if pairs.len() < 8 {
+        return None;
+    }
+    let text = |b: u8| b.is_ascii_graphic() || matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let share =
+        |f: &dyn Fn(&[u8; 2]) -> bool| pairs.iter().filter(|p| f(p)).count() * 100 / pairs.len();
+    if share(&|p| p[1] == 0 && text(p[0])) >= 95 {
+        Some(Endian::Little)
+    } else if share(&|p| p[0] == 0 && text(p[1])) >= 95 {
+        Some(Endian::Big)
+    } else {
+        None
+    }
+}
+
+/// The length of the byte-order mark at the start of `head` (2, or 0 without one).
+pub fn bom_len(head: &[u8]) -> usize {
+    if bom(head).is_some() {
+        2
+    } else {
+        0
+    }
+}
+
 /// A reader of UTF-8 over a UTF-16 stream whose BOM was already consumed.
 pub struct Utf16ToUtf8<R> {
     inner: R,
@@ -141,6 +177,16 @@ mod tests {
         }
         assert_eq!(bom(&[0xFF, 0xFE, 0x7B, 0]), Some(Endian::Little));
         assert_eq!(bom(b"{"), None);
+        assert_eq!(
+            sniff(&encode("hello, world!", Endian::Little)),
+            Some(Endian::Little)
+        );
+        assert_eq!(
+            sniff(&encode("hello, world!", Endian::Big)),
+            Some(Endian::Big)
+        );
+        assert_eq!(sniff(&[0u8; 512]), None, "NUL runs are not UTF-16");
+        assert_eq!(sniff(b"plain ascii text, long enough"), None);
     }
 
     #[test]

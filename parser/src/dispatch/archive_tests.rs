@@ -1,19 +1,7 @@
 use std::io::Write as _;
 
 use super::*;
-use crate::content::ReadOptions;
 use crate::limits::{Budget, Limits};
-
-#[test]
-fn unsafe_names() {
-    assert_eq!(unsafe_name("../x.log"), Some("a '..' component"));
-    assert_eq!(unsafe_name("a/../../x.log"), Some("a '..' component"));
-    assert_eq!(unsafe_name("a\\..\\x.log"), Some("a '..' component"));
-    assert_eq!(unsafe_name("/etc/x.log"), Some("an absolute path"));
-    assert_eq!(unsafe_name("C:\\x.log"), Some("an absolute path"));
-    assert_eq!(unsafe_name("pool/node/..hidden/x.log"), None);
-    assert_eq!(unsafe_name("pool/node/x.log"), None);
-}
 
 #[test]
 fn nested_member_paths() {
@@ -22,7 +10,7 @@ fn nested_member_paths() {
     assert_eq!(inner.member.as_deref(), Some("logs.tar.gz"));
     let deeper = member_loc(&inner, "p/n/agent-debug.log");
     assert_eq!(
-        crate::content::virtual_path(&deeper),
+        crate::input::virtual_path(&deeper),
         "b.zip!/logs.tar.gz!/p/n/agent-debug.log"
     );
 }
@@ -40,7 +28,7 @@ fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
 fn read(bytes: Vec<u8>, limits: Limits) -> Found {
     let opts = ReadOptions::default();
     let budget = Budget::new(limits);
-    let ctx = Ctx {
+    let ctx = Run {
         opts: &opts,
         budget: &budget,
     };
@@ -96,7 +84,7 @@ fn in_memory_limit_for_streamed_zips() {
         .error
         .as_deref()
         .unwrap()
-        .contains("--max-in-memory"));
+        .contains("max_in_memory"));
 }
 
 #[test]
@@ -113,7 +101,7 @@ fn member_size_limit_names_the_member() {
     let bad = &f.inputs[1];
     assert_eq!(bad.path, "-!/a/agent-debug.log");
     assert!(
-        bad.error.as_deref().unwrap().contains("--max-member-size"),
+        bad.error.as_deref().unwrap().contains("max_member_size"),
         "{:?}",
         bad.error
     );
@@ -240,39 +228,6 @@ fn tar_members_handed_off_read_as_in_place() {
         "{:?}",
         two.inputs
     );
-}
-
-#[test]
-fn replay_gives_the_bytes_then_the_error() {
-    let mut r = Replay::new(b"abc".to_vec(), Some(io::Error::other("cut")));
-    let mut out = Vec::new();
-    let e = r.read_to_end(&mut out).unwrap_err();
-    assert_eq!(out, b"abc");
-    assert_eq!(e.to_string(), "cut");
-    let mut clean = Replay::new(b"xy".to_vec(), None);
-    let mut out = Vec::new();
-    clean.read_to_end(&mut out).unwrap();
-    assert_eq!(out, b"xy");
-}
-
-#[test]
-fn handoff_holds_at_most_its_budget() {
-    let h = Handoff {
-        enabled: true,
-        held: AtomicU64::new(0),
-    };
-    assert_eq!(h.take(HANDOFF_MAX_MEMBER + 1), None, "too large a member");
-    let a = h.take(HANDOFF_MAX_MEMBER).unwrap();
-    let b = h.take(HANDOFF_MAX_BYTES - HANDOFF_MAX_MEMBER).unwrap();
-    assert_eq!(h.take(1), None, "budget spent: read in place");
-    h.give_back(a);
-    assert!(h.take(1).is_some());
-    h.give_back(b);
-    let off = Handoff {
-        enabled: false,
-        held: AtomicU64::new(0),
-    };
-    assert_eq!(off.take(1), None, "one thread: always in place");
 }
 
 /// A cut `.gz` inside an archive keeps what it held, and the error says
