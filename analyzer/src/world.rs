@@ -7,6 +7,7 @@
 //! of the pool's identities, does the pool have a user-assigned identity at
 //! all, do resource files name identities the pool lacks.
 
+use batchdiag_parser::evidence::IdentityParam;
 use batchdiag_parser::{AccountConfig, PoolConfig};
 
 use crate::report::EvidenceItem;
@@ -381,8 +382,8 @@ impl<'a> World<'a> {
     pub fn client_id_mismatch(&self, im: &batchdiag_parser::ImdsToken) -> Option<(String, String)> {
         let returned = im.client_id.as_deref()?;
         let expected = match &im.requested {
-            Some(r) if r.by == "client_id" => Some(r.value.clone()),
-            Some(r) if r.by.ends_with("res_id") => self
+            Some(r) if r.by == IdentityParam::ClientId => Some(r.value.clone()),
+            Some(r) if r.by.is_resource_id() => self
                 .pools
                 .iter()
                 .flat_map(|(_, p)| p.identities.iter())

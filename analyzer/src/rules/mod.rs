@@ -511,7 +511,7 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
     }
     for im in items.iter().filter_map(|i| i.evidence.fact.as_imds()) {
         if let Some(r) = &im.requested {
-            if r.by.ends_with("res_id") && s.identity.is_none() {
+            if r.by.is_resource_id() && s.identity.is_none() {
                 s.identity = Some(r.value.clone());
             }
         }
@@ -566,7 +566,7 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
             .find_map(|im| {
                 im.requested
                     .as_ref()
-                    .filter(|r| r.by.ends_with("res_id"))
+                    .filter(|r| r.by.is_resource_id())
                     .map(|r| r.value.clone())
             });
     }
