@@ -13,7 +13,7 @@ use batchdiag_parser::{Evidence, InputKind};
 
 use crate::report::{
     ApplicationVersion, Check, CheckOutcome, Command, Confidence, Diagnosis, EvidenceItem, NodeRef,
-    Remediation, Scenario, ScenarioTable, Subjects,
+    Remediation, Scenario, Subjects,
 };
 use crate::template::{fill, Values};
 use crate::world::{Outcome, World};
@@ -29,6 +29,10 @@ pub struct Rule {
     pub title: &'static str,
     /// Behaviour-table row, for node-plane causes.
     pub scenario: Option<Scenario>,
+    /// The row when failed tasks (with configuration) are all that shows
+    /// the cause: the two tables share their row numbers, and a task's
+    /// failure is the resource-files table's. `None`: `scenario` still.
+    pub task_scenario: Option<Scenario>,
     /// One-sentence summary template (placeholders: see [`values`]).
     pub summary: &'static str,
     /// Long explanation (`batchdiag explain`).
@@ -52,6 +56,9 @@ pub struct Rule {
     pub missing_evidence: &'static [(Needs, &'static str)],
     /// Input kinds able to show this cause (drives `checked`).
     pub seen_in: &'static [InputKind],
+    /// Node-agent releases that fixed a failure like this one: a node
+    /// running an older agent gets a note on the diagnosis.
+    pub agent_fixes: &'static [AgentFix],
     /// Evidence that must (or must not) make the rule fire.
     pub samples: &'static [Sample],
 }
@@ -66,6 +73,15 @@ pub struct Symptom {
 }
 
 pub use crate::world::ConfigCheck;
+
+/// A node-agent release that fixed a failure (from the node-agent changelog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentFix {
+    /// The first agent version with the fix, `(major, minor, patch)`.
+    pub fixed_in: (u32, u32, u32),
+    /// What it fixed, as the note says it (e.g. `1.11.5 fixed nodes stuck in ...`).
+    pub what: &'static str,
+}
 
 /// The input a "would help" line asks for: it is not shown when the bundle
 /// (seen from the diagnosis's account) already holds it.
@@ -238,9 +254,11 @@ impl Rule {
             .find(|s| s.all.iter().all(|c| c.holds(e, settings)))
     }
 
-    /// Applies the rule to all evidence.
-    pub fn evaluate(&self, evidence: &[EvidenceItem], settings: &Settings) -> Vec<Diagnosis> {
-        let world = World::new(evidence);
+    /// Applies the rule to the bundle. `world` is the whole bundle's view,
+    /// built once per report and shared by every rule (see
+    /// [`crate::analyze`]); the rule scopes it per account itself.
+    pub fn evaluate(&self, world: &World, settings: &Settings) -> Vec<Diagnosis> {
+        let evidence = world.items();
         let mut groups: BTreeMap<String, (Vec<&EvidenceItem>, Confidence)> = BTreeMap::new();
         for item in evidence {
             let Some(symptom) = self.symptom_of(&item.evidence, settings) else {
@@ -273,7 +291,7 @@ impl Rule {
             // A symptom that names its account is judged by that account's configuration.
             let scoped;
             let scope = if key.is_empty() {
-                &world
+                world
             } else {
                 scoped = world.scoped(&key);
                 &scoped
@@ -351,22 +369,11 @@ impl Rule {
             slug: self.slug.into(),
             title: self.title.into(),
             confidence,
-            scenario: self.scenario.map(|sc| {
-                // The rows of both tables share their numbers: a cause seen
-                // only in failed tasks is the resource-files row.
-                let tasks_only = items.iter().any(|i| i.evidence.fact.as_task().is_some())
-                    && items
-                        .iter()
-                        .all(|i| i.evidence.fact.as_task().is_some() || is_config(&i.evidence));
-                if tasks_only {
-                    Scenario {
-                        table: ScenarioTable::ResourceFiles,
-                        ..sc
-                    }
-                } else {
-                    sc
-                }
-            }),
+            scenario: if tasks_only(items) {
+                self.task_scenario.or(self.scenario)
+            } else {
+                self.scenario
+            },
             summary: fill(self.summary, &v),
             evidence,
             explanation: self.explanation.into(),
@@ -392,7 +399,7 @@ impl Rule {
             } else {
                 Vec::new()
             },
-            notes: world.agent_notes(self.code),
+            notes: world.agent_notes(self.agent_fixes),
             subjects,
         }
     }
@@ -412,6 +419,15 @@ impl Rule {
             outcome,
         }
     }
+}
+
+/// Failed tasks (and the configuration they are judged by) are all the
+/// diagnosis rests on.
+fn tasks_only(items: &[&EvidenceItem]) -> bool {
+    items.iter().any(|i| i.evidence.fact.as_task().is_some())
+        && items
+            .iter()
+            .all(|i| i.evidence.fact.as_task().is_some() || is_config(&i.evidence))
 }
 
 /// The Batch account a symptom names, lowercase (node and task URLs, ARM ids).

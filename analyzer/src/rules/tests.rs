@@ -4,7 +4,7 @@ use crate::report::ScenarioTable;
 
 impl Rule {
     fn evaluate_default(&self, e: &[EvidenceItem]) -> Vec<Diagnosis> {
-        self.evaluate(e, &Settings::default())
+        self.evaluate(&World::new(e), &Settings::default())
     }
 }
 
@@ -131,7 +131,7 @@ fn bd201_lists_every_stuck_node_and_honours_the_threshold() {
     // A 4-hour loop is not stuck under a 5-hour threshold.
     assert!(rule
         .evaluate(
-            &ev,
+            &World::new(&ev),
             &Settings {
                 join_threshold_secs: 5 * 3600
             }
