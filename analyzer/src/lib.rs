@@ -42,8 +42,11 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
         .collect();
     let mut diagnoses = Vec::new();
     let mut checked = Vec::new();
+    // One correlated view for every rule: joining the bundle's files is the
+    // same work whichever rule asks.
+    let world = world::World::new(&evidence);
     for rule in rules::catalog::RULES {
-        let found = rule.evaluate(&evidence, settings);
+        let found = rule.evaluate(&world, settings);
         checked.push(rule.check(!found.is_empty(), &kinds));
         diagnoses.extend(found);
     }
@@ -134,6 +137,16 @@ mod tests {
             .find(|c| c.code == "BD101")
             .map(|c| c.outcome)
             .unwrap()
+    }
+
+    #[test]
+    fn a_report_builds_its_world_once() {
+        let rule = rules::catalog::find("BD201").unwrap();
+        let evidence: Vec<Evidence> = serde_json::from_str(rule.samples[0].evidence).unwrap();
+        let before = world::BUILT.with(|n| n.get());
+        let r = analyze(Vec::new(), evidence, &Settings::default());
+        assert!(!r.diagnoses.is_empty(), "the rules ran");
+        assert_eq!(world::BUILT.with(|n| n.get()) - before, 1);
     }
 
     #[test]

@@ -7,9 +7,11 @@
 //! of the pool's identities, does the pool have a user-assigned identity at
 //! all, do resource files name identities the pool lacks.
 
+use batchdiag_parser::evidence::IdentityParam;
 use batchdiag_parser::{AccountConfig, PoolConfig};
 
 use crate::report::EvidenceItem;
+use crate::rules::AgentFix;
 
 /// A question about the configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,13 @@ pub struct World<'a> {
     items: &'a [EvidenceItem],
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many worlds this thread has built, so a test can show that a
+    /// report builds one (tests run on threads of their own).
+    pub(crate) static BUILT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 const MI_MODE: &str = "BatchAccountManagedIdentity";
 
 fn same_id(a: &str, b: &str) -> bool {
@@ -86,8 +95,11 @@ fn user_assigned(p: &PoolConfig) -> bool {
 }
 
 impl<'a> World<'a> {
-    /// Joins the evidence.
+    /// Joins the evidence. A report needs this once: [`crate::analyze`]
+    /// builds it and every rule reads the same view.
     pub fn new(items: &'a [EvidenceItem]) -> Self {
+        #[cfg(test)]
+        BUILT.with(|n| n.set(n.get() + 1));
         let mut w = World {
             accounts: Vec::new(),
             pools: Vec::new(),
@@ -195,6 +207,12 @@ impl<'a> World<'a> {
             });
         }
         views
+    }
+
+    /// Every evidence item of the bundle (a scoped view keeps them all: its
+    /// scope is the configuration, not the symptoms).
+    pub fn items(&self) -> &'a [EvidenceItem] {
+        self.items
     }
 
     /// The only account in the bundle, if there is exactly one.
@@ -381,8 +399,8 @@ impl<'a> World<'a> {
     pub fn client_id_mismatch(&self, im: &batchdiag_parser::ImdsToken) -> Option<(String, String)> {
         let returned = im.client_id.as_deref()?;
         let expected = match &im.requested {
-            Some(r) if r.by == "client_id" => Some(r.value.clone()),
-            Some(r) if r.by.ends_with("res_id") => self
+            Some(r) if r.by == IdentityParam::ClientId => Some(r.value.clone()),
+            Some(r) if r.by.is_resource_id() => self
                 .pools
                 .iter()
                 .flat_map(|(_, p)| p.identities.iter())
@@ -427,25 +445,14 @@ impl<'a> World<'a> {
     }
 
     /// Notes on node agents older than the releases that fixed these failures.
-    pub fn agent_notes(&self, code: &str) -> Vec<String> {
-        // Node-agent changelog: 1.10.7 ended an endless package download loop with a
-        // misconfigured managed identity, 1.10.8 lengthened the autostorage MI
-        // authentication timeout, 1.11.5 fixed nodes stuck in join-pool-in-progress.
-        let fixes: &[((u32, u32, u32), &str)] = match code {
-            "BD201" => &[((1, 11, 5), "1.11.5 fixed nodes stuck in join-pool-in-progress")],
-            "BD202" | "BD203" | "BD204" => &[
-                ((1, 10, 7), "1.10.7 fixed an endless application-package download loop with a misconfigured managed identity"),
-                ((1, 10, 8), "1.10.8 lengthened the autostorage managed-identity authentication timeout"),
-            ],
-            _ => &[],
-        };
+    pub fn agent_notes(&self, fixes: &[AgentFix]) -> Vec<String> {
         let mut notes = Vec::new();
         for n in self.items.iter().filter_map(|i| i.evidence.fact.as_node()) {
             let Some(v) = n.agent_version.as_deref().and_then(parse_version) else {
                 continue;
             };
-            for (fixed, what) in fixes {
-                if v < *fixed {
+            for AgentFix { fixed_in, what } in fixes {
+                if v < *fixed_in {
                     notes.push(format!(
                         "node {} runs node agent {}; {what}: upgrade the agent (recreate the nodes) when the configuration is right",
                         n.node,

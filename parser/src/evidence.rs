@@ -4,6 +4,8 @@
 //! (`evidence[]`) and because the analyzer's rule samples are written as
 //! evidence JSON. Fields are only ever added, never renamed.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use crate::arm::ArmResourceId;
@@ -46,11 +48,98 @@ pub enum Fact {
     StorageRequest(StorageRequest),
 }
 
+/// Closed sets of words the report uses, as typed enums. Each serializes to
+/// the word the JSON contract documents and prints the same word, so the
+/// report and the text output are unchanged by the typing.
+macro_rules! words {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $word:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $word)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The word the JSON contract uses.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word),+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+words! {
+    /// The IMDS query parameter that named the identity of a token request.
+    IdentityParam {
+        /// `mi_res_id`: the identity's ARM resource id.
+        MiResId = "mi_res_id",
+        /// `msi_res_id`: the older name of `mi_res_id`.
+        MsiResId = "msi_res_id",
+        /// `client_id`: the identity's client (application) id.
+        ClientId = "client_id",
+        /// `object_id`: the identity's principal (object) id.
+        ObjectId = "object_id",
+    }
+}
+
+impl IdentityParam {
+    /// The parameter names an ARM resource id (`mi_res_id` or `msi_res_id`),
+    /// the form pools and accounts list identities by.
+    pub const fn is_resource_id(self) -> bool {
+        matches!(self, IdentityParam::MiResId | IdentityParam::MsiResId)
+    }
+}
+
+words! {
+    /// Which API a pool JSON came from.
+    Plane {
+        /// Azure Resource Manager (identities as a map keyed by resource id).
+        Management = "management",
+        /// The Batch service (identities as an array).
+        Data = "data",
+    }
+}
+
+words! {
+    /// Where a join loop's pool and node ids came from.
+    Attribution {
+        /// The log's content (`"PoolName"`, `"TVMName"`).
+        Content = "content",
+        /// The "upload batch logs" layout, where `-` may stand for `_` in node ids.
+        Layout = "layout",
+        /// Neither said.
+        Unknown = "unknown",
+    }
+}
+
+words! {
+    /// How a task's resource file names its source.
+    ResourceFileKind {
+        /// `autoStorageContainerName`: read with the account's node identity reference.
+        AutoStorageContainer = "auto_storage_container",
+        /// `storageContainerUrl`: its own identity or SAS.
+        StorageContainerUrl = "storage_container_url",
+        /// `httpUrl`: its own identity or SAS.
+        HttpUrl = "http_url",
+    }
+}
+
 /// How an IMDS token request named the identity it wanted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentitySelector {
-    /// `mi_res_id`, `msi_res_id`, `client_id` or `object_id`.
-    pub by: String,
+    /// The query parameter that named it.
+    pub by: IdentityParam,
     /// The value asked for.
     pub value: String,
 }
@@ -174,7 +263,7 @@ pub struct PoolConfig {
     #[serde(default)]
     pub account: Option<String>,
     /// `management` (ARM, identities as a map) or `data` (Batch service, identities as an array).
-    pub plane: String,
+    pub plane: Plane,
     /// `identity.type` (absent: no identity).
     #[serde(default)]
     pub identity_type: Option<String>,
@@ -258,7 +347,7 @@ impl TaskResult {
             || self
                 .resource_files
                 .iter()
-                .any(|f| f.kind == "auto_storage_container")
+                .any(|f| f.kind == ResourceFileKind::AutoStorageContainer)
     }
 }
 
@@ -283,7 +372,7 @@ pub struct TaskFailure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceFile {
     /// `auto_storage_container`, `storage_container_url` or `http_url`.
-    pub kind: String,
+    pub kind: ResourceFileKind,
     /// The container name or URL.
     pub source: String,
     /// `identityReference.resourceId`, when given.
@@ -427,7 +516,7 @@ pub struct JoinLoop {
     #[serde(default)]
     pub node: Option<String>,
     /// Where pool and node came from: `content`, `layout` or `unknown`.
-    pub attribution: String,
+    pub attribution: Attribution,
     /// How many join-in-progress reports.
     pub count: u64,
     /// Time of the first report (RFC 3339, UTC).
@@ -463,4 +552,81 @@ pub struct HealthReport {
     pub time: Option<String>,
     /// Where.
     pub source: Location,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The JSON form is the contract: each value must serialize to the word
+    /// documented in README.md, print the same word, and read back.
+    fn round_trips<T>(all: &[T], words: &[&str])
+    where
+        T: Serialize + for<'de> Deserialize<'de> + fmt::Display + PartialEq + fmt::Debug + Copy,
+    {
+        assert_eq!(all.len(), words.len());
+        for (v, w) in all.iter().zip(words) {
+            assert_eq!(serde_json::to_string(v).unwrap(), format!("\"{w}\""));
+            assert_eq!(v.to_string(), *w);
+            assert_eq!(serde_json::from_str::<T>(&format!("\"{w}\"")).unwrap(), *v);
+        }
+        assert!(serde_json::from_str::<T>("\"other\"").is_err());
+    }
+
+    #[test]
+    fn identity_params() {
+        round_trips(
+            IdentityParam::ALL,
+            &["mi_res_id", "msi_res_id", "client_id", "object_id"],
+        );
+        let by_res_id: Vec<bool> = IdentityParam::ALL
+            .iter()
+            .map(|p| p.is_resource_id())
+            .collect();
+        assert_eq!(by_res_id, [true, true, false, false]);
+    }
+
+    #[test]
+    fn planes() {
+        round_trips(Plane::ALL, &["management", "data"]);
+    }
+
+    #[test]
+    fn attributions() {
+        round_trips(Attribution::ALL, &["content", "layout", "unknown"]);
+    }
+
+    #[test]
+    fn resource_file_kinds() {
+        round_trips(
+            ResourceFileKind::ALL,
+            &[
+                "auto_storage_container",
+                "storage_container_url",
+                "http_url",
+            ],
+        );
+    }
+
+    #[test]
+    fn typed_fields_keep_their_json() {
+        let f = ResourceFile {
+            kind: ResourceFileKind::HttpUrl,
+            source: "https://x".into(),
+            identity: None,
+            has_sas: false,
+        };
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            r#"{"kind":"http_url","source":"https://x","identity":null,"has_sas":false}"#
+        );
+        let s = IdentitySelector {
+            by: IdentityParam::MiResId,
+            value: "/i".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            r#"{"by":"mi_res_id","value":"/i"}"#
+        );
+    }
 }

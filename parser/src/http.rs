@@ -2,7 +2,7 @@
 //! transcript, a saved response body), read as node-plane evidence: IMDS
 //! token requests and Azure Storage requests.
 
-use crate::evidence::{Fact, IdentitySelector, ImdsToken, StorageRequest};
+use crate::evidence::{Fact, IdentityParam, IdentitySelector, ImdsToken, StorageRequest};
 use crate::jwt;
 
 /// What is known of an exchange; any part may be missing.
@@ -101,17 +101,15 @@ pub fn interpret(x: &Exchange) -> Option<Fact> {
 
 fn imds(x: &Exchange, url: Option<&str>) -> ImdsToken {
     let params = url.map(query_params).unwrap_or_default();
-    let requested = ["mi_res_id", "msi_res_id", "client_id", "object_id"]
-        .iter()
-        .find_map(|k| {
-            params
-                .iter()
-                .find(|(n, _)| n.eq_ignore_ascii_case(k))
-                .map(|(_, v)| IdentitySelector {
-                    by: k.to_string(),
-                    value: v.clone(),
-                })
-        });
+    let requested = IdentityParam::ALL.iter().find_map(|&k| {
+        params
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(k.as_str()))
+            .map(|(_, v)| IdentitySelector {
+                by: k,
+                value: v.clone(),
+            })
+    });
     let resource = params
         .iter()
         .find(|(n, _)| n == "resource")
@@ -215,7 +213,7 @@ mod tests {
         assert_eq!(
             t.requested,
             Some(IdentitySelector {
-                by: "mi_res_id".into(),
+                by: IdentityParam::MiResId,
                 value: "/subscriptions/s/u".into()
             })
         );

@@ -11,8 +11,8 @@
 use serde_json::Value;
 
 use crate::evidence::{
-    AccountConfig, AutoStorage, CodeMessage, Evidence, Fact, IdentityRef, NodeStatus, PoolConfig,
-    ResourceFile, TaskFailure, TaskResult,
+    AccountConfig, AutoStorage, CodeMessage, Evidence, Fact, IdentityRef, NodeStatus, Plane,
+    PoolConfig, ResourceFile, ResourceFileKind, TaskFailure, TaskResult,
 };
 use crate::location::Location;
 
@@ -213,7 +213,7 @@ fn pool_management(v: &Value, id: &str) -> PoolConfig {
         account: parsed
             .as_ref()
             .and_then(|r| r.name_of("batchAccounts").map(str::to_string)),
-        plane: "management".into(),
+        plane: Plane::Management,
         identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
         identities: identities(v.get("identity")),
         application_packages: packages,
@@ -247,7 +247,7 @@ fn pool_data(v: &Value, id: &str) -> PoolConfig {
     PoolConfig {
         pool: id.to_string(),
         account: account_from_url(&url),
-        plane: "data".into(),
+        plane: Plane::Data,
         identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
         identities: identities(v.get("identity")),
         application_packages: packages,
@@ -315,18 +315,18 @@ fn task(v: &Value, id: &str) -> TaskResult {
 fn resource_file(v: &Value) -> Option<ResourceFile> {
     let identity = text(v, &["identityReference", "resourceId"]);
     let (kind, source) = if let Some(c) = text(v, &["autoStorageContainerName"]) {
-        ("auto_storage_container", c)
+        (ResourceFileKind::AutoStorageContainer, c)
     } else if let Some(u) = text(v, &["storageContainerUrl"]) {
-        ("storage_container_url", u)
+        (ResourceFileKind::StorageContainerUrl, u)
     } else {
-        ("http_url", text(v, &["httpUrl"])?)
+        (ResourceFileKind::HttpUrl, text(v, &["httpUrl"])?)
     };
     let has_sas = source.split_once('?').is_some_and(|(_, q)| {
         q.split('&')
             .any(|kv| kv.to_ascii_lowercase().starts_with("sig="))
     });
     Some(ResourceFile {
-        kind: kind.into(),
+        kind,
         source,
         identity,
         has_sas,

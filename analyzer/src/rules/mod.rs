@@ -13,9 +13,9 @@ use batchdiag_parser::{Evidence, InputKind};
 
 use crate::report::{
     ApplicationVersion, Check, CheckOutcome, Command, Confidence, Diagnosis, EvidenceItem, NodeRef,
-    Remediation, Scenario, ScenarioTable, Subjects,
+    Remediation, Scenario, Subjects,
 };
-use crate::template::{fill, Values};
+use crate::template::{fill, Placeholder, Values};
 use crate::world::{Outcome, World};
 
 /// One row of the diagnosis catalog.
@@ -29,7 +29,11 @@ pub struct Rule {
     pub title: &'static str,
     /// Behaviour-table row, for node-plane causes.
     pub scenario: Option<Scenario>,
-    /// One-sentence summary template (placeholders: see [`values`]).
+    /// The row when failed tasks (with configuration) are all that shows
+    /// the cause: the two tables share their row numbers, and a task's
+    /// failure is the resource-files table's. `None`: `scenario` still.
+    pub task_scenario: Option<Scenario>,
+    /// One-sentence summary template (placeholders: [`Placeholder`]).
     pub summary: &'static str,
     /// Long explanation (`batchdiag explain`).
     pub explanation: &'static str,
@@ -52,6 +56,9 @@ pub struct Rule {
     pub missing_evidence: &'static [(Needs, &'static str)],
     /// Input kinds able to show this cause (drives `checked`).
     pub seen_in: &'static [InputKind],
+    /// Node-agent releases that fixed a failure like this one: a node
+    /// running an older agent gets a note on the diagnosis.
+    pub agent_fixes: &'static [AgentFix],
     /// Evidence that must (or must not) make the rule fire.
     pub samples: &'static [Sample],
 }
@@ -66,6 +73,15 @@ pub struct Symptom {
 }
 
 pub use crate::world::ConfigCheck;
+
+/// A node-agent release that fixed a failure (from the node-agent changelog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentFix {
+    /// The first agent version with the fix, `(major, minor, patch)`.
+    pub fixed_in: (u32, u32, u32),
+    /// What it fixed, as the note says it (e.g. `1.11.5 fixed nodes stuck in ...`).
+    pub what: &'static str,
+}
 
 /// The input a "would help" line asks for: it is not shown when the bundle
 /// (seen from the diagnosis's account) already holds it.
@@ -231,6 +247,18 @@ impl Condition {
 }
 
 impl Rule {
+    /// Every template the rule fills from the evidence: the summary, the
+    /// remediation's summary, steps and commands (descriptions and shell),
+    /// and the missing-evidence lines.
+    pub fn templates(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let r = &self.remediation;
+        std::iter::once(self.summary)
+            .chain(std::iter::once(r.summary))
+            .chain(r.steps.iter().copied())
+            .chain(r.commands.iter().flat_map(|(d, s)| [*d, *s]))
+            .chain(self.missing_evidence.iter().map(|(_, s)| *s))
+    }
+
     /// The symptom an evidence item shows, if any.
     pub fn symptom_of(&self, e: &Evidence, settings: &Settings) -> Option<&Symptom> {
         self.symptoms
@@ -238,9 +266,11 @@ impl Rule {
             .find(|s| s.all.iter().all(|c| c.holds(e, settings)))
     }
 
-    /// Applies the rule to all evidence.
-    pub fn evaluate(&self, evidence: &[EvidenceItem], settings: &Settings) -> Vec<Diagnosis> {
-        let world = World::new(evidence);
+    /// Applies the rule to the bundle. `world` is the whole bundle's view,
+    /// built once per report and shared by every rule (see
+    /// [`crate::analyze`]); the rule scopes it per account itself.
+    pub fn evaluate(&self, world: &World, settings: &Settings) -> Vec<Diagnosis> {
+        let evidence = world.items();
         let mut groups: BTreeMap<String, (Vec<&EvidenceItem>, Confidence)> = BTreeMap::new();
         for item in evidence {
             let Some(symptom) = self.symptom_of(&item.evidence, settings) else {
@@ -273,7 +303,7 @@ impl Rule {
             // A symptom that names its account is judged by that account's configuration.
             let scoped;
             let scope = if key.is_empty() {
-                &world
+                world
             } else {
                 scoped = world.scoped(&key);
                 &scoped
@@ -351,22 +381,11 @@ impl Rule {
             slug: self.slug.into(),
             title: self.title.into(),
             confidence,
-            scenario: self.scenario.map(|sc| {
-                // The rows of both tables share their numbers: a cause seen
-                // only in failed tasks is the resource-files row.
-                let tasks_only = items.iter().any(|i| i.evidence.fact.as_task().is_some())
-                    && items
-                        .iter()
-                        .all(|i| i.evidence.fact.as_task().is_some() || is_config(&i.evidence));
-                if tasks_only {
-                    Scenario {
-                        table: ScenarioTable::ResourceFiles,
-                        ..sc
-                    }
-                } else {
-                    sc
-                }
-            }),
+            scenario: if tasks_only(items) {
+                self.task_scenario.or(self.scenario)
+            } else {
+                self.scenario
+            },
             summary: fill(self.summary, &v),
             evidence,
             explanation: self.explanation.into(),
@@ -392,7 +411,7 @@ impl Rule {
             } else {
                 Vec::new()
             },
-            notes: world.agent_notes(self.code),
+            notes: world.agent_notes(self.agent_fixes),
             subjects,
         }
     }
@@ -412,6 +431,15 @@ impl Rule {
             outcome,
         }
     }
+}
+
+/// Failed tasks (and the configuration they are judged by) are all the
+/// diagnosis rests on.
+fn tasks_only(items: &[&EvidenceItem]) -> bool {
+    items.iter().any(|i| i.evidence.fact.as_task().is_some())
+        && items
+            .iter()
+            .all(|i| i.evidence.fact.as_task().is_some() || is_config(&i.evidence))
 }
 
 /// The Batch account a symptom names, lowercase (node and task URLs, ARM ids).
@@ -511,7 +539,7 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
     }
     for im in items.iter().filter_map(|i| i.evidence.fact.as_imds()) {
         if let Some(r) = &im.requested {
-            if r.by.ends_with("res_id") && s.identity.is_none() {
+            if r.by.is_resource_id() && s.identity.is_none() {
                 s.identity = Some(r.value.clone());
             }
         }
@@ -566,7 +594,7 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
             .find_map(|im| {
                 im.requested
                     .as_ref()
-                    .filter(|r| r.by.ends_with("res_id"))
+                    .filter(|r| r.by.is_resource_id())
                     .map(|r| r.value.clone())
             });
     }
@@ -634,7 +662,8 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
 /// lines) that names `{pool}` is repeated for each pool, so a fix for
 /// several pools fixes them all.
 fn fill_per_pool(template: &str, v: &Values, pools: &[String]) -> String {
-    if pools.len() < 2 || !template.contains("{pool}") {
+    let slot = format!("{{{}}}", Placeholder::Pool.name());
+    if pools.len() < 2 || !template.contains(&slot) {
         return fill(template, v);
     }
     let mut commands: Vec<String> = Vec::new();
@@ -653,10 +682,10 @@ fn fill_per_pool(template: &str, v: &Values, pools: &[String]) -> String {
     }
     let mut out: Vec<String> = Vec::new();
     for c in commands {
-        if c.contains("{pool}") {
+        if c.contains(&slot) {
             for p in pools {
                 let mut pv = v.clone();
-                pv.insert("pool", p.clone());
+                pv.insert(Placeholder::Pool, p.clone());
                 out.push(fill(&c, &pv));
             }
         } else {
@@ -666,22 +695,21 @@ fn fill_per_pool(template: &str, v: &Values, pools: &[String]) -> String {
     out.join("\n")
 }
 
-/// Placeholder values: `subscription`, `resource_group`, `account`,
-/// `account_id`, `applications` (e.g. `app1 2.0, app2`), `account_ref`
-/// (the `az` arguments that name the account).
+/// The values of the [`Placeholder`] table this diagnosis knows (each
+/// entry's doc says what it holds).
 fn values(s: &Subjects) -> Values {
     let mut v = Values::new();
     if let Some(x) = &s.subscription {
-        v.insert("subscription", x.clone());
+        v.insert(Placeholder::Subscription, x.clone());
     }
     if let Some(x) = &s.resource_group {
-        v.insert("resource_group", x.clone());
+        v.insert(Placeholder::ResourceGroup, x.clone());
     }
     if let Some(x) = &s.account {
-        v.insert("account", x.clone());
+        v.insert(Placeholder::Account, x.clone());
     }
     if let Some(x) = &s.account_id {
-        v.insert("account_id", x.clone());
+        v.insert(Placeholder::AccountId, x.clone());
     }
     if !s.applications.is_empty() {
         let list: Vec<String> = s
@@ -692,46 +720,52 @@ fn values(s: &Subjects) -> Values {
                 None => a.application.clone(),
             })
             .collect();
-        v.insert("applications", list.join(", "));
+        v.insert(Placeholder::Applications, list.join(", "));
     } else {
-        v.insert("applications", "an application package".into());
+        v.insert(Placeholder::Applications, "an application package".into());
     }
     for (k, x) in [
-        ("storage_account_id", &s.storage_account),
-        ("identity_resource_id", &s.identity),
-        ("principal_id", &s.principal_id),
+        (Placeholder::StorageAccountId, &s.storage_account),
+        (Placeholder::IdentityResourceId, &s.identity),
+        (Placeholder::PrincipalId, &s.principal_id),
     ] {
         if let Some(x) = x {
             v.insert(k, x.clone());
         }
     }
     if !s.tasks.is_empty() {
-        v.insert("tasks", s.tasks.join(", "));
+        v.insert(Placeholder::Tasks, s.tasks.join(", "));
     }
     if !s.missing_identities.is_empty() {
-        v.insert("missing_identities", s.missing_identities.join(", "));
+        v.insert(
+            Placeholder::MissingIdentities,
+            s.missing_identities.join(", "),
+        );
     }
     for (k, x) in [
-        ("returned_client_id", &s.returned_client_id),
-        ("expected_client_id", &s.expected_client_id),
+        (Placeholder::ReturnedClientId, &s.returned_client_id),
+        (Placeholder::ExpectedClientId, &s.expected_client_id),
     ] {
         if let Some(x) = x {
             v.insert(k, x.clone());
         }
     }
     if let Some(u) = s.urls.first() {
-        v.insert("storage_url", u.split('?').next().unwrap_or(u).to_string());
+        v.insert(
+            Placeholder::StorageUrl,
+            u.split('?').next().unwrap_or(u).to_string(),
+        );
     }
     let short = |id: &str| batchdiag_parser::arm::resource_name(id).to_string();
     v.insert(
-        "identity_name",
+        Placeholder::IdentityName,
         s.identity.as_deref().map_or_else(
             || "the node identity".to_string(),
             |i| format!("identity {}", short(i)),
         ),
     );
     v.insert(
-        "pool_phrase",
+        Placeholder::PoolPhrase,
         if s.pools.is_empty() {
             "the pool".to_string()
         } else {
@@ -739,7 +773,7 @@ fn values(s: &Subjects) -> Values {
         },
     );
     v.insert(
-        "missing_names",
+        Placeholder::MissingNames,
         if s.missing_identities.is_empty() {
             "an identity".to_string()
         } else {
@@ -751,7 +785,7 @@ fn values(s: &Subjects) -> Values {
         },
     );
     v.insert(
-        "the_account",
+        Placeholder::TheAccount,
         s.account.as_ref().map_or_else(
             || "the Batch account".to_string(),
             |a| format!("Batch account {a}"),
@@ -759,7 +793,7 @@ fn values(s: &Subjects) -> Values {
     );
     let n = s.nodes.len();
     v.insert(
-        "nodes_phrase",
+        Placeholder::NodesPhrase,
         match (n, s.pools.is_empty()) {
             (0, true) => "its nodes".to_string(),
             (0, false) => format!("the nodes of pool {}", s.pools.join(", ")),
@@ -774,18 +808,13 @@ fn values(s: &Subjects) -> Values {
         // No node ids in the bundle: find the stuck ones first.
         let pool = s.pools.first().map_or("<pool>", String::as_str);
         v.insert(
-            "node_reboots",
+            Placeholder::NodeReboots,
             format!("az batch node list --pool-id {pool} --query \"[?state=='starting'].id\" -o tsv | xargs -n1 az batch node reboot --pool-id {pool} --node-id"),
         );
     }
     if !s.pools.is_empty() {
-        v.insert("pools", s.pools.join(", "));
-        v.insert("pool", s.pools[0].clone());
-        let n = s.nodes.len();
-        v.insert(
-            "node_count",
-            format!("{n} node{}", if n == 1 { "" } else { "s" }),
-        );
+        v.insert(Placeholder::Pools, s.pools.join(", "));
+        v.insert(Placeholder::Pool, s.pools[0].clone());
         let reboots: Vec<String> = s
             .nodes
             .iter()
@@ -796,7 +825,7 @@ fn values(s: &Subjects) -> Values {
                 )
             })
             .collect();
-        v.insert("node_reboots", reboots.join("\n"));
+        v.insert(Placeholder::NodeReboots, reboots.join("\n"));
     }
     v
 }

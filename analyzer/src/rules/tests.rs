@@ -4,7 +4,7 @@ use crate::report::ScenarioTable;
 
 impl Rule {
     fn evaluate_default(&self, e: &[EvidenceItem]) -> Vec<Diagnosis> {
-        self.evaluate(e, &Settings::default())
+        self.evaluate(&World::new(e), &Settings::default())
     }
 }
 
@@ -131,7 +131,7 @@ fn bd201_lists_every_stuck_node_and_honours_the_threshold() {
     // A 4-hour loop is not stuck under a 5-hour threshold.
     assert!(rule
         .evaluate(
-            &ev,
+            &World::new(&ev),
             &Settings {
                 join_threshold_secs: 5 * 3600
             }
@@ -427,4 +427,35 @@ fn a_task_symptom_names_the_resource_files_table() {
         d[0].scenario.map(|s| s.table),
         Some(ScenarioTable::ApplicationPackages)
     );
+}
+
+#[test]
+fn every_placeholder_of_every_template_is_in_the_table() {
+    use crate::template::{names, Placeholder};
+    let mut used: Vec<&str> = Vec::new();
+    for rule in RULES {
+        for t in rule.templates() {
+            for name in names(t) {
+                assert!(
+                    Placeholder::from_name(name).is_some(),
+                    "{}: {{{name}}} is not a placeholder, in {t:?}",
+                    rule.code
+                );
+                used.push(name);
+            }
+        }
+    }
+    // And the table holds nothing the catalog never asks for.
+    for p in Placeholder::ALL {
+        assert!(used.contains(&p.name()), "{{{}}} is never used", p.name());
+    }
+}
+
+#[test]
+fn the_engine_fills_only_table_placeholders() {
+    // A template name outside the table shows as `<name>` even when the
+    // subjects would know it: values are keyed by the table, nothing else.
+    let mut v = Values::new();
+    v.insert(crate::template::Placeholder::Account, "a".into());
+    assert_eq!(fill("{account} {acount}", &v), "a <acount>");
 }

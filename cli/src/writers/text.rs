@@ -354,7 +354,7 @@ fn evidence(out: &mut dyn Write, item: &EvidenceItem) -> io::Result<()> {
         if j.files.len() > 1 {
             detail.push_str(&format!("; {} files joined", j.files.len()));
         }
-        if j.attribution == "layout" {
+        if j.attribution == batchdiag_parser::evidence::Attribution::Layout {
             detail.push_str("; node id from the upload layout, where '-' may stand for '_'");
         }
         writeln!(out, "        {DIM}{detail}{DIM:#}")?;

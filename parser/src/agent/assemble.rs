@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::scan::{HealthPoint, Summary};
-use crate::evidence::{Evidence, Fact, HealthReport, JoinLoop};
+use crate::evidence::{Attribution, Evidence, Fact, HealthReport, JoinLoop};
 use crate::location::Location;
 
 /// One log file and its summary.
@@ -140,19 +140,27 @@ fn node_loop(mut files: Vec<LogFile>) -> Option<Evidence> {
         (p, Some(n), l) => (
             p.clone().or(l.as_ref().map(|l| l.0.clone())),
             Some(n.clone()),
-            "content",
+            Attribution::Content,
         ),
-        (p, None, Some((lp, ln))) => (p.clone().or(Some(lp.clone())), Some(ln.clone()), "layout"),
+        (p, None, Some((lp, ln))) => (
+            p.clone().or(Some(lp.clone())),
+            Some(ln.clone()),
+            Attribution::Layout,
+        ),
         (p, None, None) => (
             p.clone(),
             None,
-            if p.is_some() { "content" } else { "unknown" },
+            if p.is_some() {
+                Attribution::Content
+            } else {
+                Attribution::Unknown
+            },
         ),
     };
     let join = JoinLoop {
         pool,
         node,
-        attribution: attribution.into(),
+        attribution,
         count: total.join_count,
         first: rfc3339(first.time),
         last: rfc3339(last.time),
