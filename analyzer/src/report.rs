@@ -229,3 +229,44 @@ pub enum CheckOutcome {
     /// No input of a kind that could show it was given.
     NoInput,
 }
+
+/// How a report came out, worst last: what the exit code and the `--each`
+/// tally are made from, so every front end judges a report alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verdict {
+    /// Everything was read and nothing was found.
+    Clean,
+    /// At least one diagnosis, and every input was read.
+    Diagnosed,
+    /// Some input could not be fully read, or nothing given could be
+    /// analysed; outranks diagnoses, since what was not read may hold more.
+    NotFullyRead,
+}
+
+impl Verdict {
+    /// The process exit code documented in README ("Exit codes").
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Clean => 0,
+            Verdict::Diagnosed => 1,
+            Verdict::NotFullyRead => 3,
+        }
+    }
+}
+
+impl Report {
+    /// The verdict on this report.
+    pub fn verdict(&self) -> Verdict {
+        // Nothing analysable is as bad as an input that could not be read:
+        // an empty result must not pass for a clean one.
+        if self.inputs.iter().any(|i| i.error.is_some())
+            || !self.inputs.iter().any(crate::is_analysable)
+        {
+            Verdict::NotFullyRead
+        } else if self.diagnoses.is_empty() {
+            Verdict::Clean
+        } else {
+            Verdict::Diagnosed
+        }
+    }
+}

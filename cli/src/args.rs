@@ -154,6 +154,16 @@ pub enum Format {
     Markdown,
 }
 
+impl From<Format> for batchdiag_render::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Text => batchdiag_render::Format::Text,
+            Format::Json => batchdiag_render::Format::Json,
+            Format::Markdown => batchdiag_render::Format::Markdown,
+        }
+    }
+}
+
 /// Colour choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {

@@ -1,9 +1,8 @@
 //! `batchdiag`: the command-line front end. Parsing, analysis and redaction
-//! live in the libraries; this binary wires them together, picks a writer
-//! and turns the outcome into an exit code.
+//! live in the libraries, writing in `batchdiag-render`; this binary wires
+//! them together and turns the outcome into an exit code.
 
 mod args;
-mod writers;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -12,22 +11,19 @@ use anyhow::Context as _;
 use batchdiag_analyzer::redact::{redact, redact_message};
 use batchdiag_analyzer::rules::catalog;
 use batchdiag_analyzer::template::fill;
+use batchdiag_render::{Redacted, SinkOptions};
 use clap::Parser as _;
 use rayon::prelude::*;
-use writers::Redacted;
-use writers::Tally;
 
 use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format, RedactArgs};
 
 /// Exit code: analysis ran, no diagnosis.
 const EXIT_CLEAN: u8 = 0;
-/// Exit code: at least one diagnosis.
-const EXIT_DIAGNOSES: u8 = 1;
 /// Exit code: bad command line (clap uses it too).
 const EXIT_USAGE: u8 = 2;
 /// Exit code of `redact --check`: the input still holds secrets.
 const EXIT_SECRETS_FOUND: u8 = 1;
-/// Exit code: some input could not be fully read.
+/// Exit code: some input could not be fully read (as `Verdict::NotFullyRead`).
 const EXIT_INPUT_ERROR: u8 = 3;
 
 fn main() -> ExitCode {
@@ -95,36 +91,31 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         Ok(redact(&report)?)
     };
     let stdout = io::stdout();
-    let choice = match a.color {
-        ColorChoice::Auto => anstream::ColorChoice::Auto,
-        ColorChoice::Always => anstream::ColorChoice::Always,
-        ColorChoice::Never => anstream::ColorChoice::Never,
+    // Only here is it known whether the output is a terminal.
+    let color = match a.color {
+        ColorChoice::Auto => anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never,
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
     };
-    // JSON and Markdown are never styled; text loses its styles unless colour is wanted.
-    let mut out: Box<dyn Write> = match a.format {
-        Format::Json | Format::Markdown => Box::new(io::BufWriter::new(stdout.lock())),
-        Format::Text => Box::new(io::BufWriter::new(anstream::AutoStream::new(
-            stdout.lock(),
-            choice,
-        ))),
-    };
+    let mut sink = batchdiag_render::sink(
+        a.format.into(),
+        Box::new(io::BufWriter::new(stdout.lock())),
+        SinkOptions {
+            color,
+            each: a.each,
+        },
+    );
+    sink.begin()?;
     if !a.each {
         let redacted = pool.install(|| one(&a.paths, None))?;
-        match a.format {
-            Format::Json => writers::json::write(&mut out, &redacted)?,
-            Format::Text => writers::text::write(&mut out, &redacted)?,
-            Format::Markdown => writers::markdown::write(&mut out, &redacted)?,
-        }
-        out.flush()?;
-        let mut tally = Tally::default();
-        tally.add(redacted.report());
-        return Ok(exit_code(&tally));
+        sink.report(&redacted)?;
+        sink.finish()?;
+        return Ok(sink.tally().verdict().exit_code());
     }
     // One bundle per path. A window of bundles is analysed in parallel and
     // written in path order before the next starts: output keeps pace with
     // the work and memory stays bounded however many paths are given.
     let window = pool.current_num_threads() * 4;
-    let mut tally = Tally::default();
     for paths in a.paths.chunks(window) {
         let reports: Vec<anyhow::Result<Redacted>> = pool.install(|| {
             paths
@@ -133,45 +124,12 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
                 .collect()
         });
         for redacted in reports {
-            let redacted = redacted?;
-            match a.format {
-                Format::Json => writers::json::write_line(&mut out, &redacted)?,
-                Format::Text => {
-                    if tally.bundles > 0 {
-                        writeln!(out)?;
-                    }
-                    writers::text::write_bundle(&mut out, &redacted)?;
-                }
-                Format::Markdown => {
-                    if tally.bundles == 0 {
-                        writers::markdown::write_title(&mut out)?;
-                    }
-                    writers::markdown::write(&mut out, &redacted)?;
-                    writeln!(out)?;
-                }
-            }
-            tally.add(redacted.report());
+            sink.report(&redacted?)?;
         }
-        out.flush()?;
     }
-    match a.format {
-        Format::Json => {}
-        Format::Text => writers::text::write_tally(&mut out, &tally)?,
-        Format::Markdown => writers::markdown::write_tally(&mut out, &tally)?,
-    }
-    out.flush()?;
-    Ok(exit_code(&tally))
-}
-
-/// The code of the worst bundle: unreadable input outranks diagnoses.
-fn exit_code(tally: &Tally) -> u8 {
-    if tally.unreadable > 0 {
-        EXIT_INPUT_ERROR
-    } else if tally.diagnosed > 0 {
-        EXIT_DIAGNOSES
-    } else {
-        EXIT_CLEAN
-    }
+    sink.finish()?;
+    // The worst bundle decides: unreadable input outranks diagnoses.
+    Ok(sink.tally().verdict().exit_code())
 }
 
 fn redact_cmd(a: RedactArgs) -> anyhow::Result<u8> {

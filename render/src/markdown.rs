@@ -4,58 +4,49 @@
 
 use std::io::{self, Write};
 
-use batchdiag_analyzer::report::{CheckOutcome, Diagnosis, Report, ScenarioTable};
+use batchdiag_analyzer::redact::Redacted;
+use batchdiag_analyzer::report::CheckOutcome;
 
-use super::text::{evidence_plain, input_details, input_kind};
-use super::{Redacted, Tally};
+use crate::describe::DescribedEvidence;
+use crate::sink::Sink;
+use crate::tally::Tally;
+use crate::view::{DiagnosisView, ReportView};
 
-/// Writes the report: under a level-1 title, or level 2 when it is one
+/// Writes one report: under a level-1 title, or level 2 when it is one
 /// bundle of `--each` (under the run's own title).
-pub fn write(out: &mut dyn Write, report: &Redacted) -> io::Result<()> {
-    let r = report.report();
-    let h = if r.bundle.is_some() { "##" } else { "#" };
-    let title = r.bundle.as_deref().map_or_else(
+pub fn write(out: &mut dyn Write, v: &ReportView) -> io::Result<()> {
+    let h = if v.bundle.is_some() { "##" } else { "#" };
+    let title = v.bundle.as_deref().map_or_else(
         || "batchdiag report".to_string(),
         |b| format!("batchdiag report: {}", code_span(b)),
     );
     writeln!(out, "{h} {title}\n")?;
-    let failed = r.inputs.iter().filter(|i| i.error.is_some()).count();
+    let s = &v.summary;
     write!(
         out,
-        "**{}** from {} input{}",
-        match r.diagnoses.len() {
+        "**{}** from {}",
+        match s.diagnoses {
             0 => "No diagnosis".to_string(),
             1 => "1 diagnosis".to_string(),
             n => format!("{n} diagnoses"),
         },
-        r.inputs.len(),
-        if r.inputs.len() == 1 { "" } else { "s" }
+        s.inputs_phrase()
     )?;
-    if failed > 0 {
-        write!(out, "; **{failed} could not be fully read**")?;
+    if let Some(f) = s.not_fully_read_phrase() {
+        write!(out, "; **{f}**")?;
     }
     writeln!(out, ".\n")?;
-    for d in &r.diagnoses {
-        diagnosis(out, r, d, h)?;
+    for d in &v.diagnoses {
+        diagnosis(out, d, h)?;
     }
-    let used: Vec<&str> = r
-        .diagnoses
-        .iter()
-        .flat_map(|d| d.evidence.iter().map(String::as_str))
-        .collect();
-    let other = evidence_block(
-        r.evidence
-            .iter()
-            .filter(|e| !used.contains(&e.id.as_str()))
-            .map(evidence_plain),
-    );
+    let other = evidence_block(&v.other_evidence);
     if !other.is_empty() {
         writeln!(out, "{h}# Other evidence\n")?;
         fenced(out, "text", &other)?;
     }
-    if !r.notes.is_empty() {
+    if !v.notes.is_empty() {
         writeln!(out, "{h}# Notes\n")?;
-        for n in &r.notes {
+        for n in &v.notes {
             writeln!(out, "- {}", inline(n))?;
         }
         writeln!(out)?;
@@ -63,8 +54,8 @@ pub fn write(out: &mut dyn Write, report: &Redacted) -> io::Result<()> {
     writeln!(out, "{h}# Inputs\n")?;
     writeln!(out, "| status | input | kind | read |")?;
     writeln!(out, "|---|---|---|---|")?;
-    for i in &r.inputs {
-        let mut read = input_details(i).join(", ");
+    for i in &v.inputs {
+        let mut read = i.read.join(", ");
         if let Some(e) = &i.error {
             read = format!("**{}**; {read}", cell(e));
         }
@@ -76,18 +67,17 @@ pub fn write(out: &mut dyn Write, report: &Redacted) -> io::Result<()> {
             "| {} | {} | {} | {} |",
             if i.error.is_some() { "error" } else { "ok" },
             cell(&code_span(&i.path)),
-            input_kind(i),
+            i.kind,
             cell(&read)
         )?;
     }
     writeln!(out, "\n{h}# Checked\n")?;
     writeln!(out, "| code | cause | outcome |")?;
     writeln!(out, "|---|---|---|")?;
-    for c in &r.checked {
+    for c in &v.checked {
         let outcome = match c.outcome {
-            CheckOutcome::Found => "**found**",
-            CheckOutcome::NotFound => "not found",
-            CheckOutcome::NoInput => "no input could show it",
+            CheckOutcome::Found => format!("**{}**", c.outcome_words()),
+            CheckOutcome::NotFound | CheckOutcome::NoInput => c.outcome_words().to_string(),
         };
         writeln!(out, "| {} | {} | {outcome} |", c.code, cell(&c.description))?;
     }
@@ -106,6 +96,7 @@ pub fn write_tally(out: &mut dyn Write, t: &Tally) -> io::Result<()> {
         diagnosed,
         clean,
         unreadable,
+        ..
     } = t;
     write!(
         out,
@@ -118,7 +109,7 @@ pub fn write_tally(out: &mut dyn Write, t: &Tally) -> io::Result<()> {
     writeln!(out, ".")
 }
 
-fn diagnosis(out: &mut dyn Write, r: &Report, d: &Diagnosis, h: &str) -> io::Result<()> {
+fn diagnosis(out: &mut dyn Write, d: &DiagnosisView, h: &str) -> io::Result<()> {
     writeln!(
         out,
         "{h}# {} `{}`: {} ({})\n",
@@ -128,31 +119,21 @@ fn diagnosis(out: &mut dyn Write, r: &Report, d: &Diagnosis, h: &str) -> io::Res
         d.confidence.as_str()
     )?;
     if let Some(s) = d.scenario {
-        let table = match s.table {
-            ScenarioTable::ApplicationPackages => "application packages",
-            ScenarioTable::ResourceFiles => "resource files",
-        };
-        writeln!(out, "Scenario {} of the {table} table.\n", s.number)?;
+        writeln!(out, "Scenario {} of the {} table.\n", s.number, s.table)?;
     }
     writeln!(out, "{}\n", inline(&d.summary))?;
     writeln!(out, "**Evidence**\n")?;
-    let cited = evidence_block(
-        d.evidence
-            .iter()
-            .filter_map(|id| r.evidence.iter().find(|e| &e.id == id))
-            .map(evidence_plain),
-    );
-    fenced(out, "text", &cited)?;
-    writeln!(out, "**Fix**: {}\n", inline(&d.remediation.summary))?;
-    for (n, step) in d.remediation.steps.iter().enumerate() {
+    fenced(out, "text", &evidence_block(&d.evidence))?;
+    writeln!(out, "**Fix**: {}\n", inline(&d.fix.summary))?;
+    for (n, step) in d.fix.steps.iter().enumerate() {
         writeln!(out, "{}. {}", n + 1, inline(step))?;
     }
-    if !d.remediation.steps.is_empty() {
+    if !d.fix.steps.is_empty() {
         writeln!(out)?;
     }
-    if !d.remediation.commands.is_empty() {
+    if !d.fix.commands.is_empty() {
         let script: String = d
-            .remediation
+            .fix
             .commands
             .iter()
             .map(|c| format!("# {}\n{}\n", c.description, c.shell))
@@ -172,15 +153,76 @@ fn diagnosis(out: &mut dyn Write, r: &Report, d: &Diagnosis, h: &str) -> io::Res
     writeln!(out, "Why: `batchdiag explain {}`\n", d.code)
 }
 
-/// Evidence as the text report indents it, moved to the left margin.
-fn evidence_block(items: impl Iterator<Item = String>) -> String {
-    items
-        .flat_map(|e| {
-            e.lines()
-                .map(|l| format!("{}\n", l.strip_prefix("    ").unwrap_or(l)))
-                .collect::<Vec<_>>()
-        })
-        .collect()
+/// Evidence for a `text` code block: laid out as the text report lays it
+/// out, then moved four columns left to the margin, so that both reports
+/// break a message with line breaks of its own alike. Control characters and
+/// escape sequences a capture carried are dropped, as they are from a
+/// terminal report without colour.
+fn evidence_block(items: &[DescribedEvidence]) -> String {
+    let mut block = String::new();
+    for e in items {
+        let mut item = format!("    {}\n", e.title());
+        for d in &e.details {
+            item.push_str(&format!(
+                "        {}{}\n",
+                "  ".repeat(usize::from(d.depth)),
+                d.line.text()
+            ));
+        }
+        for l in anstream::adapter::strip_str(&item).to_string().lines() {
+            block.push_str(l.strip_prefix("    ").unwrap_or(l));
+            block.push('\n');
+        }
+    }
+    block
+}
+
+/// Writes Markdown reports: one alone under a level-1 title, or with
+/// `--each` a level-2 section per bundle under one title and a closing tally.
+pub struct MarkdownSink<'a> {
+    out: Box<dyn Write + 'a>,
+    each: bool,
+    tally: Tally,
+}
+
+impl<'a> MarkdownSink<'a> {
+    /// A sink over `out`. Markdown is never styled.
+    pub fn new(out: Box<dyn Write + 'a>, each: bool) -> Self {
+        MarkdownSink {
+            out,
+            each,
+            tally: Tally::default(),
+        }
+    }
+}
+
+impl Sink for MarkdownSink<'_> {
+    fn begin(&mut self) -> io::Result<()> {
+        if self.each {
+            write_title(&mut self.out)?;
+        }
+        Ok(())
+    }
+
+    fn report(&mut self, r: &Redacted) -> io::Result<()> {
+        write(&mut self.out, &ReportView::new(r))?;
+        if self.each {
+            writeln!(self.out)?;
+        }
+        self.tally.add(r.report());
+        self.out.flush()
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        if self.each {
+            write_tally(&mut self.out, &self.tally)?;
+        }
+        self.out.flush()
+    }
+
+    fn tally(&self) -> &Tally {
+        &self.tally
+    }
 }
 
 /// A fenced block that no backtick run in `body` can close early.
