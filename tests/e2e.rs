@@ -1184,3 +1184,17 @@ fn nothing_analysable_is_not_a_clean_result() {
         .contains("nothing could be analysed"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn jobs_zero_means_every_core_and_huge_is_capped() {
+    for jobs in ["0", "100000"] {
+        let o = batchdiag(
+            &["analyze", "-f", "json", "-j", jobs, "corpus/bd101-chrome"],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(1), "-j {jobs}");
+    }
+    let o = batchdiag(&["analyze", "-j", "100000", "corpus/bd101-chrome"], None);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("maximum of 64"), "{err}");
+}

@@ -76,7 +76,7 @@ pub struct AnalyzeArgs {
     /// Skip (with a warning) any HAR entry larger than this many bytes (suffixes K, M, G).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
     pub max_entry_size: usize,
-    /// Worker threads (default: one per core).
+    /// Worker threads in all (default, or 0: one per core; at most 64).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
     /// A join loop (TvmJoinPoolInProgress) this long that never ended means a stuck node (e.g. 10m, 1h, 90s).
