@@ -8,11 +8,10 @@
 //!   JSON contract (`schema_version` 1).
 //! - [`rules::catalog::RULES`] is the catalog as data; each rule carries
 //!   samples that must and must not fire.
-//! - [`redact::redact`] is the single redaction layer between a report and
-//!   any writer.
+//! - Reports reach writers only through the redaction layer of
+//!   `batchdiag-redact`, which owns the credential vocabulary.
 #![deny(missing_docs)]
 
-pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod template;

@@ -23,12 +23,17 @@ pub enum Command {
     /// Exit codes: 0 no diagnosis, 1 diagnoses found, 2 usage error,
     /// 3 some input could not be fully read (the report still holds everything found).
     Analyze(AnalyzeArgs),
-    /// Write a copy of a capture or log without credentials, or check that it has none.
+    /// Write a copy of captures, logs or whole bundles without credentials, or check that they have none.
     ///
-    /// HAR captures stay valid HAR (credential headers and cookies blanked, SAS signatures,
-    /// tokens and keys removed from every URL and body, base64 bodies included); other text
-    /// files are redacted line by line. The summary goes to stderr. Exit codes: 0 done (or,
-    /// with --check, nothing found), 1 with --check: secrets found, 2 usage error, 3 unreadable input.
+    /// Inputs are read as `analyze` reads them (by content, archives inside archives, UTF-16);
+    /// each container is written back as the same kind (zip, tar, tar.gz, .gz), HAR captures
+    /// stay valid HAR (credential headers and cookies blanked; SAS signatures, tokens and keys
+    /// removed from every URL and body, base64, gzip and WebSocket content included), text is
+    /// cleaned line by line. What cannot be read (binary of no known format, encrypted members,
+    /// links, cut streams) is left out and listed, unless --keep-unread. Findings go to stderr
+    /// with their place, never their value. Exit codes: 0 done (with --check: nothing found and
+    /// everything read), 1 with --check: a secret or an unread part found, 2 usage or output
+    /// error, 3 some input could not be read (the copy holds the rest).
     Redact(RedactArgs),
     /// List the diagnosis catalog.
     Rules {
@@ -46,15 +51,21 @@ pub enum Command {
 /// Arguments of `redact`.
 #[derive(Debug, clap::Args)]
 pub struct RedactArgs {
-    /// The capture or log to sanitize (`-` for stdin; .gz is decompressed).
-    #[arg(value_name = "IN")]
-    pub input: String,
-    /// Where to write the copy (default: stdout).
+    /// Files, directories (read recursively) or `-` for stdin.
+    #[arg(value_name = "PATH", required = true)]
+    pub inputs: Vec<String>,
+    /// Where to write: a file for one input (default: stdout), a directory for several
+    /// inputs or a directory input (the copies keep their relative paths).
     #[arg(long, short = 'o', value_name = "OUT")]
     pub output: Option<std::path::PathBuf>,
-    /// Write nothing; exit 1 when the input still holds secrets (a gate before sharing a bundle).
+    /// Write nothing; exit 1 when an input holds a secret or a part that could not be read
+    /// (a gate before sharing a bundle).
     #[arg(long)]
     pub check: bool,
+    /// Copy parts that cannot be read (binary of no known format, unsupported compression)
+    /// unchanged instead of leaving them out; they are still listed.
+    #[arg(long)]
+    pub keep_unread: bool,
 }
 
 /// Arguments of `analyze`.

@@ -9,9 +9,9 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use batchdiag_analyzer::redact::{redact, redact_message};
 use batchdiag_analyzer::rules::catalog;
 use batchdiag_analyzer::template::fill;
+use batchdiag_redact::{redact, redact_message};
 use batchdiag_render::{Redacted, SinkOptions};
 use clap::Parser as _;
 use rayon::prelude::*;

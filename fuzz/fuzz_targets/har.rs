@@ -11,5 +11,6 @@ fuzz_target!(|data: &[u8]| {
     let small = HarOptions { chunk_bytes: 7, max_entry_bytes: 1 << 20 };
     let chunked = read_har(data, &loc, &small);
     assert_eq!(whole.evidence, chunked.evidence);
-    let _ = batchdiag_parser::sanitize::sanitize_har(data, &mut std::io::sink());
+    let mut findings = batchdiag_redact::Findings::default();
+    let _ = batchdiag_redact::copy::har::copy(data, "fuzz.har", &mut std::io::sink(), &mut findings, 1 << 20);
 });

@@ -163,6 +163,8 @@ fn read_utf16(item: Item<'_>, head: &[u8], format: Format, run: &Run) -> Found {
     let mut found = read_item(
         Item {
             reader: Box::new(crate::utf16::Utf16ToUtf8::new(reader, endian)),
+            // The file on disk holds UTF-16: only the transcoded stream may be read.
+            disk_path: None,
             ..item
         },
         run,

@@ -63,8 +63,6 @@ pub mod jwt;
 pub mod limits;
 pub mod location;
 mod reader;
-pub mod sanitize;
-pub mod secrets;
 pub mod utf16;
 pub mod walk;
 

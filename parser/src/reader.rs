@@ -426,6 +426,21 @@ mod tests {
     }
 
     #[test]
+    fn a_utf16_log_on_disk_is_read_transcoded_not_mapped() {
+        let dir = std::env::temp_dir().join(format!("batchdiag-utf16-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("agent-debug.log");
+        let text = String::from_utf8(LOG.repeat(3)).unwrap();
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        std::fs::write(&file, &bytes).unwrap();
+        let b = Reader::new(ReadOptions::default()).read_paths(&[file.to_string_lossy()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(b.inputs[0].log.as_ref().map(|l| l.join_reports), Some(3));
+        assert_eq!(b.evidence.len(), 1);
+    }
+
+    #[test]
     fn a_file_named_twice_is_read_once() {
         let dir = std::env::temp_dir().join(format!("batchdiag-reader-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use batchdiag_analyzer::redact::Redacted;
+use batchdiag_redact::Redacted;
 
 use crate::sink::Sink;
 use crate::tally::Tally;

@@ -13,7 +13,7 @@
 //! secret filter.
 //!
 //! ```
-//! use batchdiag_analyzer::redact::redact;
+//! use batchdiag_redact::redact;
 //! use batchdiag_render::{sink, Format, SinkOptions};
 //!
 //! // A bundle with nothing in it: a report that says so.
@@ -41,7 +41,7 @@ pub mod tally;
 pub mod text;
 pub mod view;
 
-pub use batchdiag_analyzer::redact::Redacted;
 pub use batchdiag_analyzer::report::Verdict;
+pub use batchdiag_redact::Redacted;
 pub use sink::{sink, Format, Sink, SinkOptions};
 pub use tally::Tally;

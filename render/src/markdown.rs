@@ -4,8 +4,8 @@
 
 use std::io::{self, Write};
 
-use batchdiag_analyzer::redact::Redacted;
 use batchdiag_analyzer::report::CheckOutcome;
+use batchdiag_redact::Redacted;
 
 use crate::describe::DescribedEvidence;
 use crate::sink::Sink;

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use batchdiag_analyzer::redact::Redacted;
+use batchdiag_redact::Redacted;
 
 use crate::json::JsonSink;
 use crate::markdown::MarkdownSink;
@@ -64,7 +64,7 @@ pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>, opts: SinkOptions) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use batchdiag_analyzer::redact::redact;
+    use batchdiag_redact::redact;
 
     /// Golden reports of the corpus as `--each` makes them: each names its bundle.
     fn bundles(names: &[&str]) -> Vec<Redacted> {

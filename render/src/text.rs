@@ -6,8 +6,8 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
-use batchdiag_analyzer::redact::Redacted;
 use batchdiag_analyzer::report::{CheckOutcome, Confidence};
+use batchdiag_redact::Redacted;
 
 use crate::describe::DescribedEvidence;
 use crate::sink::Sink;

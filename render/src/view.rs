@@ -5,9 +5,9 @@
 //! A view is built from a [`Redacted`] report only, so nothing in it has
 //! skipped the secret filter.
 
-use batchdiag_analyzer::redact::Redacted;
 use batchdiag_analyzer::report::{CheckOutcome, Confidence, Diagnosis, Report, ScenarioTable};
 use batchdiag_parser::{InputKind, InputReport};
+use batchdiag_redact::Redacted;
 
 use crate::describe::{describe, thousands, DescribedEvidence};
 
@@ -412,7 +412,7 @@ fn input_details(i: &InputReport) -> Vec<String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use batchdiag_analyzer::redact::redact;
+    use batchdiag_redact::redact;
 
     /// A golden report of the corpus, redacted as the CLI would.
     pub(crate) fn corpus(bundle: &str) -> Redacted {

@@ -10,6 +10,7 @@
 pub mod entry;
 pub mod extract;
 pub mod framing;
+pub mod stream;
 
 use std::io::Read;
 use std::ops::Range;

@@ -3,12 +3,12 @@
 //! A [`Redacted`] report can only be made by [`redact`], and writers accept
 //! nothing else, so no output path can skip it. Redaction walks every string
 //! of the serialized report (field added tomorrow included) through
-//! [`batchdiag_parser::secrets::redact_str`].
+//! [`crate::vocabulary::redact_str`].
 
-use batchdiag_parser::secrets::redact_str;
+use batchdiag_analyzer::Report;
 use serde_json::Value;
 
-use crate::report::Report;
+use crate::vocabulary::redact_str;
 
 /// A report whose every string has been through the secret filter.
 #[derive(Debug, Clone)]

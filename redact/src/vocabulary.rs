@@ -1,11 +1,12 @@
-//! Recognizing credentials in text, so that no output ever repeats one.
+//! The one credential vocabulary: every shape of secret batchdiag knows, in
+//! one table ([`PATTERNS`]), with the header names ([`SECRET_HEADERS`]) and
+//! the literals every pattern needs ([`HINTS`]). The report filter of
+//! `analyze`, the `redact` copier and `redact --check` all ask this module
+//! and nothing else.
 //!
-//! One function, [`redact_str`], knows every shape of secret batchdiag may
-//! meet: JWTs (bearer tokens, IMDS `access_token`s), `Authorization` schemes,
-//! SAS signatures and other secret query parameters, token and key fields in
-//! JSON or form bodies (escaped or not), connection-string keys and cookies.
-//! It replaces the secret part and keeps the rest, so that a URL still names
-//! its storage account and container.
+//! [`redact_str`] replaces the secret part of a match and keeps the rest, so
+//! that a URL still names its storage account and container; each pattern
+//! has a kind ([`Pattern::kind`]) that `--check` names, never the value.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -15,13 +16,31 @@ use regex::Regex;
 /// The replacement text for a removed secret.
 pub const REDACTED: &str = "[REDACTED]";
 
-struct Pattern {
+/// One credential shape.
+pub struct Pattern {
+    /// What it finds, in words (`jwt`, `sas-signature`, ...), as `--check` reports it.
+    pub kind: &'static str,
     re: Regex,
     replacement: &'static str,
 }
 
-static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
-    let p = |re: &str, replacement: &'static str| Pattern {
+/// The shapes, in the order they are applied.
+pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+    let kinds = [
+        "jwt",
+        "authorization-credential",
+        "secret-query-parameter",
+        "sas-signature",
+        "storage-key",
+        "quoted-signature",
+        "secret-field",
+        "sas-signature",
+        "command-line-credential",
+        "credential-header",
+    ];
+    let mut next = kinds.iter();
+    let mut p = |re: &str, replacement: &'static str| Pattern {
+        kind: next.next().copied().unwrap_or("secret"),
         // The patterns are constants checked by the tests below.
         re: Regex::new(re).unwrap_or_else(|e| panic!("secret pattern {re}: {e}")),
         replacement,
@@ -87,13 +106,23 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
 
 /// Returns `s` with every secret replaced; borrows when there was none.
 pub fn redact_str(s: &str) -> Cow<'_, str> {
+    redact_noting(s, &mut |_| {})
+}
+
+/// [`redact_str`], telling `found` the kind of each secret replaced.
+pub fn redact_noting<'s>(s: &'s str, found: &mut dyn FnMut(&'static str)) -> Cow<'s, str> {
     let mut out = Cow::Borrowed(s);
+    // Most text holds nothing: one literal search decides that first.
+    if !HINTS.is_match(s) {
+        return out;
+    }
     for p in PATTERNS.iter() {
         let replaced = p.re.replace_all(&out, |caps: &regex::Captures| {
             let whole = caps.get(0).map_or("", |m| m.as_str());
             if is_placeholder(credential_part(caps)) {
                 whole.to_string()
             } else {
+                found(p.kind);
                 let mut r = String::new();
                 caps.expand(p.replacement, &mut r);
                 r
@@ -153,14 +182,91 @@ fn is_placeholder(credential: &str) -> bool {
 
 /// True when `s` holds anything [`redact_str`] would remove.
 pub fn contains_secret(s: &str) -> bool {
-    PATTERNS.iter().any(|p| {
-        // Most text matches nothing: ask the cheap question first.
-        p.re.is_match(s)
-            && p.re
-                .captures_iter(s)
-                .any(|caps| !is_placeholder(credential_part(&caps)))
-    })
+    HINTS.is_match(s)
+        && PATTERNS.iter().any(|p| {
+            // Most text matches nothing: ask the cheap question first.
+            p.re.is_match(s)
+                && p.re
+                    .captures_iter(s)
+                    .any(|caps| !is_placeholder(credential_part(&caps)))
+        })
 }
+
+/// Headers whose value is a credential whatever it looks like.
+pub const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-ms-authorization-auxiliary",
+    "ocp-apim-subscription-key",
+    "x-functions-key",
+    "x-ms-encryption-key",
+    "x-identity-header",
+    "x-csrf-token",
+    "x-xsrf-token",
+    "x-api-key",
+];
+
+/// Whether a header (any case) carries a credential: the list above, and
+/// the families `x-ms-token-*`, `*api-key*`, `*-secret`.
+pub fn secret_header(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    SECRET_HEADERS.contains(&n.as_str())
+        || n.starts_with("x-ms-token")
+        || n.contains("api-key")
+        || n.ends_with("-secret")
+}
+
+/// Whether a `name=value` pair (a query parameter, a form field) is a
+/// credential, by asking the same patterns about `?name=value`.
+pub fn secret_pair(name: &str, value: &str) -> bool {
+    !value.is_empty()
+        && value != REDACTED
+        && (secret_header(name) || contains_secret(&format!("?{name}={value}")))
+}
+
+/// Literals at least one of which every pattern needs (case-insensitive):
+/// text without any of them holds no secret this vocabulary knows, so the
+/// patterns are never run on it.
+pub static HINTS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "eyJ",
+            "sig",
+            "%73",
+            "%69",
+            "%67",
+            "token",
+            "secret",
+            "key",
+            "passw",
+            "passwd",
+            "bearer",
+            "basic",
+            "sharedkey",
+            "sharedaccess",
+            "pop",
+            "cookie",
+            "authorization",
+            "code=",
+            "signature",
+            "value",
+            "primary",
+            "secondary",
+            "x-identity",
+            "x-functions",
+            "x-ms-",
+            "ocp-apim",
+            "-p",
+            "-u",
+            "--user",
+            "--password",
+            "--connection-string",
+        ])
+        .expect("constant literals")
+});
 
 #[cfg(test)]
 mod tests {
@@ -209,6 +315,31 @@ mod tests {
             assert!(contains_secret(&input), "{input}");
             assert!(!contains_secret(&out), "{out}");
         }
+    }
+
+    #[test]
+    fn every_pattern_kind_is_named() {
+        assert!(PATTERNS
+            .iter()
+            .all(|p| !p.kind.is_empty() && p.kind != "secret"));
+    }
+
+    #[test]
+    fn secret_headers_and_pairs() {
+        for h in [
+            "Authorization",
+            "X-Api-Key",
+            "x-ms-token-aad-id-token",
+            "my-client-secret",
+            "X-CSRF-Token",
+        ] {
+            assert!(secret_header(h), "{h}");
+        }
+        assert!(!secret_header("x-ms-version"));
+        assert!(secret_pair("sig", "abc"));
+        assert!(secret_pair("x-api-key", "abc"));
+        assert!(!secret_pair("sv", "2022-11-02"));
+        assert!(!secret_pair("sig", REDACTED));
     }
 
     #[test]

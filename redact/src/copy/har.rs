@@ -1,0 +1,351 @@
+//! HAR copies: streamed entry by entry through the reader's framing (memory
+//! bounded by the largest entry), each entry cleaned as JSON, so the copy
+//! is valid HAR that `analyze` still reads.
+//!
+//! Credential headers and cookies are blanked by name, query-string and
+//! form pairs by name and value, every other string goes through the
+//! vocabulary, and encoded content is decoded first: base64 bodies, gzip
+//! inside them, and binary WebSocket frames (`_webSocketMessages`, opcode
+//! 2). A body that cannot be decoded is blanked (and listed), never copied
+//! unread. A capture cut short still gives a valid file, with a `_batchdiag`
+//! note of where it was cut.
+
+use std::io::{self, Read, Write};
+
+use base64::Engine as _;
+use batchdiag_parser::har::framing::LogField;
+use batchdiag_parser::har::stream::{Part, Parts};
+use serde_json::Value;
+
+use crate::findings::Findings;
+use crate::vocabulary::{redact_noting, secret_header, secret_pair, HINTS, REDACTED};
+
+/// Largest decompressed gzip body read inside an entry.
+const MAX_INNER_BODY: u64 = 64 << 20;
+
+/// Copies a HAR capture from `reader` to `out`, cleaned.
+pub fn copy<R: Read>(
+    reader: R,
+    place: &str,
+    out: &mut dyn Write,
+    f: &mut Findings,
+    max_entry_bytes: usize,
+) -> io::Result<()> {
+    copy_with(reader, place, out, f, max_entry_bytes, 4 << 20)
+}
+
+/// [`copy`] with an explicit read size (tests use small ones).
+pub fn copy_with<R: Read>(
+    reader: R,
+    place: &str,
+    out: &mut dyn Write,
+    f: &mut Findings,
+    max_entry_bytes: usize,
+    chunk_bytes: usize,
+) -> io::Result<()> {
+    let mut parts = Parts::new(reader, max_entry_bytes, chunk_bytes);
+    let mut fields: Vec<(LogField, Value)> = Vec::new();
+    let mut opened = false;
+    let mut written = 0u64;
+    let mut cut = None;
+    loop {
+        let part = match parts.next_part() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                cut = Some(e);
+                break;
+            }
+        };
+        match part {
+            Part::Field { field, value } => {
+                let mut v: Value = serde_json::from_slice(value).unwrap_or(Value::Null);
+                let mut path = format!("log.{field:?}").to_ascii_lowercase();
+                scrub_strings(&mut v, &mut path, place, f);
+                fields.push((field, v));
+            }
+            Part::Entry { index, bytes, .. } => {
+                if !opened {
+                    open(out, &fields)?;
+                    opened = true;
+                }
+                let entry_place = || format!("{place}: log.entries[{index}]");
+                let mut v: Value = match serde_json::from_slice(bytes) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        f.unread(entry_place, format!("not valid JSON: {e}"), false);
+                        continue;
+                    }
+                };
+                clean_entry(&mut v, &entry_place(), f);
+                out.write_all(if written > 0 { b",\n" } else { b"\n" })?;
+                serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)?;
+                written += 1;
+                f.entries += 1;
+            }
+            Part::Skipped { index, len, .. } => f.unread(
+                || format!("{place}: log.entries[{index}]"),
+                format!("an entry of {len} bytes, over the {max_entry_bytes} byte limit"),
+                false,
+            ),
+        }
+    }
+    if !opened {
+        open(out, &fields)?;
+    }
+    out.write_all(b"\n]")?;
+    if let Some(e) = cut {
+        let at = e.offset().map_or_else(
+            || format!("after {} bytes", parts.bytes_read()),
+            |o| format!("at byte {o}"),
+        );
+        let why = format!(
+            "the capture is cut or damaged {at} ({e}); {written} entries before it are in the copy"
+        );
+        write!(out, ",\"_batchdiag\":")?;
+        serde_json::to_writer(&mut *out, &why).map_err(io::Error::other)?;
+        f.unread(|| place.to_string(), why, false);
+    }
+    out.write_all(b"}}\n")?;
+    Ok(())
+}
+
+fn open(out: &mut dyn Write, fields: &[(LogField, Value)]) -> io::Result<()> {
+    let get = |f: LogField| fields.iter().find(|(k, _)| *k == f).map(|(_, v)| v.clone());
+    let creator = get(LogField::Creator).unwrap_or_else(
+        || serde_json::json!({"name": "batchdiag redact", "version": env!("CARGO_PKG_VERSION")}),
+    );
+    write!(
+        out,
+        "{{\"log\":{{\"version\":{},\"creator\":{}",
+        get(LogField::Version).unwrap_or_else(|| "1.2".into()),
+        creator
+    )?;
+    if let Some(b) = get(LogField::Browser) {
+        write!(out, ",\"browser\":{b}")?;
+    }
+    write!(
+        out,
+        ",\"comment\":\"sanitized by batchdiag redact\",\"entries\":["
+    )
+}
+
+/// Cleans one HAR entry in place; `place` names it in findings.
+pub fn clean_entry(entry: &mut Value, place: &str, f: &mut Findings) {
+    for side in ["request", "response"] {
+        if let Some(part) = entry.get_mut(side) {
+            blank_headers(part.get_mut("headers"), place, side, f);
+            blank_cookies(part.get_mut("cookies"), place, side, f);
+            blank_pairs(
+                part.get_mut("queryString"),
+                place,
+                &format!("{side}.queryString"),
+                f,
+            );
+            blank_pairs(
+                part.get_mut("postData").and_then(|d| d.get_mut("params")),
+                place,
+                &format!("{side}.postData.params"),
+                f,
+            );
+        }
+    }
+    if let Some(content) = entry.get_mut("response").and_then(|r| r.get_mut("content")) {
+        let encoded = content
+            .get("encoding")
+            .and_then(Value::as_str)
+            .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+        if encoded {
+            if let Some(text) = content.get_mut("text") {
+                clean_encoded(text, place, "response.content.text", f);
+            }
+        }
+    }
+    if let Some(frames) = entry
+        .get_mut("_webSocketMessages")
+        .and_then(Value::as_array_mut)
+    {
+        for (i, frame) in frames.iter_mut().enumerate() {
+            // Opcode 2 is a binary frame, which HAR writers store as base64.
+            if frame.get("opcode").and_then(Value::as_u64) == Some(2) {
+                if let Some(data) = frame.get_mut("data") {
+                    clean_encoded(data, place, &format!("_webSocketMessages[{i}].data"), f);
+                }
+            }
+        }
+    }
+    let mut path = String::new();
+    scrub_strings(entry, &mut path, place, f);
+}
+
+/// Every string of `v` through the vocabulary; `path` is the JSON path so far.
+fn scrub_strings(v: &mut Value, path: &mut String, place: &str, f: &mut Findings) {
+    match v {
+        Value::String(s) => {
+            let mut hits: Vec<&'static str> = Vec::new();
+            if let std::borrow::Cow::Owned(o) = redact_noting(s, &mut |k| hits.push(k)) {
+                *s = o;
+            }
+            for k in hits {
+                f.secret(|| format!("{place} {}", path.trim_start_matches('.')), k);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter_mut().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                scrub_strings(x, path, place, f);
+                path.truncate(len);
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                let len = path.len();
+                path.push('.');
+                path.push_str(k);
+                scrub_strings(x, path, place, f);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn blank_headers(headers: Option<&mut Value>, place: &str, side: &str, f: &mut Findings) {
+    for h in headers.and_then(Value::as_array_mut).into_iter().flatten() {
+        let Some(name) = h.get("name").and_then(Value::as_str).map(str::to_string) else {
+            continue;
+        };
+        let has_value = h
+            .get("value")
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty() && v != REDACTED);
+        if secret_header(&name) && has_value {
+            h["value"] = Value::String(REDACTED.into());
+            f.secret(
+                || format!("{place} {side}.headers[{name}]"),
+                "credential-header",
+            );
+        }
+    }
+}
+
+fn blank_cookies(cookies: Option<&mut Value>, place: &str, side: &str, f: &mut Findings) {
+    for c in cookies.and_then(Value::as_array_mut).into_iter().flatten() {
+        if c.get("value")
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty() && s != REDACTED))
+        {
+            c["value"] = Value::String(REDACTED.into());
+            let name = c
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
+            f.secret(|| format!("{place} {side}.cookies[{name}]"), "cookie");
+        }
+    }
+}
+
+/// `[{name, value}]` lists (query strings, form parameters).
+fn blank_pairs(pairs: Option<&mut Value>, place: &str, field: &str, f: &mut Findings) {
+    for p in pairs.and_then(Value::as_array_mut).into_iter().flatten() {
+        let (Some(name), Some(value)) = (
+            p.get("name").and_then(Value::as_str),
+            p.get("value").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if secret_pair(name, value) {
+            let name = name.to_string();
+            p["value"] = Value::String(REDACTED.into());
+            f.secret(|| format!("{place} {field}[{name}]"), "secret-parameter");
+        }
+    }
+}
+
+/// A base64 string (a body, a binary frame): decoded, inflated when it is
+/// gzip, cleaned as text, and encoded again when something changed. What
+/// cannot be decoded is blanked: bytes that were not read are not copied.
+fn clean_encoded(text: &mut Value, place: &str, field: &str, f: &mut Findings) {
+    let Some(encoded) = text.as_str() else { return };
+    if encoded.is_empty() {
+        return;
+    }
+    let Some(bytes) = decode_base64(encoded) else {
+        *text = Value::String(String::new());
+        f.unread(
+            || format!("{place} {field}"),
+            "a base64 body that does not decode; blanked",
+            false,
+        );
+        return;
+    };
+    let (plain, gzipped) = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut inner = Vec::new();
+        let read = flate2::read::MultiGzDecoder::new(&bytes[..])
+            .take(MAX_INNER_BODY + 1)
+            .read_to_end(&mut inner);
+        if read.is_err() || inner.len() as u64 > MAX_INNER_BODY {
+            *text = Value::String(String::new());
+            f.unread(
+                || format!("{place} {field}"),
+                "a gzip body that does not inflate (or is too large); blanked",
+                false,
+            );
+            return;
+        }
+        (inner, true)
+    } else {
+        (bytes, false)
+    };
+    let lossy;
+    let as_text = match std::str::from_utf8(&plain) {
+        Ok(s) => s,
+        // Bytes that are not UTF-8 (an image, mostly): only read as text
+        // when they hold a hint of a credential; then the credential wins
+        // over keeping the bytes exact.
+        Err(_) if !HINTS.is_match(&plain) => return,
+        Err(_) => {
+            lossy = String::from_utf8_lossy(&plain).into_owned();
+            &lossy
+        }
+    };
+    let mut hits: Vec<&'static str> = Vec::new();
+    let clean = redact_noting(as_text, &mut |k| hits.push(k));
+    if hits.is_empty() {
+        return;
+    }
+    for k in hits {
+        f.secret(|| format!("{place} {field}"), k);
+    }
+    let clean = clean.into_owned().into_bytes();
+    let bytes = if gzipped {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        if enc.write_all(&clean).is_err() {
+            return;
+        }
+        match enc.finish() {
+            Ok(b) => b,
+            Err(_) => return,
+        }
+    } else {
+        clean
+    };
+    *text = Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
+}
+
+/// Browsers write standard base64; proxies and tools also wrap lines or
+/// use the URL-safe alphabet, with or without padding. Every form is read.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let trimmed = compact.trim_end_matches('=');
+    [&STANDARD, &URL_SAFE]
+        .iter()
+        .find_map(|e| e.decode(&compact).ok())
+        .or_else(|| {
+            [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD]
+                .iter()
+                .find_map(|e| e.decode(trimmed).ok())
+        })
+}
