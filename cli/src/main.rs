@@ -3,6 +3,7 @@
 //! them together and turns the outcome into an exit code.
 
 mod args;
+mod progress;
 mod redact_cmd;
 
 use std::io::{self, Write};
@@ -16,7 +17,19 @@ use batchdiag_render::{Redacted, SinkOptions};
 use clap::Parser as _;
 use rayon::prelude::*;
 
-use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format};
+use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format, ProgressChoice};
+
+/// `--version`: the release, the commit it was built from and the build's features.
+pub(crate) const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BATCHDIAG_COMMIT"),
+    ", features: ",
+    env!("BATCHDIAG_FEATURES"),
+    ", ",
+    env!("BATCHDIAG_PROFILE"),
+    " build)"
+);
 
 /// Exit code: analysis ran, no diagnosis.
 pub(crate) const EXIT_CLEAN: u8 = 0;
@@ -52,6 +65,47 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Redact(r) => redact_cmd::run(r),
         Command::Rules { format } => rules(format),
         Command::Explain { code } => explain(&code),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "batchdiag",
+                &mut script,
+            );
+            // Written in one go, so a closed pipe is an error here, not a
+            // panic inside the generator.
+            write_stdout(&script)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
+            write_stdout(&page)
+        }
+    }
+}
+
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<u8> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+/// One line on stderr per input not fully read (ripgrep's `PATH: what`),
+/// so a redirected report still shows its problems at the terminal.
+fn problems(r: &Redacted) {
+    let report = r.report();
+    for i in &report.inputs {
+        if let Some(e) = &i.error {
+            say(&format!("{}: {e}", i.path));
+        }
+    }
+    if !report.inputs.iter().any(batchdiag_analyzer::is_analysable) {
+        let what = report.bundle.as_deref().unwrap_or("the inputs");
+        say(&format!(
+            "Nothing could be analysed in {what}: no HAR capture, node-agent log, resource JSON or probe"
+        ));
     }
 }
 
@@ -82,33 +136,72 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let settings = batchdiag_analyzer::Settings {
         join_threshold_secs: a.join_threshold,
     };
-    let reader = batchdiag_parser::Reader::new(opts);
+    let stdout = io::stdout();
+    let stdout_tty = io::IsTerminal::is_terminal(&stdout);
+    // Progress only where a person watches: a terminal stderr, not CI, not
+    // a JSON run (whose stderr is a program's too), not -q.
+    let progress = (a.progress == ProgressChoice::Auto
+        && !a.quiet
+        && a.format != Format::Json
+        && io::IsTerminal::is_terminal(&io::stderr())
+        && std::env::var_os("CI").is_none())
+    .then(progress::Progress::start);
+    let mut reader = batchdiag_parser::Reader::new(opts);
+    if let Some(p) = &progress {
+        reader = reader.with_observer(p.clone());
+    }
     let one = |paths: &[String], bundle: Option<&String>| -> anyhow::Result<Redacted> {
         let read = reader.read_paths(paths);
         let mut report = batchdiag_analyzer::analyze(read.inputs, read.evidence, &settings);
         report.bundle = bundle.cloned();
         Ok(redact(&report)?)
     };
-    let stdout = io::stdout();
     // Only here is it known whether the output is a terminal.
     let color = match a.color {
         ColorChoice::Auto => anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never,
         ColorChoice::Always => true,
         ColorChoice::Never => false,
     };
+    let width = match a.width {
+        Some(w) => Some(usize::from(w)),
+        None if stdout_tty => Some(terminal_width()),
+        None => None,
+    };
+    let out: Box<dyn Write> = if a.quiet {
+        Box::new(io::sink())
+    } else {
+        Box::new(io::BufWriter::new(stdout.lock()))
+    };
     let mut sink = batchdiag_render::sink(
         a.format.into(),
-        Box::new(io::BufWriter::new(stdout.lock())),
+        out,
         SinkOptions {
             color,
             each: a.each,
+            verbose: a.verbose,
+            width,
         },
     );
-    sink.begin()?;
+    const WRITING: &str = "cannot write the report to standard output";
+    sink.begin().context(WRITING)?;
+    let write = |sink: &mut Box<dyn batchdiag_render::Sink>, r: &Redacted| {
+        let mut go = || {
+            problems(r);
+            sink.report(r)
+        };
+        match &progress {
+            Some(p) => p.suspend(go),
+            None => go(),
+        }
+        .context(WRITING)
+    };
     if !a.each {
         let redacted = pool.install(|| one(&a.paths, None))?;
-        sink.report(&redacted)?;
-        sink.finish()?;
+        if let Some(p) = &progress {
+            p.clear();
+        }
+        write(&mut sink, &redacted)?;
+        sink.finish().context(WRITING)?;
         return Ok(sink.tally().verdict().exit_code());
     }
     // One bundle per path. A window of bundles is analysed in parallel and
@@ -123,12 +216,24 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
                 .collect()
         });
         for redacted in reports {
-            sink.report(&redacted?)?;
+            write(&mut sink, &redacted?)?;
         }
     }
-    sink.finish()?;
+    if let Some(p) = &progress {
+        p.clear();
+    }
+    sink.finish().context(WRITING)?;
     // The worst bundle decides: unreadable input outranks diagnoses.
     Ok(sink.tally().verdict().exit_code())
+}
+
+/// The terminal's width in columns: asked of the terminal, else `COLUMNS`, else 80.
+fn terminal_width() -> usize {
+    terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.trim().parse().ok())
+        .filter(|&w| w >= 20)
+        .unwrap_or(80)
 }
 
 /// One line on stderr, through the secret filter like every other output
