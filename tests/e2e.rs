@@ -649,6 +649,40 @@ fn catalog_commands() {
     assert!(text(&o).contains("BD101  autostorage-no-permission"));
     let o = batchdiag(&["explain", "autostorage-no-permission"], None);
     assert!(text(&o).contains("AutoStorageNoPermission"));
+    // Aligned: every cause starts in the same column, and wrapped lines under it.
+    let col = |l: &str| {
+        l.len()
+            - l[7..]
+                .trim_start_matches(|c: char| c != ' ')
+                .trim_start()
+                .len()
+    };
+    let starts: Vec<usize> = text(&o)
+        .lines()
+        .filter(|l| l.starts_with("BD"))
+        .map(col)
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{}", text(&o));
+    let o = batchdiag(&["explain", "BD201"], None);
+    let out = text(&o);
+    for l in out.lines() {
+        let table = l.contains(" | ");
+        let command = l.trim_start().starts_with("az ") || l.trim_start().starts_with("--body");
+        assert!(
+            l.chars().count() <= 80 || table || command,
+            "not wrapped: {l}"
+        );
+    }
+    let bars: Vec<Vec<usize>> = out
+        .lines()
+        .filter(|l| l.contains(" | "))
+        .map(|l| l.match_indices(" | ").map(|(i, _)| i).collect())
+        .collect();
+    assert_eq!(bars.len(), 5, "{out}");
+    assert!(
+        bars.windows(2).all(|w| w[0] == w[1]),
+        "table aligned:\n{out}"
+    );
     let o = batchdiag(&["explain", "BD999"], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown diagnosis"));
@@ -1154,8 +1188,9 @@ fn each_path_is_its_own_bundle() {
     assert!(t.find("corpus/bd203-scenario4\n===").expect("heading") < heading);
     assert!(t.contains("BD203 node-identity-not-in-pool"));
     assert!(
-        t.trim_end()
-            .ends_with("3 bundles: 1 with diagnoses, 1 clean, 1 not fully read."),
+        t.trim_end().ends_with(
+            "3 bundles: 1 with diagnoses, 1 clean, 1 not fully read: corpus/no-such-bundle."
+        ),
         "{t}"
     );
 
@@ -1340,6 +1375,26 @@ fn the_answer_fits_one_screen_at_80_columns() {
         assert!(!out.contains(want), "not without -v: {want}");
     }
     assert_eq!(v.lines().last(), Some(last));
+}
+
+#[test]
+fn a_full_disk_is_an_output_error() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let o = Command::new(env!("CARGO_BIN_EXE_batchdiag"))
+        .args(["analyze", "corpus/mixed-bd101-bd201"])
+        .current_dir(root())
+        .stdout(full)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot write the report"), "{err}");
 }
 
 #[test]

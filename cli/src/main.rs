@@ -306,14 +306,24 @@ fn rules(format: Format) -> anyhow::Result<u8> {
                         scenario.unwrap_or_default()
                     )?;
                 } else {
-                    writeln!(
-                        out,
-                        "{}  {:<36} {}{}",
-                        r.code,
-                        r.slug,
-                        r.title,
-                        scenario.map(|s| format!("  [{s}]")).unwrap_or_default()
-                    )?;
+                    // Aligned on the longest slug; the cause wraps under itself.
+                    let slug_w = catalog::RULES
+                        .iter()
+                        .map(|r| r.slug.len())
+                        .max()
+                        .unwrap_or(0);
+                    let lead = format!("{}  {:<slug_w$}  ", r.code, r.slug);
+                    let cause = match scenario {
+                        Some(s) => format!("{}  [{s}]", r.title),
+                        None => r.title.to_string(),
+                    };
+                    let hang = " ".repeat(lead.len());
+                    let opts = textwrap::Options::new(prose_width().max(lead.len() + 20))
+                        .initial_indent(&lead)
+                        .subsequent_indent(&hang);
+                    for line in textwrap::wrap(&cause, opts) {
+                        writeln!(out, "{line}")?;
+                    }
                 }
             }
         }
@@ -322,9 +332,51 @@ fn rules(format: Format) -> anyhow::Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
+/// Columns for prose that is not a report (`explain`, `rules`): the
+/// terminal's, else 80, so a pipe or a file reads well too.
+fn prose_width() -> usize {
+    if io::IsTerminal::is_terminal(&io::stdout()) {
+        terminal_width()
+    } else {
+        80
+    }
+}
+
+/// A behaviour table with its columns aligned and the row of `mark` marked `>`.
+fn table(rows: &[&str], mark: usize) -> Vec<String> {
+    let cells: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.split('|').map(str::trim).collect())
+        .collect();
+    let cols = cells.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let row: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(c, s)| format!("{s:<w$}", w = widths[c]))
+                .collect();
+            let m = if i > 0 && i == mark { "> " } else { "  " };
+            format!("{m}{}", row.join(" | ")).trim_end().to_string()
+        })
+        .collect()
+}
+
 /// The support article's behaviour tables (domain brief), header first.
 const SCENARIO_PACKAGES: &[&str] = &[
-    "#  in node identity ref | permission | pool created with    | node                 | package",
+    "#  in node identity ref | permission | pool created with | node | package",
     "1  yes                  | sufficient | same identity        | started              | downloaded to root/applications",
     "2  yes                  | insufficient | same identity      | started but Idle     | not downloaded",
     "3  no                   | either     | same or different    | stuck in Starting    | not downloaded",
@@ -347,7 +399,8 @@ fn explain(code: &str) -> anyhow::Result<u8> {
         );
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
-    writeln!(out, "{} {}: {}\n", r.code, r.slug, r.title)?;
+    let heading = format!("{} {}: {}", r.code, r.slug, r.title);
+    writeln!(out, "{}\n", textwrap::fill(&heading, prose_width()))?;
     if let Some(s) = r.scenario {
         let (name, rows) = match s.table {
             batchdiag_analyzer::report::ScenarioTable::ApplicationPackages => {
@@ -359,24 +412,36 @@ fn explain(code: &str) -> anyhow::Result<u8> {
             ),
         };
         writeln!(out, "Scenario {} of the {name} table:\n", s.number)?;
-        for (i, row) in rows.iter().enumerate() {
-            let mark = if i == 0 {
-                "  "
-            } else if i == usize::from(s.number) {
-                "> "
-            } else {
-                "  "
-            };
-            writeln!(out, "{mark}{row}")?;
+        for line in table(rows, usize::from(s.number)) {
+            writeln!(out, "{line}")?;
         }
         writeln!(out)?;
     }
-    writeln!(out, "{}\n", r.explanation)?;
+    let width = prose_width();
+    let para = |out: &mut dyn Write, first: &str, rest: &str, text: &str| -> io::Result<()> {
+        let opts = textwrap::Options::new(width)
+            .initial_indent(first)
+            .subsequent_indent(rest);
+        for line in textwrap::wrap(text, opts) {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    };
+    for p in r.explanation.split("\n\n") {
+        para(&mut out, "", "", p)?;
+        writeln!(out)?;
+    }
     // Without evidence every placeholder shows as <name>, which is what a reader fills in.
     let none = Default::default();
-    writeln!(out, "Fix: {}", fill(r.remediation.summary, &none))?;
+    para(
+        &mut out,
+        "Fix: ",
+        "     ",
+        &fill(r.remediation.summary, &none),
+    )?;
     for (n, s) in r.remediation.steps.iter().enumerate() {
-        writeln!(out, "  {}. {}", n + 1, fill(s, &none))?;
+        let first = format!("  {}. ", n + 1);
+        para(&mut out, &first, &" ".repeat(first.len()), &fill(s, &none))?;
     }
     for (d, s) in r.remediation.commands {
         writeln!(
