@@ -24,6 +24,12 @@ fn batchdiag(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .current_dir(root())
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE");
+    // The user's defaults must not change what a test sees.
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("BATCHDIAG_") {
+            cmd.env_remove(k);
+        }
+    }
     cmd.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -87,6 +93,7 @@ fn corpus_golden_outputs() {
         let j = batchdiag(&["analyze", "--format", "json", &dir], None);
         let t = batchdiag(&["analyze", "--color", "never", &dir], None);
         let m = batchdiag(&["analyze", "--format", "markdown", &dir], None);
+        let v = batchdiag(&["analyze", "-v", "--color", "never", &dir], None);
         assert_eq!(
             (j.status.code(), m.status.code()),
             (t.status.code(), t.status.code()),
@@ -95,6 +102,7 @@ fn corpus_golden_outputs() {
         failures.extend(golden(&format!("{b}.json"), &text(&j)));
         failures.extend(golden(&format!("{b}.txt"), &text(&t)));
         failures.extend(golden(&format!("{b}.md"), &text(&m)));
+        failures.extend(golden(&format!("{b}.verbose.txt"), &text(&v)));
         failures.extend(golden(
             &format!("{b}.exit"),
             &format!("{}\n", j.status.code().unwrap_or(-1)),
@@ -601,8 +609,23 @@ fn random_bytes_named_har_and_empty_files() {
     for input in v["inputs"].as_array().expect("array") {
         assert!(input["error"].is_string(), "{input}");
     }
-    assert!(o.stderr.is_empty(), "errors go to the report, not stderr");
-    let _ = std::fs::remove_dir_all(&dir);
+    // Every input not fully read also gets one line on stderr, naming it.
+    let err = String::from_utf8_lossy(&o.stderr);
+    for name in ["random.har", "empty.har", "array.har"] {
+        assert_eq!(
+            err.lines()
+                .filter(|l| l.starts_with("batchdiag: ") && l.contains(name))
+                .count(),
+            1,
+            "{name}: {err}"
+        );
+    }
+    // The only captures could not be read at all: their rules could not be shown.
+    for c in v["checked"].as_array().expect("array") {
+        if ["BD101", "BD401", "BD402", "BD403"].contains(&c["code"].as_str().expect("code")) {
+            assert_eq!(c["outcome"], "no_input", "{c}");
+        }
+    }
 }
 
 #[test]
@@ -626,16 +649,73 @@ fn catalog_commands() {
     assert!(text(&o).contains("BD101  autostorage-no-permission"));
     let o = batchdiag(&["explain", "autostorage-no-permission"], None);
     assert!(text(&o).contains("AutoStorageNoPermission"));
+    // Aligned: every cause starts in the same column, and wrapped lines under it.
+    let col = |l: &str| {
+        l.len()
+            - l[7..]
+                .trim_start_matches(|c: char| c != ' ')
+                .trim_start()
+                .len()
+    };
+    let starts: Vec<usize> = text(&o)
+        .lines()
+        .filter(|l| l.starts_with("BD"))
+        .map(col)
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{}", text(&o));
+    let o = batchdiag(&["explain", "BD201"], None);
+    let out = text(&o);
+    for l in out.lines() {
+        let table = l.contains(" | ");
+        let command = l.trim_start().starts_with("az ") || l.trim_start().starts_with("--body");
+        assert!(
+            l.chars().count() <= 80 || table || command,
+            "not wrapped: {l}"
+        );
+    }
+    let bars: Vec<Vec<usize>> = out
+        .lines()
+        .filter(|l| l.contains(" | "))
+        .map(|l| l.match_indices(" | ").map(|(i, _)| i).collect())
+        .collect();
+    assert_eq!(bars.len(), 5, "{out}");
+    assert!(
+        bars.windows(2).all(|w| w[0] == w[1]),
+        "table aligned:\n{out}"
+    );
     let o = batchdiag(&["explain", "BD999"], None);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown diagnosis"));
 }
 
-fn tempdir(tag: &str) -> PathBuf {
+/// A scratch directory removed when dropped, also when the test panics:
+/// some hold canary secrets, which must not outlive the run.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir(tag: &str) -> TempDir {
     let d = std::env::temp_dir().join(format!("batchdiag-e2e-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("mkdir");
-    d
+    TempDir(d)
 }
 
 const CANARIES: &[&str] = &[
@@ -1116,8 +1196,9 @@ fn each_path_is_its_own_bundle() {
     assert!(t.find("corpus/bd203-scenario4\n===").expect("heading") < heading);
     assert!(t.contains("BD203 node-identity-not-in-pool"));
     assert!(
-        t.trim_end()
-            .ends_with("3 bundles: 1 with diagnoses, 1 clean, 1 not fully read."),
+        t.trim_end().ends_with(
+            "3 bundles: 1 with diagnoses, 1 clean, 1 not fully read: corpus/no-such-bundle."
+        ),
         "{t}"
     );
 
@@ -1179,8 +1260,7 @@ fn stdin_named_twice_is_a_usage_error() {
 
 #[test]
 fn nothing_analysable_is_not_a_clean_result() {
-    let dir = std::env::temp_dir().join(format!("bd-e2e-nothing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempdir("nothing");
     std::fs::write(dir.join("photo.bin"), [0xffu8, 0xd8, 0xff, 0xe0, 1, 2, 3]).unwrap();
     let path = dir.to_string_lossy().to_string();
     let o = batchdiag(&["analyze", "-f", "json", &path], None);
@@ -1190,7 +1270,274 @@ fn nothing_analysable_is_not_a_clean_result() {
         .as_str()
         .unwrap()
         .contains("nothing could be analysed"));
-    std::fs::remove_dir_all(&dir).unwrap();
+    // The text report and stderr say so first, not a green "No diagnosis.".
+    let o = batchdiag(&["analyze", &path], None);
+    assert!(
+        text(&o).starts_with("Nothing could be analysed"),
+        "{}",
+        text(&o)
+    );
+    assert!(!text(&o).contains("No diagnosis"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Nothing could be analysed"));
+    // A path that does not exist is not clean either, and says so on stderr.
+    let o = batchdiag(&["analyze", "does/not/exist"], None);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("batchdiag: does/not/exist: does/not/exist: cannot read")
+            || err.contains("batchdiag: does/not/exist: cannot read"),
+        "{err}"
+    );
+    assert!(!text(&o).contains("No diagnosis"), "{}", text(&o));
+}
+
+#[test]
+fn temp_dirs_are_removed_even_when_a_test_fails() {
+    let path = {
+        let d = tempdir("guard");
+        std::fs::write(d.join("secret.txt"), "CANARYGUARD").expect("write");
+        d.to_path_buf()
+    };
+    assert!(!path.exists(), "{} left behind", path.display());
+}
+
+/// Rows a terminal of `cols` columns needs for `out` (long lines wrap).
+fn rows(out: &str, cols: usize) -> usize {
+    out.lines()
+        .map(|l| l.chars().count().div_ceil(cols).max(1))
+        .sum()
+}
+
+#[test]
+fn the_answer_fits_one_screen_at_80_columns() {
+    let o = batchdiag(
+        &["analyze", "--width", "80", "corpus/mixed-bd101-bd201"],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    assert!(rows(&out, 80) <= 50, "{} rows:\n{out}", rows(&out, 80));
+    // Prose is wrapped; only the fix commands (which must paste whole) are longer.
+    let report = json(&batchdiag(
+        &["analyze", "-f", "json", "corpus/mixed-bd101-bd201"],
+        None,
+    ));
+    let commands: Vec<String> = report["diagnoses"]
+        .as_array()
+        .expect("diagnoses")
+        .iter()
+        .flat_map(|d| {
+            d["remediation"]["commands"]
+                .as_array()
+                .expect("commands")
+                .clone()
+        })
+        .flat_map(|c| {
+            let shell = c["shell"].as_str().expect("shell").to_string();
+            shell
+                .lines()
+                .map(|l| format!("    {l}"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for l in out.lines() {
+        assert!(
+            l.chars().count() <= 80 || commands.iter().any(|c| c == l),
+            "not wrapped: {l:?}"
+        );
+    }
+    for want in [
+        "BD101 autostorage-no-permission [confirmed]",
+        "BD201 node-identity-reference-missing [confirmed]",
+        "az role assignment create",
+        "az batch node reboot --pool-id pool-render --node-id tvm-1695681911_2-20240501t095900z",
+    ] {
+        assert!(out.contains(want), "{want}:\n{out}");
+    }
+    let last = out.lines().last().expect("a last line");
+    assert_eq!(
+        last,
+        "2 diagnoses from 6 inputs: BD101 confirmed, BD201 confirmed."
+    );
+    // The same width from the environment; -v has every detail.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_batchdiag"));
+    let env = cmd
+        .args(["analyze", "corpus/mixed-bd101-bd201"])
+        .current_dir(root())
+        .env("BATCHDIAG_WIDTH", "80")
+        .output()
+        .expect("runs");
+    assert_eq!(text(&env), out);
+    let v = text(&batchdiag(
+        &["analyze", "-v", "--width", "80", "corpus/mixed-bd101-bd201"],
+        None,
+    ));
+    assert!(rows(&v, 80) > 50, "the details take more room");
+    for want in [
+        "Inputs\n",
+        "Checked\n",
+        "agent-debug.log",
+        "1. Find the identity",
+    ] {
+        assert!(v.contains(want), "{want}");
+        assert!(!out.contains(want), "not without -v: {want}");
+    }
+    assert_eq!(v.lines().last(), Some(last));
+}
+
+#[test]
+fn a_full_disk_is_an_output_error() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let o = Command::new(env!("CARGO_BIN_EXE_batchdiag"))
+        .args(["analyze", "corpus/mixed-bd101-bd201"])
+        .current_dir(root())
+        .stdout(full)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot write the report"), "{err}");
+}
+
+#[test]
+fn quiet_writes_nothing_but_keeps_the_exit_code_and_problems() {
+    let o = batchdiag(&["analyze", "-q", "corpus/mixed-bd101-bd201"], None);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty() && o.stderr.is_empty());
+    let o = batchdiag(&["analyze", "-q", "corpus/bd101-truncated"], None);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(o.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("portal-upload-partial.har"));
+}
+
+#[test]
+fn environment_defaults_and_flags_win_over_them() {
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_batchdiag"));
+        cmd.args(args).current_dir(root());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("runs")
+    };
+    let o = run(
+        &[("BATCHDIAG_FORMAT", "json")],
+        &["analyze", "corpus/bd101-chrome"],
+    );
+    assert_eq!(json(&o)["schema_version"], 1);
+    let o = run(
+        &[("BATCHDIAG_FORMAT", "json")],
+        &["analyze", "-f", "markdown", "corpus/bd101-chrome"],
+    );
+    assert!(text(&o).starts_with("# batchdiag report"));
+    let o = run(
+        &[
+            ("BATCHDIAG_JOIN_THRESHOLD", "10min"),
+            ("BATCHDIAG_JOBS", "2"),
+        ],
+        &["analyze", "-f", "json", "corpus/bd201-zip"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(
+        &[("BATCHDIAG_JOIN_THRESHOLD", "99999999999999999999h")],
+        &["analyze", "corpus/bd201-zip"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("out of range"));
+    let help = text(&batchdiag(&["analyze", "--help"], None));
+    for var in [
+        "BATCHDIAG_FORMAT",
+        "BATCHDIAG_JOBS",
+        "BATCHDIAG_WIDTH",
+        "BATCHDIAG_COLOR",
+    ] {
+        assert!(help.contains(var), "{var} in --help");
+    }
+}
+
+#[test]
+fn completions_man_and_version() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let o = batchdiag(&["completions", shell], None);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        assert!(text(&o).contains("analyze"), "{shell}");
+    }
+    let o = batchdiag(&["man"], None);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        text(&o).starts_with(".ie") || text(&o).contains(".TH batchdiag"),
+        "{}",
+        text(&o)
+    );
+    let o = batchdiag(&["--version"], None);
+    let v = text(&o);
+    assert!(
+        v.starts_with(&format!("batchdiag {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{v}"
+    );
+    assert!(v.contains("features: "), "{v}");
+    // A closed pipe ends them quietly.
+    for args in [&["completions", "bash"][..], &["man"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_batchdiag"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs");
+        drop(child.stdout.take());
+        let o = child.wait_with_output().expect("ends");
+        assert!(
+            o.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+    }
+}
+
+#[test]
+fn saved_reports_in_the_bundle_are_listed_not_analysed() {
+    let dir = tempdir("own-reports");
+    let src = root().join("corpus/healthy-upload");
+    for e in std::fs::read_dir(&src).expect("bundle") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
+    }
+    let p = dir.to_str().expect("utf-8");
+    let clean = json(&batchdiag(&["analyze", "-f", "json", p], None));
+    // As the README suggests: the notes saved into the bundle folder.
+    for (f, name) in [
+        ("markdown", "case-notes.md"),
+        ("json", "report.json"),
+        ("text", "report.txt"),
+    ] {
+        let o = batchdiag(&["analyze", "-f", f, p], None);
+        std::fs::write(dir.join(name), &o.stdout).expect("write");
+    }
+    let o = batchdiag(&["analyze", "-f", "json", p], None);
+    let v = json(&o);
+    assert_eq!(o.status.code(), Some(0), "{v}");
+    assert_eq!(
+        v["evidence"], clean["evidence"],
+        "nothing invented from the reports"
+    );
+    assert_eq!(v["diagnoses"], clean["diagnoses"]);
+    for name in ["case-notes.md", "report.json", "report.txt"] {
+        let i = v["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .find(|i| i["path"].as_str().is_some_and(|s| s.ends_with(name)))
+            .unwrap_or_else(|| panic!("{name} listed: {v}"));
+        assert_eq!(i["kind"], "report", "{i}");
+        assert!(i["error"].is_null(), "{i}");
+    }
 }
 
 #[test]
@@ -1205,4 +1552,24 @@ fn jobs_zero_means_every_core_and_huge_is_capped() {
     let o = batchdiag(&["analyze", "-j", "100000", "corpus/bd101-chrome"], None);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("maximum of 64"), "{err}");
+}
+
+#[test]
+fn each_tally_adds_up_and_names_what_was_not_fully_read() {
+    let o = batchdiag(
+        &[
+            "analyze",
+            "--each",
+            "corpus/bd101-chrome",
+            "corpus/healthy-upload",
+            "corpus/bd101-truncated",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let last = text(&o).lines().last().unwrap_or_default().to_string();
+    assert_eq!(
+        last,
+        "3 bundles: 1 with diagnoses, 1 clean, 1 not fully read (1 with diagnoses): corpus/bd101-truncated."
+    );
 }

@@ -35,7 +35,14 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
         .collect();
     let kinds: Vec<InputKind> = inputs
         .iter()
-        .filter(|i| i.error.is_none() || i.evidence_count > 0 || i.har.is_some())
+        // An input that failed counts only for what it gave: a HAR that
+        // could not be read at all (empty, not a HAR) shows nothing, and
+        // its rules must say "no input could show it", not "not found".
+        .filter(|i| {
+            i.error.is_none()
+                || i.evidence_count > 0
+                || i.har.as_ref().is_some_and(|h| h.entries > 0)
+        })
         .filter(|i| !lost_every_batch_response(i))
         .map(|i| i.kind)
         .collect();
@@ -162,5 +169,19 @@ mod tests {
         assert_eq!(bd101(vec![har(3, 3)]), report::CheckOutcome::NoInput);
         assert_eq!(bd101(vec![har(3, 1)]), report::CheckOutcome::NotFound);
         assert_eq!(bd101(vec![har(0, 0)]), report::CheckOutcome::NotFound);
+    }
+
+    #[test]
+    fn a_capture_that_could_not_be_read_at_all_could_not_show_bd101() {
+        let mut empty = har(0, 0);
+        empty.set_error(batchdiag_parser::InputError::new(
+            Location::file("p.har"),
+            batchdiag_parser::InputErrorKind::Syntax("empty file".into()),
+        ));
+        assert_eq!(bd101(vec![empty.clone()]), report::CheckOutcome::NoInput);
+        // Cut after some entries: what was read could show it.
+        let mut cut = har(5, 0);
+        cut.error = empty.error.clone();
+        assert_eq!(bd101(vec![cut]), report::CheckOutcome::NotFound);
     }
 }

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// tar.gz and .gz archives of them, directories, or stdin) and names the root
 /// cause with its evidence, confidence and fix.
 #[derive(Debug, Parser)]
-#[command(name = "batchdiag", version, about, long_about = None, propagate_version = true)]
+#[command(name = "batchdiag", version = crate::VERSION, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -46,6 +46,14 @@ pub enum Command {
         /// Code or slug.
         code: String,
     },
+    /// Print a shell completion script (e.g. `batchdiag completions bash > /etc/bash_completion.d/batchdiag`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `batchdiag man > ~/.local/share/man/man1/batchdiag.1`.
+    Man,
 }
 
 /// Arguments of `redact`.
@@ -75,23 +83,37 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text, env = "BATCHDIAG_FORMAT")]
     pub format: Format,
+    /// The text report in full: every evidence line, the evidence no
+    /// diagnosis used, every input and every check (JSON and Markdown are always complete).
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Write no report and no progress: only the exit code, and problems on stderr.
+    #[arg(long, short = 'q', conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Wrap the text report at this many columns (default: the terminal's
+    /// width when stdout is a terminal, else not wrapped).
+    #[arg(long, value_name = "COLUMNS", env = "BATCHDIAG_WIDTH", value_parser = clap::value_parser!(u16).range(20..))]
+    pub width: Option<u16>,
+    /// When to show progress on stderr: auto shows it when stderr is a terminal, not in CI, and the work takes over a second.
+    #[arg(long, value_enum, default_value_t = ProgressChoice::Auto, env = "BATCHDIAG_PROGRESS")]
+    pub progress: ProgressChoice,
     /// Analyse every PATH as a bundle of its own: one report per PATH, in
     /// order (JSON: one compact report per line, JSON Lines).
     #[arg(long)]
     pub each: bool,
     /// When to colour text output (NO_COLOR is honoured in `auto`).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, env = "BATCHDIAG_COLOR")]
     pub color: ColorChoice,
     /// Skip (with a warning) any HAR entry larger than this many bytes (suffixes K, M, G).
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size, env = "BATCHDIAG_MAX_ENTRY_SIZE")]
     pub max_entry_size: usize,
     /// Worker threads in all (default, or 0: one per core; at most 64).
-    #[arg(long, short = 'j', value_name = "N")]
+    #[arg(long, short = 'j', value_name = "N", env = "BATCHDIAG_JOBS")]
     pub jobs: Option<usize>,
     /// A join loop (TvmJoinPoolInProgress) this long that never ended means a stuck node (e.g. 10m, 1h, 90s).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration, env = "BATCHDIAG_JOIN_THRESHOLD")]
     pub join_threshold: i64,
     /// Largest decompressed size of one archive member or .gz file.
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
@@ -110,48 +132,81 @@ pub struct AnalyzeArgs {
     pub max_in_memory: usize,
 }
 
-/// Parses `10m`, `1h`, `90s`, `2h30m` into seconds.
+/// Longest threshold accepted: a year, far past any join loop.
+const MAX_DURATION_SECS: i64 = 366 * 86_400;
+
+/// Parses `10m`, `10min`, `1h`, `90s`, `2h30m` (or a bare number of seconds) into seconds.
 pub fn parse_duration(s: &str) -> Result<i64, String> {
     let t = s.trim();
     if t.is_empty() {
         return Err("empty duration".into());
     }
-    let mut total: i64 = 0;
-    let mut num = String::new();
-    for c in t.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => return Err(format!("{s:?} is not a duration like 10m, 1h or 90s")),
-        };
-        let n: i64 = num
-            .parse()
-            .map_err(|_| format!("{s:?} is not a duration like 10m, 1h or 90s"))?;
-        total = total.saturating_add(n.saturating_mul(unit));
-        num.clear();
-    }
-    if !num.is_empty() {
-        if t.len() != num.len() {
-            return Err(format!(
-                "{s:?} ends in a number without a unit; write {s}m or {s}s"
-            ));
-        }
+    let not_one = || format!("{s:?} is not a duration like 10m, 10min, 1h or 90s");
+    let out_of_range = || format!("{s:?} is out of range: at most 366d");
+    if t.bytes().all(|b| b.is_ascii_digit()) {
         // A bare number is seconds.
-        total = total.saturating_add(
-            num.parse::<i64>()
-                .map_err(|_| format!("{s:?} is out of range"))?,
-        );
+        let n: i64 = t.parse().map_err(|_| out_of_range())?;
+        return check_duration(s, n);
     }
-    if total == 0 {
+    let mut total: i64 = 0;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            return Err(not_one());
+        }
+        let (num, after) = rest.split_at(digits);
+        let letters = after.len()
+            - after
+                .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                .len();
+        if letters == 0 {
+            if after.is_empty() {
+                return Err(format!(
+                    "{s:?} ends in a number without a unit; write {s}m or {s}s"
+                ));
+            }
+            return Err(not_one());
+        }
+        let (unit, after) = after.split_at(letters);
+        let secs: i64 = match unit.to_ascii_lowercase().as_str() {
+            "s" | "sec" | "secs" | "second" | "seconds" => 1,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+            "d" | "day" | "days" => 86_400,
+            _ => {
+                return Err(format!(
+                    "{s:?}: unknown unit {unit:?} (use s, m or min, h, d)"
+                ))
+            }
+        };
+        let n: i64 = num.parse().map_err(|_| out_of_range())?;
+        total = n
+            .checked_mul(secs)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(out_of_range)?;
+        rest = after;
+    }
+    check_duration(s, total)
+}
+
+fn check_duration(s: &str, secs: i64) -> Result<i64, String> {
+    if secs == 0 {
         return Err(format!("{s:?} is zero; a threshold must be positive"));
     }
-    Ok(total)
+    if secs > MAX_DURATION_SECS {
+        return Err(format!("{s:?} is out of range: at most 366d"));
+    }
+    Ok(secs)
+}
+
+/// When to show progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressChoice {
+    /// On a terminal stderr, outside CI, after a second of work.
+    Auto,
+    /// Never.
+    Never,
 }
 
 /// Output formats.
@@ -237,6 +292,19 @@ mod tests {
             "a zero threshold makes every loop stuck"
         );
         assert!(parse_duration("").is_err());
+        assert_eq!(parse_duration("10min"), Ok(600));
+        assert_eq!(parse_duration("1hr30mins"), Ok(5400));
+        assert_eq!(parse_duration("2H"), Ok(7200));
+        let huge = parse_duration("99999999999999999999h").unwrap_err();
+        assert!(huge.contains("out of range"), "{huge}");
+        let big = parse_duration("400d").unwrap_err();
+        assert!(big.contains("out of range"), "{big}");
+        assert!(parse_duration("99999999999999999999")
+            .unwrap_err()
+            .contains("out of range"));
+        let unit = parse_duration("10 minutes").unwrap_err();
+        assert!(unit.contains("not a duration"), "{unit}");
+        assert!(parse_duration("10x").unwrap_err().contains("unknown unit"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! them together and turns the outcome into an exit code.
 
 mod args;
+mod progress;
 mod redact_cmd;
 
 use std::io::{self, Write};
@@ -16,7 +17,19 @@ use batchdiag_render::{Redacted, SinkOptions};
 use clap::Parser as _;
 use rayon::prelude::*;
 
-use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format};
+use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format, ProgressChoice};
+
+/// `--version`: the release, the commit it was built from and the build's features.
+pub(crate) const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BATCHDIAG_COMMIT"),
+    ", features: ",
+    env!("BATCHDIAG_FEATURES"),
+    ", ",
+    env!("BATCHDIAG_PROFILE"),
+    " build)"
+);
 
 /// Exit code: analysis ran, no diagnosis.
 pub(crate) const EXIT_CLEAN: u8 = 0;
@@ -52,6 +65,47 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Redact(r) => redact_cmd::run(r),
         Command::Rules { format } => rules(format),
         Command::Explain { code } => explain(&code),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "batchdiag",
+                &mut script,
+            );
+            // Written in one go, so a closed pipe is an error here, not a
+            // panic inside the generator.
+            write_stdout(&script)
+        }
+        Command::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut page)?;
+            write_stdout(&page)
+        }
+    }
+}
+
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<u8> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(EXIT_CLEAN)
+}
+
+/// One line on stderr per input not fully read (ripgrep's `PATH: what`),
+/// so a redirected report still shows its problems at the terminal.
+fn problems(r: &Redacted) {
+    let report = r.report();
+    for i in &report.inputs {
+        if let Some(e) = &i.error {
+            say(&format!("{}: {e}", i.path));
+        }
+    }
+    if !report.inputs.iter().any(batchdiag_analyzer::is_analysable) {
+        let what = report.bundle.as_deref().unwrap_or("the inputs");
+        say(&format!(
+            "Nothing could be analysed in {what}: no HAR capture, node-agent log, resource JSON or probe"
+        ));
     }
 }
 
@@ -82,33 +136,72 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     let settings = batchdiag_analyzer::Settings {
         join_threshold_secs: a.join_threshold,
     };
-    let reader = batchdiag_parser::Reader::new(opts);
+    let stdout = io::stdout();
+    let stdout_tty = io::IsTerminal::is_terminal(&stdout);
+    // Progress only where a person watches: a terminal stderr, not CI, not
+    // a JSON run (whose stderr is a program's too), not -q.
+    let progress = (a.progress == ProgressChoice::Auto
+        && !a.quiet
+        && a.format != Format::Json
+        && io::IsTerminal::is_terminal(&io::stderr())
+        && std::env::var_os("CI").is_none())
+    .then(progress::Progress::start);
+    let mut reader = batchdiag_parser::Reader::new(opts);
+    if let Some(p) = &progress {
+        reader = reader.with_observer(p.clone());
+    }
     let one = |paths: &[String], bundle: Option<&String>| -> anyhow::Result<Redacted> {
         let read = reader.read_paths(paths);
         let mut report = batchdiag_analyzer::analyze(read.inputs, read.evidence, &settings);
         report.bundle = bundle.cloned();
         Ok(redact(&report)?)
     };
-    let stdout = io::stdout();
     // Only here is it known whether the output is a terminal.
     let color = match a.color {
         ColorChoice::Auto => anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never,
         ColorChoice::Always => true,
         ColorChoice::Never => false,
     };
+    let width = match a.width {
+        Some(w) => Some(usize::from(w)),
+        None if stdout_tty => Some(terminal_width()),
+        None => None,
+    };
+    let out: Box<dyn Write> = if a.quiet {
+        Box::new(io::sink())
+    } else {
+        Box::new(io::BufWriter::new(stdout.lock()))
+    };
     let mut sink = batchdiag_render::sink(
         a.format.into(),
-        Box::new(io::BufWriter::new(stdout.lock())),
+        out,
         SinkOptions {
             color,
             each: a.each,
+            verbose: a.verbose,
+            width,
         },
     );
-    sink.begin()?;
+    const WRITING: &str = "cannot write the report to standard output";
+    sink.begin().context(WRITING)?;
+    let write = |sink: &mut Box<dyn batchdiag_render::Sink>, r: &Redacted| {
+        let mut go = || {
+            problems(r);
+            sink.report(r)
+        };
+        match &progress {
+            Some(p) => p.suspend(go),
+            None => go(),
+        }
+        .context(WRITING)
+    };
     if !a.each {
         let redacted = pool.install(|| one(&a.paths, None))?;
-        sink.report(&redacted)?;
-        sink.finish()?;
+        if let Some(p) = &progress {
+            p.clear();
+        }
+        write(&mut sink, &redacted)?;
+        sink.finish().context(WRITING)?;
         return Ok(sink.tally().verdict().exit_code());
     }
     // One bundle per path. A window of bundles is analysed in parallel and
@@ -123,12 +216,24 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
                 .collect()
         });
         for redacted in reports {
-            sink.report(&redacted?)?;
+            write(&mut sink, &redacted?)?;
         }
     }
-    sink.finish()?;
+    if let Some(p) = &progress {
+        p.clear();
+    }
+    sink.finish().context(WRITING)?;
     // The worst bundle decides: unreadable input outranks diagnoses.
     Ok(sink.tally().verdict().exit_code())
+}
+
+/// The terminal's width in columns: asked of the terminal, else `COLUMNS`, else 80.
+fn terminal_width() -> usize {
+    terminal_size::terminal_size()
+        .map(|(w, _)| usize::from(w.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.trim().parse().ok())
+        .filter(|&w| w >= 20)
+        .unwrap_or(80)
 }
 
 /// One line on stderr, through the secret filter like every other output
@@ -201,14 +306,24 @@ fn rules(format: Format) -> anyhow::Result<u8> {
                         scenario.unwrap_or_default()
                     )?;
                 } else {
-                    writeln!(
-                        out,
-                        "{}  {:<36} {}{}",
-                        r.code,
-                        r.slug,
-                        r.title,
-                        scenario.map(|s| format!("  [{s}]")).unwrap_or_default()
-                    )?;
+                    // Aligned on the longest slug; the cause wraps under itself.
+                    let slug_w = catalog::RULES
+                        .iter()
+                        .map(|r| r.slug.len())
+                        .max()
+                        .unwrap_or(0);
+                    let lead = format!("{}  {:<slug_w$}  ", r.code, r.slug);
+                    let cause = match scenario {
+                        Some(s) => format!("{}  [{s}]", r.title),
+                        None => r.title.to_string(),
+                    };
+                    let hang = " ".repeat(lead.len());
+                    let opts = textwrap::Options::new(prose_width().max(lead.len() + 20))
+                        .initial_indent(&lead)
+                        .subsequent_indent(&hang);
+                    for line in textwrap::wrap(&cause, opts) {
+                        writeln!(out, "{line}")?;
+                    }
                 }
             }
         }
@@ -217,9 +332,51 @@ fn rules(format: Format) -> anyhow::Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
+/// Columns for prose that is not a report (`explain`, `rules`): the
+/// terminal's, else 80, so a pipe or a file reads well too.
+fn prose_width() -> usize {
+    if io::IsTerminal::is_terminal(&io::stdout()) {
+        terminal_width()
+    } else {
+        80
+    }
+}
+
+/// A behaviour table with its columns aligned and the row of `mark` marked `>`.
+fn table(rows: &[&str], mark: usize) -> Vec<String> {
+    let cells: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.split('|').map(str::trim).collect())
+        .collect();
+    let cols = cells.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    cells
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let row: Vec<String> = r
+                .iter()
+                .enumerate()
+                .map(|(c, s)| format!("{s:<w$}", w = widths[c]))
+                .collect();
+            let m = if i > 0 && i == mark { "> " } else { "  " };
+            format!("{m}{}", row.join(" | ")).trim_end().to_string()
+        })
+        .collect()
+}
+
 /// The support article's behaviour tables (domain brief), header first.
 const SCENARIO_PACKAGES: &[&str] = &[
-    "#  in node identity ref | permission | pool created with    | node                 | package",
+    "#  in node identity ref | permission | pool created with | node | package",
     "1  yes                  | sufficient | same identity        | started              | downloaded to root/applications",
     "2  yes                  | insufficient | same identity      | started but Idle     | not downloaded",
     "3  no                   | either     | same or different    | stuck in Starting    | not downloaded",
@@ -242,7 +399,8 @@ fn explain(code: &str) -> anyhow::Result<u8> {
         );
     };
     let mut out = io::BufWriter::new(io::stdout().lock());
-    writeln!(out, "{} {}: {}\n", r.code, r.slug, r.title)?;
+    let heading = format!("{} {}: {}", r.code, r.slug, r.title);
+    writeln!(out, "{}\n", textwrap::fill(&heading, prose_width()))?;
     if let Some(s) = r.scenario {
         let (name, rows) = match s.table {
             batchdiag_analyzer::report::ScenarioTable::ApplicationPackages => {
@@ -254,24 +412,36 @@ fn explain(code: &str) -> anyhow::Result<u8> {
             ),
         };
         writeln!(out, "Scenario {} of the {name} table:\n", s.number)?;
-        for (i, row) in rows.iter().enumerate() {
-            let mark = if i == 0 {
-                "  "
-            } else if i == usize::from(s.number) {
-                "> "
-            } else {
-                "  "
-            };
-            writeln!(out, "{mark}{row}")?;
+        for line in table(rows, usize::from(s.number)) {
+            writeln!(out, "{line}")?;
         }
         writeln!(out)?;
     }
-    writeln!(out, "{}\n", r.explanation)?;
+    let width = prose_width();
+    let para = |out: &mut dyn Write, first: &str, rest: &str, text: &str| -> io::Result<()> {
+        let opts = textwrap::Options::new(width)
+            .initial_indent(first)
+            .subsequent_indent(rest);
+        for line in textwrap::wrap(text, opts) {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    };
+    for p in r.explanation.split("\n\n") {
+        para(&mut out, "", "", p)?;
+        writeln!(out)?;
+    }
     // Without evidence every placeholder shows as <name>, which is what a reader fills in.
     let none = Default::default();
-    writeln!(out, "Fix: {}", fill(r.remediation.summary, &none))?;
+    para(
+        &mut out,
+        "Fix: ",
+        "     ",
+        &fill(r.remediation.summary, &none),
+    )?;
     for (n, s) in r.remediation.steps.iter().enumerate() {
-        writeln!(out, "  {}. {}", n + 1, fill(s, &none))?;
+        let first = format!("  {}. ", n + 1);
+        para(&mut out, &first, &" ".repeat(first.len()), &fill(s, &none))?;
     }
     for (d, s) in r.remediation.commands {
         writeln!(

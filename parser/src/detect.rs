@@ -32,6 +32,8 @@ pub enum Format {
     AgentLog,
     /// Another timestamped text log.
     Log,
+    /// A report batchdiag wrote (text, JSON, JSON Lines or Markdown).
+    Report,
     /// A compressed or archive format batchdiag does not read (bzip2, xz, zstd, 7-Zip, RAR).
     Unsupported(&'static str),
     /// Nothing batchdiag reads.
@@ -57,6 +59,8 @@ pub enum Handling {
     Refused,
     /// Listed, not read.
     Ignored,
+    /// Recognized, listed as what it is, not read.
+    Listed,
 }
 
 /// The first bytes of some content and its file name (lowercase), which
@@ -90,6 +94,7 @@ impl Format {
             Format::Log => InputKind::Log,
             Format::Json => InputKind::Json,
             Format::Probe => InputKind::Probe,
+            Format::Report => InputKind::Report,
             Format::Zip => InputKind::Zip,
             Format::Tar => InputKind::Tar,
             Format::Unsupported(_) => InputKind::Unreadable,
@@ -108,6 +113,7 @@ impl Format {
             Format::Json | Format::Probe => Handling::Document,
             Format::Unsupported(_) => Handling::Refused,
             Format::Unrecognized => Handling::Ignored,
+            Format::Report => Handling::Listed,
         }
     }
 }
@@ -154,6 +160,11 @@ pub static TABLE: &[Detector] = &[
         format: Format::Utf16(Endian::Little),
         recognized_by: "a UTF-16 byte-order mark, or text with every other byte zero",
         recognize: |h| crate::utf16::sniff(h.bytes).map(Format::Utf16),
+    },
+    Detector {
+        format: Format::Report,
+        recognized_by: "batchdiag's own text, JSON or Markdown report (its first lines)",
+        recognize: |h| looks_like_own_report(h.bytes).then_some(Format::Report),
     },
     Detector {
         format: Format::Har,
@@ -212,6 +223,63 @@ pub fn detect(head: &Head) -> Format {
         .iter()
         .find_map(|d| (d.recognize)(head))
         .unwrap_or(Format::Unrecognized)
+}
+
+/// A report batchdiag wrote: a JSON report opens with its schema version
+/// and the tool's name, Markdown with its title, text with a diagnosis
+/// heading (`BD101 slug [confirmed]`) or its no-diagnosis line, under a
+/// bundle heading with `--each`. Saved into the bundle folder (as the README
+/// suggests for case notes), it must not be read as a log of its own.
+fn looks_like_own_report(head: &[u8]) -> bool {
+    let h = skip_bom_ws(head);
+    if h.starts_with(b"{") {
+        let compact: Vec<u8> = h
+            .iter()
+            .take(200)
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        return compact.starts_with(br#"{"schema_version":"#)
+            && memchr::memmem::find(&compact, br#""tool":{"name":"batchdiag""#).is_some();
+    }
+    if h.starts_with(b"# batchdiag report") {
+        return true;
+    }
+    let mut lines = h
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let first = lines.next().unwrap_or_default();
+    let opens = |l: &[u8]| {
+        l.starts_with(b"No diagnosis. Nothing in the inputs shows")
+            || l.starts_with(b"Nothing could be analysed: ")
+            || is_diagnosis_heading(l)
+    };
+    if opens(first) {
+        return true;
+    }
+    // `--each`: a bundle name, a rule of `=`, then the report.
+    let second = lines.next().unwrap_or_default();
+    second.len() >= 8 && second.iter().all(|&b| b == b'=') && lines.next().is_some_and(opens)
+}
+
+/// `BD101 autostorage-no-permission [confirmed]`.
+fn is_diagnosis_heading(l: &[u8]) -> bool {
+    let Some(rest) = l.strip_prefix(b"BD") else {
+        return false;
+    };
+    if rest.len() < 4 || !rest[..3].iter().all(u8::is_ascii_digit) || rest[3] != b' ' {
+        return false;
+    }
+    let rest = &rest[4..];
+    let slug = rest
+        .iter()
+        .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || **b == b'-')
+        .count();
+    let after = &rest[slug..];
+    slug > 0
+        && [&b" [confirmed]"[..], b" [likely]", b" [possible]"]
+            .iter()
+            .any(|c| after.starts_with(c))
 }
 
 /// The kinds batchdiag reads, in words, for messages about what it did not recognize.
@@ -275,6 +343,50 @@ mod tests {
 
     fn sniff(bytes: &[u8], name: &str) -> Format {
         detect(&Head { bytes, name })
+    }
+
+    #[test]
+    fn batchdiags_own_reports_are_reports_whatever_their_name() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../corpus/expected/");
+        for ext in ["json", "md", "txt"] {
+            for b in ["mixed-bd101-bd201", "healthy-upload", "bd101-truncated"] {
+                let bytes = std::fs::read(format!("{root}{b}.{ext}")).expect("golden");
+                let head = &bytes[..bytes.len().min(HEAD_BYTES)];
+                for name in [
+                    "case-notes.md",
+                    "agent-debug.log",
+                    "report.json",
+                    "notes.txt",
+                ] {
+                    assert_eq!(sniff(head, name), Format::Report, "{b}.{ext} as {name}");
+                }
+            }
+        }
+        let lines =
+            br#"{"schema_version":1,"tool":{"name":"batchdiag","version":"0.1.0"},"bundle":"x"}"#;
+        assert_eq!(
+            sniff(lines, "out.jsonl"),
+            Format::Report,
+            "JSON Lines of --each"
+        );
+        let each = b"corpus/bd101-chrome\n===================\nBD101 autostorage-no-permission [confirmed]\n";
+        assert_eq!(sniff(each, "each.txt"), Format::Report);
+        // Not reports: a resource JSON, a log that mentions a code, a heading alone.
+        assert_eq!(
+            sniff(br#"{"schema_version": 1, "name": "x"}"#, "a.json"),
+            Format::Json
+        );
+        assert_eq!(
+            sniff(
+                b"2024-05-01T10:00:00Z BD101 autostorage-no-permission [confirmed]\n",
+                "agent-debug.log"
+            ),
+            Format::AgentLog
+        );
+        assert_eq!(
+            sniff(b"BD101 is a code\n", "notes.txt"),
+            Format::Unrecognized
+        );
     }
 
     #[test]

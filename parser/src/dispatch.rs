@@ -143,6 +143,11 @@ pub(crate) fn read_item(item: Item<'_>, run: &Run) -> Found {
             ))
         }
         Handling::Ignored => unrecognized(item, &head, &name),
+        Handling::Listed => {
+            let mut rep = InputReport::new(&item.loc, format.kind());
+            rep.compression = item.compression;
+            Found::one(rep)
+        }
     }
 }
 

@@ -32,6 +32,9 @@ pub enum InputKind {
     Symlink,
     /// A source that could not be opened or a member that was not read.
     Unreadable,
+    /// A report batchdiag wrote (text, JSON or Markdown), saved beside the
+    /// bundle: listed, never analysed as a log or resource JSON.
+    Report,
 }
 
 /// Log statistics of a log input.

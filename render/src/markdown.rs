@@ -104,9 +104,23 @@ pub fn write_tally(out: &mut dyn Write, t: &Tally) -> io::Result<()> {
         if *bundles == 1 { "" } else { "s" }
     )?;
     if *unreadable > 0 {
-        write!(out, ", **{unreadable} not fully read**")?;
+        write!(
+            out,
+            ", **{unreadable} not fully read**{}: {}",
+            with_diagnoses(t),
+            t.unreadable_list(code_span)
+        )?;
     }
     writeln!(out, ".")
+}
+
+/// ` (1 with diagnoses)`: the unreadable bundles that had diagnoses all the same.
+pub(crate) fn with_diagnoses(t: &Tally) -> String {
+    if t.unreadable_diagnosed == 0 {
+        String::new()
+    } else {
+        format!(" ({} with diagnoses)", t.unreadable_diagnosed)
+    }
 }
 
 fn diagnosis(out: &mut dyn Write, d: &DiagnosisView, h: &str) -> io::Result<()> {

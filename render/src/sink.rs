@@ -49,13 +49,27 @@ pub struct SinkOptions {
     /// Several bundles, one report each (`analyze --each`): JSON Lines,
     /// headings per bundle and a closing tally.
     pub each: bool,
+    /// The text report in full (`-v`): every evidence line, input and
+    /// check. JSON and Markdown are always complete.
+    pub verbose: bool,
+    /// Wrap the text report at this many columns (`None`: not wrapped, for
+    /// output that is not a terminal).
+    pub width: Option<usize>,
 }
 
 /// A sink writing `format` to `out`. Output is flushed after every report,
 /// so wrap an unbuffered `out` in a [`std::io::BufWriter`].
 pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>, opts: SinkOptions) -> Box<dyn Sink + 'a> {
     match format {
-        Format::Text => Box::new(TextSink::new(out, opts.color, opts.each)),
+        Format::Text => Box::new(TextSink::new(
+            out,
+            opts.color,
+            opts.each,
+            crate::text::Layout {
+                verbose: opts.verbose,
+                width: opts.width,
+            },
+        )),
         Format::Json => Box::new(JsonSink::new(out, opts.each)),
         Format::Markdown => Box::new(MarkdownSink::new(out, opts.each)),
     }
@@ -98,6 +112,8 @@ mod tests {
     const EACH: SinkOptions = SinkOptions {
         color: false,
         each: true,
+        verbose: false,
+        width: None,
     };
 
     #[test]
@@ -133,9 +149,11 @@ mod tests {
                 "{out}"
             );
         }
-        // bd101-truncated has a diagnosis and a cut capture: it counts for both.
+        // bd101-truncated has a diagnosis and a cut capture: it counts once, as not fully read.
         assert!(
-            out.ends_with("\n3 bundles: 2 with diagnoses, 1 clean, 1 not fully read.\n"),
+            out.ends_with(
+                "\n3 bundles: 1 with diagnoses, 1 clean, 1 not fully read (1 with diagnoses): corpus/bd101-truncated.\n"
+            ),
             "{out}"
         );
         assert!(!out.contains('\u{1b}'), "no colour unless asked");
@@ -158,11 +176,11 @@ mod tests {
         let red = redact(&r).expect("redactable");
         let on = SinkOptions {
             color: true,
-            each: false,
+            ..SinkOptions::default()
         };
         let (styled, _) = run(Format::Text, on, std::slice::from_ref(&red));
         assert!(
-            styled.contains("\u{1b}[32mNo diagnosis.\u{1b}[0m"),
+            styled.contains("\u{1b}[32mNo diagnosis. Nothing"),
             "{styled}"
         );
         let (plain, _) = run(Format::Text, SinkOptions::default(), &[red]);
@@ -185,7 +203,7 @@ mod tests {
         );
         assert!(
             out.ends_with(
-                "---\n\n**3 bundles**: 2 with diagnoses, 1 clean, **1 not fully read**.\n"
+                "---\n\n**3 bundles**: 1 with diagnoses, 1 clean, **1 not fully read** (1 with diagnoses): `corpus/bd101-truncated`.\n"
             ),
             "{out}"
         );

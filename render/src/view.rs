@@ -116,6 +116,9 @@ pub struct ReportView {
     pub checked: Vec<CheckView>,
     /// The counts of the closing summary line.
     pub summary: Summary,
+    /// No input could be analysed at all (none was a capture, a log, a
+    /// resource JSON or a probe): not a clean result.
+    pub nothing_analysable: bool,
 }
 
 /// One diagnosis.
@@ -290,6 +293,7 @@ impl ReportView {
                 inputs: r.inputs.len(),
                 not_fully_read: r.inputs.iter().filter(|i| i.error.is_some()).count(),
             },
+            nothing_analysable: !r.inputs.iter().any(batchdiag_analyzer::is_analysable),
         }
     }
 }
@@ -357,6 +361,7 @@ fn input_kind(kind: InputKind) -> &'static str {
         InputKind::Unrecognized => "unrecognized",
         InputKind::Symlink => "symlink",
         InputKind::Unreadable => "unreadable",
+        InputKind::Report => "batchdiag report, not analysed",
         _ => "other",
     }
 }

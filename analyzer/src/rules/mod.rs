@@ -496,6 +496,32 @@ fn push_node(nodes: &mut Vec<NodeRef>, n: NodeRef) {
     }
 }
 
+/// The id Azure Batch knows a node by. Batch names nodes
+/// `tvm-<number>_<index>-<timestamp>`; the "upload batch logs" layout writes
+/// the `_` as `-`, and a command given that form fails. An id that already
+/// has a `_`, or is not of that shape, is kept as it is.
+pub(crate) fn real_node_id(id: &str) -> String {
+    let Some(rest) = id.strip_prefix("tvm-") else {
+        return id.to_string();
+    };
+    if id.contains('_') {
+        return id.to_string();
+    }
+    let mut parts = rest.splitn(3, '-');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(n), Some(i), Some(ts))
+            if !n.is_empty()
+                && !i.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+                && i.bytes().all(|b| b.is_ascii_digit())
+                && !ts.is_empty() =>
+        {
+            format!("tvm-{n}_{i}-{ts}")
+        }
+        _ => id.to_string(),
+    }
+}
+
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
     if !v.contains(&x) {
         v.push(x);
@@ -821,7 +847,8 @@ fn values(s: &Subjects) -> Values {
             .map(|n| {
                 format!(
                     "az batch node reboot --pool-id {} --node-id {}",
-                    n.pool, n.node
+                    n.pool,
+                    real_node_id(&n.node)
                 )
             })
             .collect();

@@ -387,6 +387,39 @@ fn a_node_named_by_the_upload_layout_and_by_its_json_is_one_node() {
 }
 
 #[test]
+fn reboot_commands_use_the_real_node_id_not_the_upload_layouts() {
+    assert_eq!(
+        super::real_node_id("tvm-1695681911-2-20240501t095900z"),
+        "tvm-1695681911_2-20240501t095900z"
+    );
+    assert_eq!(
+        super::real_node_id("tvm-1695681911_2-20240501t095900z"),
+        "tvm-1695681911_2-20240501t095900z",
+        "already real"
+    );
+    for other in ["node-1", "tvm-abc-2-x", "tvm-1-2", "mynode"] {
+        assert_eq!(super::real_node_id(other), other);
+    }
+    // Through the rule: a node known only from the layout.
+    let rule = find("BD201").unwrap();
+    let mut ev: Vec<serde_json::Value> = serde_json::from_str(rule.samples[0].evidence).unwrap();
+    let node_id = ev[0]["node"].as_str().unwrap().to_string();
+    ev[0]["node"] = node_id.replace('_', "-").into();
+    let d = rule.evaluate_default(&items(&serde_json::to_string(&ev).unwrap()));
+    let cmds: Vec<&str> = d[0]
+        .remediation
+        .commands
+        .iter()
+        .map(|c| c.shell.as_str())
+        .collect();
+    let reboot = cmds.iter().find(|c| c.contains("node reboot")).unwrap();
+    assert!(
+        reboot.ends_with(&format!("--node-id {node_id}")),
+        "{reboot}"
+    );
+}
+
+#[test]
 fn bd204_without_the_account_json_is_only_possible() {
     // Without the account, a pool with packages and no identity needs
     // autostorage by identity only if the account uses it: an assumption.

@@ -229,7 +229,8 @@ impl Copier {
                 )?;
                 Ok(Copied::Written)
             }
-            Handling::Lines | Handling::Document => {
+            // batchdiag's own reports (Listed) are text too: cleaned again, never trusted.
+            Handling::Lines | Handling::Document | Handling::Listed => {
                 text::copy(chain(head, reader), part.place, out, f)?;
                 Ok(Copied::Written)
             }
