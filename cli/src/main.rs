@@ -51,6 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Analyze(a) => analyze(a),
         Command::Redact(r) => redact_cmd::run(r),
         Command::Rules { format } => rules(format),
+        Command::Serve(s) => serve(s),
         Command::Explain { code } => explain(&code),
     }
 }
@@ -129,6 +130,11 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     sink.finish()?;
     // The worst bundle decides: unreadable input outranks diagnoses.
     Ok(sink.tally().verdict().exit_code())
+}
+
+fn serve(s: args::ServeArgs) -> anyhow::Result<u8> {
+    batchdiag_server::run(args::serve_config(s)?)?;
+    Ok(EXIT_CLEAN)
 }
 
 /// One line on stderr, through the secret filter like every other output
