@@ -4,6 +4,7 @@
 
 mod args;
 mod redact_cmd;
+mod serve_cmd;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -51,7 +52,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Analyze(a) => analyze(a),
         Command::Redact(r) => redact_cmd::run(r),
         Command::Rules { format } => rules(format),
-        Command::Serve(s) => serve(s),
+        Command::Serve(s) => serve_cmd::run(s),
         Command::Explain { code } => explain(&code),
     }
 }
@@ -130,11 +131,6 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     sink.finish()?;
     // The worst bundle decides: unreadable input outranks diagnoses.
     Ok(sink.tally().verdict().exit_code())
-}
-
-fn serve(s: args::ServeArgs) -> anyhow::Result<u8> {
-    batchdiag_server::run(args::serve_config(s)?)?;
-    Ok(EXIT_CLEAN)
 }
 
 /// One line on stderr, through the secret filter like every other output

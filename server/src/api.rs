@@ -81,10 +81,13 @@ struct Running {
 }
 
 impl Running {
-    fn start(st: &Shared) -> Result<Running, Response> {
+    fn start(st: &Shared) -> Result<Running, Box<Response>> {
         let Ok(permit) = st.slots.clone().try_acquire_owned() else {
             st.metrics.reject("busy");
-            return Err(busy(st, "too many analyses at once; try again shortly"));
+            return Err(Box::new(busy(
+                st,
+                "too many analyses at once; try again shortly",
+            )));
         };
         let id = st.next_id.fetch_add(1, Ordering::Relaxed);
         let cancel = Cancel::new();
@@ -224,7 +227,7 @@ pub(crate) async fn analyze(
     };
     let mut run = match Running::start(&st) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let limits = st.config.limits.clone();
     let deadline = Instant::now() + limits.request_timeout;
@@ -331,12 +334,15 @@ pub(crate) async fn analyze(
     resp
 }
 
+/// The report's bytes, its diagnosis codes and the CLI's exit code for it.
+type Rendered = (Vec<u8>, Vec<String>, u8);
+
 /// Analysis, redaction and writing: what `batchdiag analyze` does for one bundle.
 fn render(
     bundle: Bundle,
     settings: &batchdiag_analyzer::Settings,
     format: Format,
-) -> Result<(Vec<u8>, Vec<String>, u8), Box<dyn std::error::Error + Send + Sync>> {
+) -> Result<Rendered, Box<dyn std::error::Error + Send + Sync>> {
     let report = batchdiag_analyzer::analyze(bundle.inputs, bundle.evidence, settings);
     let redacted = redact_report(&report)?;
     let codes = redacted
@@ -390,7 +396,7 @@ impl Write for ChannelWriter {
 pub(crate) async fn redact(State(st): State<Shared>, req: Request) -> Response {
     let run = match Running::start(&st) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let limits = st.config.limits.clone();
     let deadline = Instant::now() + limits.request_timeout;
