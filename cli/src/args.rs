@@ -41,6 +41,10 @@ pub enum Command {
         #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Serve the upload page and the HTTP API (see README: "batchdiag serve").
+    ///
+    /// Refuses to start without --token-file unless bound to loopback with --no-auth.
+    Serve(ServeArgs),
     /// Print the long explanation of a diagnosis code (e.g. BD101) or slug.
     Explain {
         /// Code or slug.
@@ -129,6 +133,44 @@ pub struct AnalyzeArgs {
     pub max_depth: u32,
     /// Largest zip that is not a local file (stdin, nested) to hold in memory to read it.
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    pub max_in_memory: usize,
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Accepted bearer tokens, one per line (or `sha256:<hex>` of one).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<std::path::PathBuf>,
+    /// Serve without authentication (only on a loopback address).
+    #[arg(long)]
+    pub no_auth: bool,
+    /// Largest request body (413 above).
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Longest a request may take, upload and analysis (408 above).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub request_timeout: i64,
+    /// Longest wait for the next piece of an upload (408 above).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub idle_timeout: i64,
+    /// Analyses at once (503 with Retry-After above; default: one per core).
+    #[arg(long, value_name = "N")]
+    pub max_concurrent: Option<usize>,
+    /// How long in-flight requests may finish after SIGTERM or Ctrl-C.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_grace: i64,
+    /// Largest decompressed size of one archive member or .gz file, per request.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_member_size: usize,
+    /// Largest decompressed size of all archives of one request together.
+    #[arg(long, value_name = "SIZE", default_value = "16G", value_parser = parse_size)]
+    pub max_total_size: usize,
+    /// Largest uploaded zip held in memory to be read (zip needs random access).
+    #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
     pub max_in_memory: usize,
 }
 

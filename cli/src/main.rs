@@ -5,6 +5,7 @@
 mod args;
 mod progress;
 mod redact_cmd;
+mod serve_cmd;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -64,6 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Analyze(a) => analyze(a),
         Command::Redact(r) => redact_cmd::run(r),
         Command::Rules { format } => rules(format),
+        Command::Serve(s) => serve_cmd::run(s),
         Command::Explain { code } => explain(&code),
         Command::Completions { shell } => {
             let mut script = Vec::new();

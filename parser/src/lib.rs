@@ -94,7 +94,7 @@ pub use input::{InputKind, InputReport, LogStats};
 pub use jwt::TokenClaims;
 pub use limits::{Cancel, Limits};
 pub use location::Location;
-pub use reader::{read_sources, Bundle, Observer, Reader};
+pub use reader::{read_sources, Bundle, Observer, Reader, Session};
 
 /// Log reading options (buffer sizes), part of [`ReadOptions`].
 pub use agent::LogOptions;

@@ -159,6 +159,19 @@ impl Reader {
         self.read_reader(name, bytes)
     }
 
+    /// Starts a bundle read piece by piece, for inputs that arrive one after
+    /// another (the files of one upload): each is read when it comes, as a
+    /// file found in a directory, and [`Session::finish`] builds the one
+    /// bundle, joining each node's rotated logs across inputs. The limits
+    /// (`max_total_size` included) apply to the session as a whole.
+    pub fn session(&self) -> Session {
+        Session {
+            budget: self.budget(),
+            reader: self.clone(),
+            found: Vec::new(),
+        }
+    }
+
     fn budget(&self) -> Budget {
         Budget::with_cancel(self.opts.limits.clone(), self.cancel.clone())
     }
@@ -214,6 +227,71 @@ impl Reader {
             self.observer.bytes_read(src.size);
         }
         found
+    }
+}
+
+/// A bundle read input by input (see [`Reader::session`]).
+pub struct Session {
+    reader: Reader,
+    budget: Budget,
+    found: Vec<Found>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("inputs", &self.found.len())
+            .finish()
+    }
+}
+
+impl Session {
+    /// Reads one input from a stream, named `name` in the report.
+    pub fn read(&mut self, name: &str, reader: impl Read) {
+        self.read_item(name, Box::new(reader), None);
+    }
+
+    /// Reads a local file, named `name` in the report (an upload spooled to
+    /// disk: a zip is then read with random access, not held in memory).
+    pub fn read_file(&mut self, name: &str, path: &Path) {
+        match File::open(path) {
+            Ok(f) => self.read_item(name, Box::new(f), Some(path.to_path_buf())),
+            Err(e) => self.found.push(one(InputReport::failed(
+                &Location::file(name),
+                InputKind::Unreadable,
+                InputErrorKind::Io(e.to_string()),
+            ))),
+        }
+    }
+
+    fn read_item(&mut self, name: &str, reader: Box<dyn Read + '_>, disk_path: Option<PathBuf>) {
+        let run = Run {
+            opts: &self.reader.opts,
+            budget: &self.budget,
+        };
+        let observer = &*self.reader.observer;
+        let found = read_item(
+            Item {
+                loc: Location::file(name),
+                reader: Box::new(Observed {
+                    inner: reader,
+                    observer,
+                    cancel: &self.reader.cancel,
+                }),
+                explicit: false,
+                depth: 0,
+                compression: None,
+                disk_path,
+            },
+            &run,
+        );
+        observer.source_done(name);
+        self.found.push(found);
+    }
+
+    /// The bundle of every input read so far.
+    pub fn finish(self) -> Bundle {
+        build(self.found)
     }
 }
 
@@ -438,6 +516,31 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(b.inputs[0].log.as_ref().map(|l| l.join_reports), Some(3));
         assert_eq!(b.evidence.len(), 1);
+    }
+
+    #[test]
+    fn a_session_joins_a_nodes_logs_across_inputs() {
+        let reader = Reader::new(ReadOptions::default());
+        let mut s = reader.session();
+        s.read("p/n/u/agent-debug.log.1", io::Cursor::new(LOG.to_vec()));
+        s.read("p/n/u/agent-debug.log", io::Cursor::new(LOG.to_vec()));
+        s.read("notes.txt", &b"hello"[..]);
+        let b = s.finish();
+        assert_eq!(b.inputs.len(), 3);
+        assert!(
+            b.inputs[2].error.is_none(),
+            "found in an upload, like in a directory"
+        );
+        assert_eq!(
+            b.evidence.len(),
+            1,
+            "one loop for the node: {:?}",
+            b.evidence
+        );
+        assert_eq!(
+            b.evidence[0].fact.as_join_loop().map(|j| j.files.len()),
+            Some(2)
+        );
     }
 
     #[test]

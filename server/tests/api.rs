@@ -1,0 +1,404 @@
+//! End-to-end tests of `batchdiag serve` over loopback with a real HTTP client.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use batchdiag_server::{Config, LogTarget, Tokens};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const T1: &str = "first-token-0123456789";
+const T2: &str = "second-token-0123456789";
+
+struct Server {
+    url: String,
+    addr: std::net::SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+async fn start(tweak: impl FnOnce(&mut Config)) -> Server {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut c = Config::new(addr, Tokens::from_plain(&[T1, T2]));
+    c.log = LogTarget::Memory(log.clone());
+    c.limits.shutdown_grace = Duration::from_secs(1);
+    tweak(&mut c);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(batchdiag_server::serve(listener, c, async move {
+        let _ = rx.await;
+    }));
+    Server {
+        url: format!("http://{addr}"),
+        addr,
+        log,
+        stop: Some(tx),
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+async fn raw(s: &Server, name: &str, body: Vec<u8>, token: Option<&str>) -> reqwest::Response {
+    let mut r = client()
+        .post(format!("{}/api/v1/analyze", s.url))
+        .header("x-file-name", name)
+        .body(body);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    r.send().await.unwrap()
+}
+
+async fn metric(s: &Server, name: &str) -> f64 {
+    let t = client()
+        .get(format!("{}/metrics", s.url))
+        .bearer_auth(T1)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    t.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn tokens_are_required_and_each_is_accepted() {
+    let s = start(|_| {}).await;
+    let har = std::fs::read(root().join("corpus/bd101-chrome/portal-upload.har")).unwrap();
+    assert_eq!(raw(&s, "a.har", har.clone(), None).await.status(), 401);
+    assert_eq!(
+        raw(&s, "a.har", har.clone(), Some("wrong-token-0123456789"))
+            .await
+            .status(),
+        401
+    );
+    for t in [T1, T2] {
+        assert_eq!(raw(&s, "a.har", har.clone(), Some(t)).await.status(), 200);
+    }
+    let m = client()
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.status(), 401);
+    let h = client()
+        .get(format!("{}/healthz", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(h.status(), 200);
+    assert_eq!(
+        metric(&s, "batchdiag_rejections_total{reason=\"unauthorized\"}").await,
+        3.0
+    );
+}
+
+#[tokio::test]
+async fn page_and_headers_are_strict() {
+    let s = start(|_| {}).await;
+    let r = client().get(&s.url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'sha256-") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert!(h.get("set-cookie").is_none());
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Authorization") && html.contains("upload.onprogress"));
+}
+
+#[tokio::test]
+async fn cross_origin_posts_and_html_are_refused() {
+    let s = start(|_| {}).await;
+    let post = || {
+        client()
+            .post(format!("{}/api/v1/analyze", s.url))
+            .bearer_auth(T1)
+            .header("x-file-name", "a.log")
+            .body("x\n")
+    };
+    let r = post()
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post()
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = post()
+        .header("origin", s.url.clone())
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client()
+        .post(format!("{}/api/v1/analyze?format=html", s.url))
+        .bearer_auth(T1)
+        .body("x\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("not available yet"));
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_413() {
+    let s = start(|c| c.limits.max_body_bytes = 10_000).await;
+    let r = raw(&s, "big.log", vec![b'a'; 200_000], Some(T1)).await;
+    assert_eq!(r.status(), 413);
+    assert_eq!(
+        metric(&s, "batchdiag_rejections_total{reason=\"too_large\"}").await,
+        1.0
+    );
+}
+
+/// Sends headers and part of a body, then waits: a stalled upload.
+async fn stall(s: &Server, len: usize, sent: &[u8]) -> tokio::net::TcpStream {
+    let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/analyze HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {T1}\r\nx-file-name: slow.har\r\ncontent-length: {len}\r\n\r\n",
+        s.addr
+    );
+    c.write_all(head.as_bytes()).await.unwrap();
+    c.write_all(sent).await.unwrap();
+    c
+}
+
+#[tokio::test]
+async fn a_stalled_upload_is_408() {
+    let s = start(|c| c.limits.idle_timeout = Duration::from_millis(500)).await;
+    let mut c = stall(&s, 1_000_000, b"{\"log\":{\"entries\":[").await;
+    let mut buf = vec![0; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), c.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+}
+
+#[tokio::test]
+async fn a_burst_over_the_bound_is_503_with_retry_after() {
+    let s = start(|c| c.limits.max_concurrent = 1).await;
+    let _held = stall(&s, 1_000_000, b"{\"log\":{\"entries\":[").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut busy = 0;
+    for _ in 0..4 {
+        let r = raw(&s, "a.log", b"x\n".to_vec(), Some(T1)).await;
+        if r.status() == 503 {
+            assert!(r.headers().contains_key("retry-after"));
+            busy += 1;
+        }
+    }
+    assert_eq!(busy, 4);
+}
+
+#[tokio::test]
+async fn a_client_that_goes_away_cancels_its_analysis() {
+    let s = start(|_| {}).await;
+    let c = stall(&s, 100_000_000, b"{\"log\":{\"entries\":[").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(metric(&s, "batchdiag_analyses_in_flight").await, 1.0);
+    drop(c);
+    let mut ok = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if metric(&s, "batchdiag_analyses_in_flight").await == 0.0
+            && metric(&s, "batchdiag_analyses_cancelled_total").await == 1.0
+        {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "the analysis was not cancelled");
+}
+
+#[tokio::test]
+async fn a_zip_bomb_answers_a_report_with_the_input_error() {
+    let s = start(|_| {}).await;
+    let bomb = std::fs::read(root().join("corpus/hostile-archives/bomb.zip")).unwrap();
+    let r = raw(&s, "bomb.zip", bomb, Some(T1)).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-batchdiag-exit-code"], "3");
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let errors = v["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| !i["error"].is_null())
+        .count();
+    assert!(errors > 0, "{v}");
+    let h = client()
+        .get(format!("{}/healthz", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(h.status(), 200);
+}
+
+const CANARIES: &[&str] = &[
+    "CANARYJWTSIG",
+    "CANARYCOOKIE",
+    "CANARYSASSIG",
+    "CANARYMSGBEARER",
+    "CANARYKEY",
+    "CANARYREFRESH",
+];
+
+fn canary_har() -> String {
+    let jwt = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJvaWQiOiIxMjMiLCJ4bXNfbWlyaWQiOiIvc3Vicy94In0.CANARYJWTSIG";
+    let message = format!("The managed identity does not have permission. Authorization: Bearer {jwt} token=CANARYMSGBEARER AccountKey=CANARYKEY==");
+    serde_json::json!({"log": {"version": "1.2", "creator": {"name": "WebInspector", "version": "537.36"}, "entries": [
+        {"startedDateTime": "2024-05-01T10:00:00Z",
+         "request": {"method": "PUT", "url": "https://management.azure.com/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a/applications/app/versions/2?sig=CANARYSASSIG",
+            "headers": [{"name": "Authorization", "value": format!("Bearer {jwt}")}, {"name": "Cookie", "value": "s=CANARYCOOKIE"}],
+            "cookies": [{"name": "s", "value": "CANARYCOOKIE"}]},
+         "response": {"status": 409, "content": {"mimeType": "application/json", "text": serde_json::json!({"error": {"code": "AutoStorageNoPermission", "message": message}}).to_string()}}},
+        {"startedDateTime": "2024-05-01T10:00:03Z",
+         "request": {"method": "POST", "url": "https://login.microsoftonline.com/common/oauth2/v2.0/token", "headers": [],
+            "postData": {"mimeType": "application/x-www-form-urlencoded", "text": "refresh_token=CANARYREFRESH&client_secret=CANARYKEY"}},
+         "response": {"status": 200, "content": {"mimeType": "application/json", "text": serde_json::json!({"access_token": jwt, "refresh_token": "CANARYREFRESH"}).to_string()}}}
+    ]}}).to_string()
+}
+
+#[tokio::test]
+async fn canaries_reach_no_response_and_no_log_line() {
+    let s = start(|_| {}).await;
+    let har = canary_har();
+    let name = "case/upload.har?sig=CANARYSASSIG";
+    let mut outputs = Vec::new();
+    for fmt in ["json", "markdown"] {
+        let r = client()
+            .post(format!("{}/api/v1/analyze?format={fmt}", s.url))
+            .bearer_auth(T1)
+            .header("x-file-name", name)
+            .body(har.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        outputs.push(r.text().await.unwrap());
+    }
+    assert!(outputs[0].contains("BD101"), "{}", outputs[0]);
+    let r = client()
+        .post(format!("{}/api/v1/redact", s.url))
+        .bearer_auth(T1)
+        .header("x-file-name", name)
+        .body(har.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let copy = r.text().await.unwrap();
+    assert!(copy.contains("\"entries\""), "{copy}");
+    outputs.push(copy);
+    // An error message names the input too.
+    let r = client()
+        .post(format!("{}/api/v1/redact", s.url))
+        .bearer_auth(T1)
+        .header("x-file-name", name)
+        .body(b"PK\x03\x04broken zip".to_vec())
+        .send()
+        .await
+        .unwrap();
+    outputs.push(r.text().await.unwrap());
+    outputs.push(s.log.lock().unwrap().join("\n"));
+    for o in &outputs {
+        for c in CANARIES {
+            assert!(!o.contains(c), "{c} in {o}");
+        }
+    }
+}
+
+/// The files of a corpus bundle in the order `analyze` reads a directory.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+#[tokio::test]
+async fn api_json_equals_the_cli_json_on_every_corpus_bundle() {
+    let s = start(|_| {}).await;
+    let root = root();
+    let mut bundles: Vec<String> = std::fs::read_dir(root.join("corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "expected")
+        .collect();
+    bundles.sort();
+    let mut failures = Vec::new();
+    for b in &bundles {
+        let mut files = Vec::new();
+        walk(&root.join("corpus").join(b), &mut files);
+        let mut form = reqwest::multipart::Form::new();
+        for f in &files {
+            let rel = f
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let part = reqwest::multipart::Part::bytes(std::fs::read(f).unwrap()).file_name(rel);
+            form = form.part("file", part);
+        }
+        let r = client()
+            .post(format!("{}/api/v1/analyze", s.url))
+            .bearer_auth(T1)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{b}");
+        let got = r.text().await.unwrap();
+        // The goldens are what `batchdiag analyze -f json corpus/<bundle>` prints (tests/e2e.rs checks that).
+        let want = std::fs::read_to_string(root.join(format!("corpus/expected/{b}.json"))).unwrap();
+        if got != want {
+            failures.push(b.clone());
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "API JSON differs from the CLI's for {failures:?}"
+    );
+}
