@@ -261,10 +261,7 @@ impl<'a> Timeline<'a> {
                 Esc(label)
             );
         }
-        let _ = write!(
-            out,
-            "<text class=\"axis\" x=\"4\" y=\"15\">UTC</text></svg>\n"
-        );
+        out.push_str("<text class=\"axis\" x=\"4\" y=\"15\">UTC</text></svg>\n");
         if !self.lanes.is_empty() {
             let h = ROW * self.lanes.len() as f64 + 4.0;
             svg_open(out, h, "failing calls, probes, node and task snapshots");
@@ -280,9 +277,9 @@ impl<'a> Timeline<'a> {
         }
         for (n, (pool, loops)) in self.pools.iter().enumerate() {
             let stuck = loops.iter().filter(|l| !l.j.ended).count();
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<details class=\"pool\" id=\"{p}pool-{n}\"{}><summary>Pool <strong>{}</strong>: {} node{} in a join loop, <strong>{stuck} never ended</strong></summary>\n",
+                "<details class=\"pool\" id=\"{p}pool-{n}\"{}><summary>Pool <strong>{}</strong>: {} node{} in a join loop, <strong>{stuck} never ended</strong></summary>",
                 if loops.len() <= OPEN_POOL_MAX { " open" } else { "" },
                 Esc(pool),
                 loops.len(),
