@@ -94,15 +94,17 @@ fn corpus_golden_outputs() {
         let t = batchdiag(&["analyze", "--color", "never", &dir], None);
         let m = batchdiag(&["analyze", "--format", "markdown", &dir], None);
         let v = batchdiag(&["analyze", "-v", "--color", "never", &dir], None);
+        let h = batchdiag(&["analyze", "--format", "html", &dir], None);
         assert_eq!(
-            (j.status.code(), m.status.code()),
-            (t.status.code(), t.status.code()),
+            (j.status.code(), m.status.code(), h.status.code()),
+            (t.status.code(), t.status.code(), t.status.code()),
             "{b}: every format exits alike"
         );
         failures.extend(golden(&format!("{b}.json"), &text(&j)));
         failures.extend(golden(&format!("{b}.txt"), &text(&t)));
         failures.extend(golden(&format!("{b}.md"), &text(&m)));
         failures.extend(golden(&format!("{b}.verbose.txt"), &text(&v)));
+        failures.extend(golden(&format!("{b}.html"), &text(&h)));
         failures.extend(golden(
             &format!("{b}.exit"),
             &format!("{}\n", j.status.code().unwrap_or(-1)),

@@ -87,8 +87,8 @@ pub struct AnalyzeArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text, env = "BATCHDIAG_FORMAT")]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Text, env = "BATCHDIAG_FORMAT")]
+    pub format: ReportFormat,
     /// The text report in full: every evidence line, the evidence no
     /// diagnosis used, every input and every check (JSON and Markdown are always complete).
     #[arg(long, short = 'v')]
@@ -262,12 +262,27 @@ pub enum Format {
     Markdown,
 }
 
-impl From<Format> for batchdiag_render::Format {
-    fn from(f: Format) -> Self {
+/// Formats of `analyze`: those of [`Format`] and a page to look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Readable report for a terminal.
+    Text,
+    /// The JSON contract (schema_version 1), see README.
+    Json,
+    /// Markdown, to paste into a support case or a ticket.
+    Markdown,
+    /// One self-contained HTML page: diagnosis cards, the incident on one
+    /// timeline, the evidence; opens offline and makes no request.
+    Html,
+}
+
+impl From<ReportFormat> for batchdiag_render::Format {
+    fn from(f: ReportFormat) -> Self {
         match f {
-            Format::Text => batchdiag_render::Format::Text,
-            Format::Json => batchdiag_render::Format::Json,
-            Format::Markdown => batchdiag_render::Format::Markdown,
+            ReportFormat::Text => batchdiag_render::Format::Text,
+            ReportFormat::Json => batchdiag_render::Format::Json,
+            ReportFormat::Markdown => batchdiag_render::Format::Markdown,
+            ReportFormat::Html => batchdiag_render::Format::Html,
         }
     }
 }

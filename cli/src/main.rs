@@ -144,7 +144,7 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     // a JSON run (whose stderr is a program's too), not -q.
     let progress = (a.progress == ProgressChoice::Auto
         && !a.quiet
-        && a.format != Format::Json
+        && a.format != args::ReportFormat::Json
         && io::IsTerminal::is_terminal(&io::stderr())
         && std::env::var_os("CI").is_none())
     .then(progress::Progress::start);

@@ -5,7 +5,7 @@
 //!   described evidence, inputs, what was checked, the summary); the text
 //!   and Markdown writers both read it, so they say the same things.
 //! - [`describe`] puts each kind of evidence into words, in one place.
-//! - [`text`], [`json`] and [`markdown`] are the writers; [`sink()`] picks
+//! - [`text`], [`json`], [`markdown`] and [`html`] are the writers; [`sink()`] picks
 //!   one and handles what a run of several bundles adds (`--each`).
 //! - [`Tally`] counts the bundles of a run; its verdict is the exit code.
 //!
@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 pub mod describe;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod sink;

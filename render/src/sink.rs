@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use batchdiag_redact::Redacted;
 
+use crate::html::HtmlSink;
 use crate::json::JsonSink;
 use crate::markdown::MarkdownSink;
 use crate::tally::Tally;
@@ -37,6 +38,8 @@ pub enum Format {
     Json,
     /// Markdown, to paste into a support case or a ticket.
     Markdown,
+    /// One self-contained HTML page: cards, a timeline, the evidence.
+    Html,
 }
 
 /// How a sink writes.
@@ -72,6 +75,7 @@ pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>, opts: SinkOptions) -> 
         )),
         Format::Json => Box::new(JsonSink::new(out, opts.each)),
         Format::Markdown => Box::new(MarkdownSink::new(out, opts.each)),
+        Format::Html => Box::new(HtmlSink::new(out, opts.each)),
     }
 }
 

@@ -234,14 +234,13 @@ pub(crate) async fn analyze(
     let format = match q.format.as_deref() {
         None | Some("json") => Format::Json,
         Some("markdown") | Some("md") => Format::Markdown,
-        // Becomes Format::Html when batchdiag-render has it.
-        Some("html") => {
+        Some("html") => Format::Html,
+        Some(_) => {
             return plain(
                 StatusCode::BAD_REQUEST,
-                "format=html is not available yet; use json or markdown",
+                "format must be json, markdown or html",
             )
         }
-        Some(_) => return plain(StatusCode::BAD_REQUEST, "format must be json or markdown"),
     };
     let mut run = match Running::start(&st) {
         Ok(r) => r,
@@ -355,6 +354,7 @@ pub(crate) async fn analyze(
     st.metrics.bytes_out(out.len() as u64);
     let ct = match format {
         Format::Markdown => "text/markdown; charset=utf-8",
+        Format::Html => "text/html; charset=utf-8",
         _ => "application/json",
     };
     let mut resp = ([(header::CONTENT_TYPE, ct)], out).into_response();
