@@ -50,28 +50,134 @@ pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, St
             e.column()
         )
     })?;
-    let items: Vec<&Value> = match &doc {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(o) => match o.get("value") {
-            Some(Value::Array(a)) => a.iter().collect(),
-            _ => vec![&doc],
-        },
-        _ => Vec::new(),
-    };
-    let mut out = ResourceResult {
-        objects: items.len(),
-        ..ResourceResult::default()
-    };
-    for item in items {
-        if let Some(fact) = classify(item) {
-            out.evidence.push(Evidence {
-                source: loc.clone(),
-                time: None,
-                fact,
-            });
+    let mut out = ResourceResult::default();
+    for (status, failed, body) in bodies(&doc) {
+        let items: Vec<&Value> = match body {
+            Value::Array(a) => a.iter().collect(),
+            Value::Object(o) => match o.get("value") {
+                Some(Value::Array(a)) => a.iter().collect(),
+                _ => vec![body],
+            },
+            _ => Vec::new(),
+        };
+        out.objects += items.len();
+        for item in items {
+            let fact = if failed {
+                error_of(item, status)
+            } else {
+                classify(item).or_else(|| error_of(item, status))
+            };
+            if let Some(fact) = fact {
+                out.evidence.push(Evidence {
+                    source: loc.clone(),
+                    time: None,
+                    fact,
+                });
+            }
         }
     }
     Ok(out)
+}
+
+/// The bodies a document holds, each with the HTTP status it was answered
+/// with when the document says and whether that answer is an error.
+///
+/// A REST API example file or a saved REST answer wraps bodies as
+/// `{"parameters": {...}, "responses": {"200": {"body": ...}}}` (the
+/// `x-ms-examples` format of Azure/azure-rest-api-specs,
+/// <https://github.com/Azure/azure-rest-api-specs/blob/main/documentation/x-ms-examples.md>).
+/// The answers are the resource's state; the request parameters are not.
+/// Several success answers (`200`, `201`) show the same resource, so only
+/// the first is read; every error answer is.
+fn bodies(doc: &Value) -> Vec<(Option<u16>, bool, &Value)> {
+    let responses = doc
+        .get("responses")
+        .and_then(Value::as_object)
+        .filter(|_| doc.get("parameters").is_some() || doc.get("operationId").is_some());
+    let Some(responses) = responses else {
+        return vec![(None, false, doc)];
+    };
+    let mut out = Vec::new();
+    let mut success = false;
+    for (code, answer) in responses {
+        let Some(body) = answer.get("body") else {
+            continue;
+        };
+        // `default` is the documented error answer of an operation.
+        let status = code.parse::<u16>().ok();
+        let is_error = status.is_none_or(|s| s >= 400);
+        if !is_error && std::mem::replace(&mut success, true) {
+            continue;
+        }
+        out.push((status, is_error, body));
+    }
+    out
+}
+
+/// An error body: the Batch data plane's `{"odata.metadata", "code",
+/// "message": {"lang", "value"}, "values": [{"key", "value"}]}` (the
+/// `BatchError` model of the Batch REST API,
+/// <https://learn.microsoft.com/rest/api/batchservice/>), a task-add result
+/// `{"status": "ClientError", "taskId", "error": {...}}` carrying one, or
+/// the ARM error envelope `{"error": {"code", "message"}}` when the status
+/// is known.
+fn error_of(v: &Value, status: Option<u16>) -> Option<Fact> {
+    if let (Some(err), Some(task)) = (v.get("error"), text(v, &["taskId"])) {
+        let Some(Fact::BatchError(mut e)) = batch_error(err, status) else {
+            return None;
+        };
+        e.task = Some(task);
+        return Some(Fact::BatchError(e));
+    }
+    if let Some(e) = batch_error(v, status) {
+        return Some(e);
+    }
+    let env: crate::arm::ErrorEnvelope = serde_json::from_value(v.clone()).ok()?;
+    // An ARM answer must say its status to be evidence of a failed call.
+    let status = status?;
+    Some(Fact::ArmError(crate::evidence::ArmError {
+        method: None,
+        url: None,
+        status,
+        details: env.error.detail_items(),
+        code: env.error.code,
+        message: env.error.message,
+        target: env.error.target,
+        resource: None,
+        envelope: None,
+    }))
+}
+
+fn batch_error(v: &Value, status: Option<u16>) -> Option<Fact> {
+    let metadata = text(v, &["odata.metadata"]).unwrap_or_default();
+    let message = get(v, &["message", "value"]).and_then(Value::as_str);
+    let code = text(v, &["code"])?;
+    if message.is_none() && !metadata.contains("errors") {
+        return None;
+    }
+    let details = get(v, &["values"])
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    format!(
+                        "{}: {}",
+                        text(x, &["key"]).unwrap_or_default(),
+                        text(x, &["value"]).unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Fact::BatchError(crate::evidence::BatchError {
+        account: account_from_url(&metadata),
+        status,
+        code: Some(code),
+        // The lines after the first are the request id and time.
+        message: message.and_then(|m| m.lines().next()).map(str::to_string),
+        details,
+        task: None,
+    }))
 }
 
 fn classify(v: &Value) -> Option<Fact> {
@@ -217,6 +323,11 @@ fn pool_management(v: &Value, id: &str) -> PoolConfig {
         identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
         identities: identities(v.get("identity")),
         application_packages: packages,
+        resize_errors: resize_errors(get(v, &["properties", "resizeOperationStatus", "errors"]))
+            .into_iter()
+            .chain(resize_errors(get(v, &["properties", "resizeErrors"])))
+            .collect(),
+        start_task_files: resource_files(get(v, &["properties", "startTask", "resourceFiles"])),
     }
 }
 
@@ -251,7 +362,16 @@ fn pool_data(v: &Value, id: &str) -> PoolConfig {
         identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
         identities: identities(v.get("identity")),
         application_packages: packages,
+        resize_errors: resize_errors(get(v, &["resizeErrors"])),
+        start_task_files: resource_files(get(v, &["startTask", "resourceFiles"])),
     }
+}
+
+/// `resizeErrors[]` (data plane) or `resizeOperationStatus.errors[]` (management plane).
+fn resize_errors(list: Option<&Value>) -> Vec<CodeMessage> {
+    list.and_then(Value::as_array)
+        .map(|a| a.iter().map(code_message).collect())
+        .unwrap_or_default()
 }
 
 fn code_message(v: &Value) -> CodeMessage {
@@ -274,15 +394,42 @@ fn node(v: &Value, id: &str) -> NodeStatus {
             .unwrap_or_default(),
         agent_version: text(v, &["nodeAgentInfo", "version"]),
         start_task_failure: get(v, &["startTaskInfo", "failureInfo"]).map(code_message),
+        state_since: text(v, &["stateTransitionTime"]).map(|t| crate::time::normalize_timestamp(&t)),
+        observed_at: latest_time(v, 0).map(|t| t.to_string()),
+        start_task_files: resource_files(get(v, &["startTask", "resourceFiles"])),
     }
+}
+
+/// The latest timestamp anywhere in a node object: the snapshot was taken
+/// no earlier. Only fields named `...Time` count (`stateTransitionTime`,
+/// `lastBootTime`, `allocationTime`, `startTaskInfo.startTime`,
+/// `recentTasks[].executionInfo.endTime`, ...); depth is bounded.
+fn latest_time(v: &Value, depth: usize) -> Option<jiff::Timestamp> {
+    if depth > 4 {
+        return None;
+    }
+    match v {
+        Value::Object(o) => o
+            .iter()
+            .filter_map(|(k, x)| match x {
+                Value::String(t) if k.ends_with("Time") => t.parse().ok(),
+                _ => latest_time(x, depth + 1),
+            })
+            .max(),
+        Value::Array(a) => a.iter().filter_map(|x| latest_time(x, depth + 1)).max(),
+        _ => None,
+    }
+}
+
+fn resource_files(list: Option<&Value>) -> Vec<ResourceFile> {
+    list.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(resource_file).collect())
+        .unwrap_or_default()
 }
 
 fn task(v: &Value, id: &str) -> TaskResult {
     let url = text(v, &["url"]).unwrap_or_default();
-    let files = get(v, &["resourceFiles"])
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(resource_file).collect())
-        .unwrap_or_default();
+    let files = resource_files(get(v, &["resourceFiles"]));
     let failure = get(v, &["executionInfo", "failureInfo"]).map(|f| TaskFailure {
         category: text(f, &["category"]),
         code: text(f, &["code"]),

@@ -184,3 +184,96 @@ fn a_data_plane_pool_with_few_fields_is_a_pool() {
     );
     assert!(matches!(one(&no_url), Fact::PoolConfig(_)));
 }
+
+#[test]
+fn rest_example_wrappers_are_read_by_their_answer() {
+    // The x-ms-examples layout: parameters (the request) and answers by status.
+    let json = r#"{"operationId":"Nodes_GetNode","parameters":{"poolId":"poolId","nodeId":"tvm-1_2-x"},
+      "responses":{"200":{"headers":{},"body":{"id":"tvm-1_2-x","url":"https://acct.region.batch.azure.com/pools/poolId/nodes/tvm-1_2-x","state":"idle"}}}}"#;
+    let Fact::NodeStatus(n) = one(json) else {
+        panic!()
+    };
+    assert_eq!(n.pool.as_deref(), Some("poolId"));
+    // An error answer is an error, never a resource.
+    let json = r#"{"parameters":{},"responses":{"409":{"body":{"error":{"code":"AutoStorageNoPermission","message":"m","target":"BatchAccount"}}}}}"#;
+    let Fact::ArmError(a) = one(json) else {
+        panic!()
+    };
+    assert_eq!((a.status, a.code.as_deref()), (409, Some("AutoStorageNoPermission")));
+    // Two success answers show one resource once.
+    let json = r#"{"parameters":{},"responses":{"200":{"body":{"id":"p1","vmSize":"a"}},"201":{"body":{"id":"p1","vmSize":"a"}}}}"#;
+    assert!(matches!(one(json), Fact::PoolConfig(_)));
+}
+
+#[test]
+fn batch_data_plane_error_bodies_are_evidence() {
+    let json = r#"{"odata.metadata":"https://acct.eastus.batch.azure.com/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element",
+      "code":"OperationNotValidOnNode","message":{"lang":"en-US","value":"The specified operation is not valid on the node.\nRequestId:r\nTime:t"},
+      "values":[{"key":"Reason","value":"because"}]}"#;
+    let Fact::BatchError(e) = one(json) else {
+        panic!()
+    };
+    assert_eq!(e.account.as_deref(), Some("acct"));
+    assert_eq!(e.code.as_deref(), Some("OperationNotValidOnNode"));
+    assert_eq!(
+        e.message.as_deref(),
+        Some("The specified operation is not valid on the node.")
+    );
+    assert_eq!(e.details, vec!["Reason: because"]);
+    // A task-add result carries one per failed task; successes are no evidence.
+    let json = r#"{"value":[{"status":"Success","taskId":"t1","eTag":"e"},
+      {"status":"ClientError","taskId":"t2","error":{"code":"TaskExists","message":{"lang":"en-US","value":"The specified task already exists."}}}]}"#;
+    let Fact::BatchError(e) = one(json) else {
+        panic!()
+    };
+    assert_eq!(e.task.as_deref(), Some("t2"));
+}
+
+#[test]
+fn a_node_snapshot_knows_how_long_it_has_been_in_its_state() {
+    let json = r#"{"id":"tvm-1_1-x","url":"https://a.r.batch.azure.com/pools/p/nodes/tvm-1_1-x","state":"starting",
+      "stateTransitionTime":"2023-03-14T01:42:39.7548824Z","allocationTime":"2023-03-14T01:42:29.0527822Z",
+      "startTask":{"commandLine":"x","resourceFiles":[{"httpUrl":"https://sa.blob.core.windows.net/c/f?sig=s","filePath":"f"}]}}"#;
+    let Fact::NodeStatus(n) = one(json) else {
+        panic!()
+    };
+    // The snapshot holds no time after the transition: 0 s, not stuck.
+    assert_eq!(n.in_state_seconds(), Some(0));
+    assert_eq!(n.start_task_files.len(), 1);
+    assert!(n.start_task_files[0].has_sas);
+    let json = r#"{"id":"tvm-1_1-x","state":"starting","affinityId":"a","stateTransitionTime":"2023-03-14T01:00:00Z",
+      "startTaskInfo":{"state":"running","startTime":"2023-03-14T01:30:00Z"}}"#;
+    let Fact::NodeStatus(n) = one(json) else {
+        panic!()
+    };
+    assert_eq!(n.in_state_seconds(), Some(1800));
+}
+
+#[test]
+fn pool_resize_errors_and_start_task_files_are_read_in_both_planes() {
+    let mgmt = r#"{"id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a/pools/p","name":"p","type":"Microsoft.Batch/batchAccounts/pools",
+      "properties":{"resizeOperationStatus":{"errors":[{"code":"AccountVMSeriesCoreQuotaReached","message":"quota"}]},
+        "startTask":{"resourceFiles":[{"autoStorageContainerName":"tools","filePath":"t"}]}}}"#;
+    let Fact::PoolConfig(p) = one(mgmt) else {
+        panic!()
+    };
+    assert_eq!(p.resize_errors[0].code.as_deref(), Some("AccountVMSeriesCoreQuotaReached"));
+    assert_eq!(p.start_task_files[0].kind, ResourceFileKind::AutoStorageContainer);
+    let data = r#"{"id":"p","vmSize":"a","resizeErrors":[{"code":"AllocationTimedout","message":"m"}]}"#;
+    let Fact::PoolConfig(p) = one(data) else {
+        panic!()
+    };
+    assert_eq!(p.resize_errors[0].code.as_deref(), Some("AllocationTimedout"));
+}
+
+#[test]
+fn json_of_no_known_shape_gives_no_evidence() {
+    for json in [
+        r#"{"value":[{"id":"job-1","poolInfo":{"poolId":"p"},"state":"completed"}]}"#,
+        r#"{"value":[]}"#,
+        r#"{"error":{"code":"X","message":"no status known"}}"#,
+    ] {
+        let r = read_resources(json.as_bytes(), &Location::file("x.json")).unwrap();
+        assert!(r.evidence.is_empty(), "{json}");
+    }
+}
