@@ -212,6 +212,28 @@ impl<'a> World<'a> {
         views
     }
 
+    /// The same view with only this pool's configuration: a symptom on a
+    /// pool is judged by that pool, not by another pool of the account.
+    pub fn with_pool(&self, pool: &str) -> World<'a> {
+        World {
+            accounts: self.accounts.clone(),
+            pools: self
+                .pools
+                .iter()
+                .filter(|(_, p)| p.pool.eq_ignore_ascii_case(pool))
+                .copied()
+                .collect(),
+            items: self.items,
+        }
+    }
+
+    /// The view holds this pool's configuration.
+    pub fn has_pool(&self, pool: &str) -> bool {
+        self.pools
+            .iter()
+            .any(|(_, p)| p.pool.eq_ignore_ascii_case(pool))
+    }
+
     /// A node snapshot that a later snapshot of the same node replaces: the
     /// node's state then is what counts, not what it was.
     pub fn superseded(&self, item: &EvidenceItem) -> bool {

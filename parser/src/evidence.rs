@@ -49,6 +49,23 @@ pub enum Fact {
     /// An error the Batch service (data plane) answered: `{"odata.metadata", "code",
     /// "message": {"value"}, "values": [...]}`, alone or in a task-add result.
     BatchError(BatchError),
+    /// A job's `commonResourceFiles` (job JSON), which every task of the job downloads.
+    JobConfig(JobConfig),
+}
+
+/// A job that names common resource files (data-plane job JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobConfig {
+    /// Batch account name, from the job URL.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Job id.
+    pub job: String,
+    /// `poolInfo.poolId`.
+    #[serde(default)]
+    pub pool: Option<String>,
+    /// `commonResourceFiles`.
+    pub common_resource_files: Vec<ResourceFile>,
 }
 
 /// An error body of the Batch service data plane.
@@ -399,6 +416,9 @@ pub struct TaskResult {
     pub job: Option<String>,
     /// Task id.
     pub task: String,
+    /// `nodeInfo.poolId`: the pool the task ran on, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
     /// `state`.
     #[serde(default)]
     pub state: Option<String>,
@@ -408,12 +428,22 @@ pub struct TaskResult {
     /// `executionInfo.failureInfo`.
     #[serde(default)]
     pub failure: Option<TaskFailure>,
+    /// `commonResourceFiles` of the task's job, when the bundle holds the
+    /// job JSON: the node downloads them for every task, and their failures
+    /// are reported on the task.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub job_files: Vec<ResourceFile>,
 }
 
 impl TaskResult {
-    /// Every resource file carries its own SAS: the task used no managed identity.
+    /// Every resource file (its own and its job's) carries its own SAS: the task used no managed identity.
     pub fn uses_only_sas(&self) -> bool {
-        !self.resource_files.is_empty() && self.resource_files.iter().all(|f| f.has_sas)
+        !self.resource_files.is_empty()
+            && self
+                .resource_files
+                .iter()
+                .chain(&self.job_files)
+                .all(|f| f.has_sas)
     }
 
     /// Some resource file comes from autostorage (`autoStorageContainerName`,
@@ -425,6 +455,7 @@ impl TaskResult {
             || self
                 .resource_files
                 .iter()
+                .chain(&self.job_files)
                 .any(|f| f.kind == ResourceFileKind::AutoStorageContainer)
     }
 }
@@ -547,6 +578,14 @@ impl Fact {
     pub fn as_node(&self) -> Option<&NodeStatus> {
         match self {
             Fact::NodeStatus(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The job configuration, if this fact is one.
+    pub fn as_job(&self) -> Option<&JobConfig> {
+        match self {
+            Fact::JobConfig(j) => Some(j),
             _ => None,
         }
     }

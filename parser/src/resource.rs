@@ -200,6 +200,9 @@ fn classify(v: &Value) -> Option<Fact> {
     {
         return Some(Fact::PoolConfig(pool_management(v, &id)));
     }
+    if let Some(job) = job(v, &id) {
+        return Some(Fact::JobConfig(job));
+    }
     if looks_like_task(v) {
         return Some(Fact::TaskResult(task(v, &id)));
     }
@@ -231,6 +234,22 @@ fn classify(v: &Value) -> Option<Fact> {
         return Some(Fact::PoolConfig(pool_data(v, &id)));
     }
     None
+}
+
+/// A job with common resource files: a pool to run on (`poolInfo`) or a
+/// job URL, and `commonResourceFiles` (Batch REST API, Job - Get). A job
+/// without them tells nothing about identities and is not evidence.
+fn job(v: &Value, id: &str) -> Option<crate::evidence::JobConfig> {
+    let url = text(v, &["url"]).unwrap_or_default();
+    let is_job = get(v, &["poolInfo"]).is_some()
+        || url.to_ascii_lowercase().trim_end_matches('/').rsplit_once("/jobs/").is_some_and(|(_, j)| !j.contains('/'));
+    let files = resource_files(get(v, &["commonResourceFiles"]));
+    (is_job && !files.is_empty() && !id.is_empty()).then(|| crate::evidence::JobConfig {
+        account: account_from_url(&url),
+        job: id.to_string(),
+        pool: text(v, &["poolInfo", "poolId"]),
+        common_resource_files: files,
+    })
 }
 
 /// A data-plane task: it has a command line, or a task URL, or execution
@@ -453,9 +472,11 @@ fn task(v: &Value, id: &str) -> TaskResult {
         account: account_from_url(&url),
         job: segment_after(&url, "jobs"),
         task: id.to_string(),
+        pool: text(v, &["nodeInfo", "poolId"]),
         state: text(v, &["state"]),
         resource_files: files,
         failure,
+        job_files: Vec::new(),
     }
 }
 

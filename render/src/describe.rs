@@ -4,7 +4,7 @@
 use batchdiag_analyzer::report::EvidenceItem;
 use batchdiag_parser::arm::resource_name as short_id;
 use batchdiag_parser::evidence::{
-    AccountConfig, ArmError, BatchError, ImdsToken, JoinLoop, NodeStatus, PoolConfig,
+    AccountConfig, ArmError, BatchError, ImdsToken, JobConfig, JoinLoop, NodeStatus, PoolConfig,
     StorageRequest, TaskResult,
 };
 use batchdiag_parser::{Evidence, Fact};
@@ -63,6 +63,7 @@ pub(crate) fn known(fact: &Fact) -> Option<Vec<Detail>> {
         Fact::ImdsToken(i) => vec![imds(i)],
         Fact::StorageRequest(s) => storage(s),
         Fact::BatchError(b) => batch_error(b),
+        Fact::JobConfig(j) => job(j),
         _ => return None,
     })
 }
@@ -114,6 +115,35 @@ fn arm_error(a: &ArmError) -> Vec<Detail> {
     let mut lines = vec![Detail::new(call)];
     if let Some(m) = &a.message {
         lines.push(Detail::new(Line::new().plain(format!("\"{}\"", m.trim()))));
+    }
+    lines
+}
+
+fn job(j: &JobConfig) -> Vec<Detail> {
+    let mut lines = vec![Detail::new(
+        Line::new()
+            .plain(format!(
+                "job {} on pool {}: ",
+                j.job,
+                j.pool.as_deref().unwrap_or("?")
+            ))
+            .strong(format!(
+                "{} common resource files",
+                j.common_resource_files.len()
+            )),
+    )];
+    for f in &j.common_resource_files {
+        let how = if f.has_sas {
+            "its own SAS (no identity)"
+        } else {
+            f.identity
+                .as_deref()
+                .map(short_id)
+                .unwrap_or("the node identity reference")
+        };
+        lines.push(Detail::nested(
+            Line::new().plain(format!("{} {} via {how}", f.kind, f.source)),
+        ));
     }
     lines
 }

@@ -328,42 +328,43 @@ impl Rule {
         }
         let mut out = Vec::new();
         let mut cited: Vec<String> = Vec::new();
-        for (key, (mut items, alone)) in groups {
+        for (key, (items, alone)) in groups {
             // A symptom that names its account is judged by that account's configuration.
-            let scoped;
-            let scope = if key.is_empty() {
-                world
+            let account_scope = if key.is_empty() {
+                world.clone()
             } else {
-                scoped = world.scoped(&key);
-                &scoped
+                world.scoped(&key)
             };
-            if self
-                .refuted_by
-                .iter()
-                .any(|c| matches!(scope.check(*c), Outcome::Holds(_)))
-            {
-                continue;
+            for (mut items, alone, scope) in self.by_pool(items, alone, account_scope, settings) {
+                let scope = &scope;
+                if self
+                    .refuted_by
+                    .iter()
+                    .any(|c| matches!(scope.check(*c), Outcome::Holds(_)))
+                {
+                    continue;
+                }
+                let outcome = self
+                    .config
+                    .map(|c| scope.check(c))
+                    .unwrap_or(Outcome::Unknown);
+                // The configuration that shows the cause is cited with the symptoms.
+                let (ids, confidence, undecided) = match outcome {
+                    Outcome::Holds(ids) => (ids, Confidence::Confirmed, false),
+                    Outcome::Assumed(ids) => (ids, alone, true),
+                    Outcome::Unknown => (Vec::new(), alone, true),
+                    // The configuration is in the bundle and shows another state: not this cause.
+                    Outcome::Fails => continue,
+                };
+                let extra: Vec<&EvidenceItem> = evidence
+                    .iter()
+                    .filter(|i| ids.contains(&i.id) && !items.iter().any(|x| x.id == i.id))
+                    .collect();
+                items.extend(extra);
+                let d = self.diagnose(&items, confidence, undecided, scope);
+                cited.extend(d.evidence.iter().cloned());
+                out.push(d);
             }
-            let outcome = self
-                .config
-                .map(|c| scope.check(c))
-                .unwrap_or(Outcome::Unknown);
-            // The configuration that shows the cause is cited with the symptoms.
-            let (ids, confidence, undecided) = match outcome {
-                Outcome::Holds(ids) => (ids, Confidence::Confirmed, false),
-                Outcome::Assumed(ids) => (ids, alone, true),
-                Outcome::Unknown => (Vec::new(), alone, true),
-                // The configuration is in the bundle and shows another state: not this cause.
-                Outcome::Fails => continue,
-            };
-            let extra: Vec<&EvidenceItem> = evidence
-                .iter()
-                .filter(|i| ids.contains(&i.id) && !items.iter().any(|x| x.id == i.id))
-                .collect();
-            items.extend(extra);
-            let d = self.diagnose(&items, confidence, undecided, scope);
-            cited.extend(d.evidence.iter().cloned());
-            out.push(d);
         }
         // The configuration alone may predict the failure where no symptom showed it.
         // Each account's configuration is judged on its own.
@@ -391,6 +392,59 @@ impl Rule {
                     out.push(d);
                 }
             }
+        }
+        out
+    }
+
+    /// Splits a group's symptoms by the pool each happened on, when the
+    /// bundle holds those pools' configuration and it judges them
+    /// differently than the account as a whole: with two pools, a denied
+    /// task on the well-configured pool keeps its own diagnosis. Symptoms
+    /// on no known pool stay with the account.
+    fn by_pool<'w>(
+        &self,
+        items: Vec<&'w EvidenceItem>,
+        alone: Confidence,
+        scope: World<'w>,
+        settings: &Settings,
+    ) -> Vec<(Vec<&'w EvidenceItem>, Confidence, World<'w>)> {
+        let verdict = |w: &World| {
+            let refuted = self
+                .refuted_by
+                .iter()
+                .any(|c| matches!(w.check(*c), Outcome::Holds(_)));
+            let outcome = self.config.map(|c| std::mem::discriminant(&w.check(c)));
+            (refuted, outcome)
+        };
+        let mut by: BTreeMap<String, Vec<&'w EvidenceItem>> = BTreeMap::new();
+        let mut rest: Vec<&'w EvidenceItem> = Vec::new();
+        for i in items {
+            match symptom_pool(&i.evidence).filter(|p| scope.has_pool(p)) {
+                Some(p) => by.entry(p.to_ascii_lowercase()).or_default().push(i),
+                None => rest.push(i),
+            }
+        }
+        let whole = verdict(&scope);
+        if by.keys().all(|p| verdict(&scope.with_pool(p)) == whole) {
+            let mut all: Vec<&EvidenceItem> = by.into_values().flatten().chain(rest).collect();
+            all.sort_by_key(|i| scope.items().iter().position(|e| e.id == i.id));
+            return vec![(all, alone, scope)];
+        }
+        let confidence = |v: &[&EvidenceItem]| {
+            v.iter()
+                .filter_map(|i| self.symptom_of(&i.evidence, settings))
+                .map(|s| s.alone)
+                .min()
+                .unwrap_or(alone)
+        };
+        let mut out: Vec<(Vec<&'w EvidenceItem>, Confidence, World<'w>)> = by
+            .into_iter()
+            .map(|(p, v)| (confidence(&v), v, scope.with_pool(&p)))
+            .map(|(c, v, w)| (v, c, w))
+            .collect();
+        if !rest.is_empty() {
+            let c = confidence(&rest);
+            out.push((rest, c, scope));
         }
         out
     }
@@ -509,6 +563,15 @@ fn is_config(e: &Evidence) -> bool {
         || e.fact.as_pool().is_some()
         || e.fact.as_task().is_some()
         || e.fact.as_imds().is_some()
+}
+
+/// The pool a symptom happened on, when it says.
+fn symptom_pool(e: &Evidence) -> Option<&str> {
+    let f = &e.fact;
+    f.as_task()
+        .and_then(|t| t.pool.as_deref())
+        .or_else(|| f.as_node().and_then(|n| n.pool.as_deref()))
+        .or_else(|| f.as_join_loop().and_then(|j| j.pool.as_deref()))
 }
 
 fn account_key(e: &Evidence) -> String {

@@ -575,3 +575,34 @@ fn a_start_task_failure_with_sas_files_implicates_no_identity() {
     let auto = r#"[{"kind":"auto_storage_container","source":"inputs"}]"#;
     assert_eq!(bd201.evaluate_default(&items(&node(auto))).len(), 1);
 }
+
+#[test]
+fn a_symptom_is_judged_by_the_configuration_of_its_own_pool() {
+    // pool-good lists the reference identity, pool-bad does not. A task
+    // denied on pool-good is BD202 (the identity lacks a role); pool-bad's
+    // configuration predicts BD203 on its own.
+    const OTHER: &str = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other";
+    let task = r#"{"source":{"path":"task.json"},"kind":"task_result","account":"contoso","job":"j","task":"t1","pool":"pool-good",
+        "resource_files":[{"kind":"auto_storage_container","source":"inputs"}],
+        "failure":{"code":"ResourceContainerAccessDenied"}}"#;
+    let ev = items(&format!(
+        "[{},{},{},{task}]",
+        account_json("contoso", "rg", Some(UAMI)),
+        pool_json("pool-good", Some("contoso"), Some(UAMI)),
+        pool_json("pool-bad", Some("contoso"), Some(OTHER)),
+    ));
+    let bd202 = find("BD202").unwrap().evaluate_default(&ev);
+    assert_eq!(bd202.len(), 1, "{bd202:?}");
+    assert_eq!(bd202[0].confidence, Confidence::Confirmed);
+    assert_eq!(bd202[0].subjects.pools, vec!["pool-good"]);
+    assert!(
+        !bd202[0].evidence.contains(&"E3".to_string()),
+        "pool-bad is not cited"
+    );
+    let bd203 = find("BD203").unwrap().evaluate_default(&ev);
+    assert_eq!(bd203.len(), 1, "{bd203:?}");
+    assert!(
+        !bd203[0].evidence.contains(&"E4".to_string()),
+        "the task is not BD203's"
+    );
+}

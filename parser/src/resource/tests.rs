@@ -277,3 +277,15 @@ fn json_of_no_known_shape_gives_no_evidence() {
         assert!(r.evidence.is_empty(), "{json}");
     }
 }
+
+#[test]
+fn jobs_with_common_resource_files_are_evidence() {
+    let json = r#"{"value":[{"id":"job-1","url":"https://a.r.batch.azure.com/jobs/job-1","poolInfo":{"poolId":"p"},
+      "commonResourceFiles":[{"autoStorageContainerName":"shared","filePath":"s"}]},
+      {"id":"job-2","url":"https://a.r.batch.azure.com/jobs/job-2","poolInfo":{"poolId":"p"}}]}"#;
+    let Fact::JobConfig(j) = one(json) else {
+        panic!()
+    };
+    assert_eq!((j.job.as_str(), j.pool.as_deref(), j.account.as_deref()), ("job-1", Some("p"), Some("a")));
+    assert_eq!(j.common_resource_files[0].kind, ResourceFileKind::AutoStorageContainer);
+}
