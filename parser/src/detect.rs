@@ -176,10 +176,12 @@ pub static TABLE: &[Detector] = &[
     Detector {
         format: Format::Probe,
         recognized_by:
-            "curl -v request lines, an HTTP status line with headers, or a Storage <Error> body",
+            "curl -v request lines, a curl command and its output, an HTTP status line with headers, a Storage <Error> body, or an answer as PowerShell, .NET or Node.js print it",
         recognize: |h| {
-            (looks_textual(h.bytes) && crate::probe::looks_like_probe(h.bytes))
-                .then_some(Format::Probe)
+            (looks_textual(h.bytes)
+                && (crate::probe::looks_like_probe(h.bytes)
+                    || crate::printed::looks_like_printed(h.bytes)))
+            .then_some(Format::Probe)
         },
     },
     Detector {

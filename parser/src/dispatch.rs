@@ -433,7 +433,10 @@ fn read_document(item: Item<'_>, format: Format) -> Found {
         return Found::one(rep);
     }
     if kind == InputKind::Probe {
-        let evidence = crate::probe::read_probe(&bytes, &item.loc);
+        let mut evidence = crate::probe::read_probe(&bytes, &item.loc);
+        if evidence.is_empty() {
+            evidence = crate::printed::read_printed(&bytes, &item.loc);
+        }
         rep.evidence_count = evidence.len();
         return Found {
             inputs: vec![rep],
@@ -446,6 +449,12 @@ fn read_document(item: Item<'_>, format: Format) -> Found {
             if r.evidence.is_empty() {
                 // Not a resource: perhaps a saved answer (an IMDS token or error).
                 r.evidence.extend(saved_answer(&bytes, &item.loc));
+            }
+            if r.evidence.is_empty() {
+                // Or an answer a program saved as a JSON string (Storage
+                // Explorer's details: the XML error, escaped).
+                r.evidence
+                    .extend(crate::printed::read_printed(&bytes, &item.loc));
             }
             if r.evidence.is_empty() {
                 // Saying "ok, 0 evidence" here would read as clean.
