@@ -51,6 +51,25 @@ pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, St
         )
     })?;
     let mut out = ResourceResult::default();
+    if let Some(t) = template::template_of(&doc) {
+        for (ty, account_name, v) in template::batch_resources(t) {
+            out.objects += 1;
+            let fact = if ty.ends_with("/pools") {
+                let mut p = pool_management(&v, "");
+                p.pool = p.pool.rsplit('/').next().unwrap_or_default().to_string();
+                p.account = Some(account_name).filter(|a| !a.is_empty());
+                Fact::PoolConfig(p)
+            } else {
+                Fact::AccountConfig(account(&v, ""))
+            };
+            out.evidence.push(Evidence {
+                source: loc.clone(),
+                time: None,
+                fact,
+            });
+        }
+        return Ok(out);
+    }
     for (status, failed, body) in bodies(&doc) {
         let items: Vec<&Value> = match body {
             Value::Array(a) => a.iter().collect(),
@@ -500,6 +519,8 @@ fn resource_file(v: &Value) -> Option<ResourceFile> {
         has_sas,
     })
 }
+
+mod template;
 
 #[cfg(test)]
 mod tests;

@@ -289,3 +289,53 @@ fn jobs_with_common_resource_files_are_evidence() {
     assert_eq!((j.job.as_str(), j.pool.as_deref(), j.account.as_deref()), ("job-1", Some("p"), Some("a")));
     assert_eq!(j.common_resource_files[0].kind, ResourceFileKind::AutoStorageContainer);
 }
+
+#[test]
+fn arm_template_exports_resolve_names_from_parameter_defaults() {
+    // As `az group export` writes it: names as parameters, identities by resourceId().
+    let json = r#"{"template":{"$schema":"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#","contentVersion":"1.0.0.0",
+      "parameters":{"batchAccounts_contoso_name":{"defaultValue":"contoso","type":"String"},
+                    "uami_name":{"defaultValue":"batch-nodes","type":"String"}},
+      "variables":{"uamiId":"[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('uami_name'))]"},
+      "resources":[
+        {"type":"Microsoft.Batch/batchAccounts","apiVersion":"2024-07-01","name":"[parameters('batchAccounts_contoso_name')]",
+         "identity":{"type":"SystemAssigned"},
+         "properties":{"autoStorage":{"storageAccountId":"[resourceId('Microsoft.Storage/storageAccounts', 'contososa')]",
+           "authenticationMode":"BatchAccountManagedIdentity","nodeIdentityReference":{"resourceId":"[variables('uamiId')]"}}},
+         "resources":[{"type":"pools","name":"render","identity":{"type":"UserAssigned","userAssignedIdentities":{"[variables('uamiId')]":{}}},"properties":{}}]},
+        {"type":"Microsoft.Batch/batchAccounts/pools","name":"[concat(parameters('batchAccounts_contoso_name'), '/sim')]","properties":{}}
+      ]}}"#;
+    let r = read_resources(json.as_bytes(), &Location::file("t.json")).unwrap();
+    assert_eq!(r.evidence.len(), 3);
+    let Fact::AccountConfig(a) = &r.evidence[0].fact else {
+        panic!()
+    };
+    assert_eq!(a.name.as_deref(), Some("contoso"));
+    let auto = a.autostorage.as_ref().unwrap();
+    let uami = "/subscriptions/<subscription>/resourceGroups/<resource-group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/batch-nodes";
+    assert_eq!(auto.node_identity_reference.as_deref(), Some(uami));
+    let Fact::PoolConfig(render) = &r.evidence[1].fact else {
+        panic!()
+    };
+    assert_eq!((render.pool.as_str(), render.account.as_deref()), ("render", Some("contoso")));
+    assert_eq!(render.identities[0].resource_id, uami);
+    let Fact::PoolConfig(sim) = &r.evidence[2].fact else {
+        panic!()
+    };
+    assert_eq!((sim.pool.as_str(), sim.account.as_deref()), ("sim", Some("contoso")));
+}
+
+#[test]
+fn template_expressions_of_unknown_functions_are_kept_as_written() {
+    let json = r#"{"$schema":"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#","contentVersion":"1.0.0.0",
+      "parameters":{"p":{"defaultValue":"[parameters('p')]"}},
+      "variables":{"a":"[variables('b')]","b":"[concat(variables('a'), parameters('p'))]"},
+      "resources":[{"type":"Microsoft.Batch/batchAccounts","name":"[uniqueString(resourceGroup().id)]","properties":{"autoStorage":{"storageAccountId":"[variables('a')]"}}}]}"#;
+    let r = read_resources(json.as_bytes(), &Location::file("t.json")).unwrap();
+    let Fact::AccountConfig(a) = &r.evidence[0].fact else {
+        panic!()
+    };
+    assert_eq!(a.name.as_deref(), Some("[uniqueString(resourceGroup().id)]"));
+    // A loop of variables ends, unresolved.
+    assert!(a.autostorage.as_ref().unwrap().storage_account_id.is_some());
+}
