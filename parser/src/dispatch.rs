@@ -456,7 +456,7 @@ fn read_document(item: Item<'_>, format: Format) -> Found {
                 r.evidence
                     .extend(crate::printed::read_printed(&bytes, &item.loc));
             }
-            if r.evidence.is_empty() {
+            if r.evidence.is_empty() && r.understood == 0 {
                 // Saying "ok, 0 evidence" here would read as clean.
                 rep.kind = InputKind::UnknownJson;
                 rep.warnings.push(not_understood(r.objects));

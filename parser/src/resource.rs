@@ -26,6 +26,9 @@ pub struct ResourceResult {
     pub evidence: Vec<Evidence>,
     /// Objects in the document.
     pub objects: usize,
+    /// Objects of a known shape that showed nothing wrong (an Activity Log
+    /// event that succeeded): understood, though no evidence.
+    pub understood: usize,
 }
 
 fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
@@ -39,17 +42,11 @@ fn text(v: &Value, path: &[&str]) -> Option<String> {
 /// Parses a document and extracts evidence from every object it holds.
 pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| {
-        // serde_json ends its message with the position: say it once, first.
-        let full = e.to_string();
-        let at = format!(" at line {} column {}", e.line(), e.column());
-        let what = full.strip_suffix(&at).unwrap_or(&full);
-        format!(
-            "not valid JSON at line {} column {}: {what}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let doc: Value = match serde_json::from_slice(bytes) {
+        Ok(doc) => doc,
+        // The diagnostic-setting archive writes one record per line.
+        Err(e) => records::json_lines(bytes).ok_or_else(|| syntax_error(&e))?,
+    };
     let mut out = ResourceResult::default();
     if let Some(t) = template::template_of(&doc) {
         for (ty, account_name, v) in template::batch_resources(t) {
@@ -73,7 +70,7 @@ pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, St
     for (status, failed, body) in bodies(&doc) {
         let items: Vec<&Value> = match body {
             Value::Array(a) => a.iter().collect(),
-            Value::Object(o) => match o.get("value") {
+            Value::Object(o) => match o.get("value").or_else(|| o.get("records")) {
                 Some(Value::Array(a)) => a.iter().collect(),
                 _ => vec![body],
             },
@@ -81,6 +78,17 @@ pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, St
         };
         out.objects += items.len();
         for item in items {
+            if let Some(found) = records::record(item) {
+                match found {
+                    Some(fact) => out.evidence.push(Evidence {
+                        source: loc.clone(),
+                        time: record_time(item),
+                        fact,
+                    }),
+                    None => out.understood += 1,
+                }
+                continue;
+            }
             let fact = if failed {
                 error_of(item, status)
             } else {
@@ -96,6 +104,19 @@ pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, St
         }
     }
     Ok(out)
+}
+
+/// A JSON syntax error, its position said once, first.
+fn syntax_error(e: &serde_json::Error) -> String {
+    // serde_json ends its message with the position: say it once, first.
+    let full = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let what = full.strip_suffix(&at).unwrap_or(&full);
+    format!(
+        "not valid JSON at line {} column {}: {what}",
+        e.line(),
+        e.column()
+    )
 }
 
 /// The bodies a document holds, each with the HTTP status it was answered
@@ -520,7 +541,15 @@ fn resource_file(v: &Value) -> Option<ResourceFile> {
     })
 }
 
+mod records;
 mod template;
+
+/// When a record says it happened.
+fn record_time(v: &Value) -> Option<String> {
+    text(v, &["eventTimestamp"])
+        .or_else(|| text(v, &["time"]))
+        .map(|t| crate::time::normalize_timestamp(&t))
+}
 
 #[cfg(test)]
 mod tests;

@@ -339,3 +339,68 @@ fn template_expressions_of_unknown_functions_are_kept_as_written() {
     // A loop of variables ends, unresolved.
     assert!(a.autostorage.as_ref().unwrap().storage_account_id.is_some());
 }
+
+const AUTOSTORAGE_MESSAGE: &str = r#"{\"error\":{\"code\":\"AutoStorageNoPermission\",\"message\":\"The managed identity does not have permission to access auto storage account. Please use Azure RBAC to assign the managed identity access to auto storage.\",\"target\":\"BatchAccount\"}}"#;
+const VERSION_ID: &str = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/contoso/applications/render/versions/2.1.0";
+
+fn arm_error_of(json: &str) -> crate::evidence::ArmError {
+    match one(json) {
+        Fact::ArmError(a) => a,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn activity_log_list_events_carry_the_error_as_escaped_json() {
+    // `az monitor activity-log list`: a bare array of events, objects for values.
+    let json = format!(
+        r#"[{{"eventTimestamp":"2024-05-01T10:00:32.6Z","correlationId":"c","operationName":{{"value":"Microsoft.Batch/batchAccounts/applications/versions/write"}},
+           "resourceId":"{VERSION_ID}","status":{{"value":"Failed"}},"subStatus":{{"value":"Conflict"}},
+           "properties":{{"statusCode":"Conflict","statusMessage":"{AUTOSTORAGE_MESSAGE}"}}}},
+          {{"eventTimestamp":"2024-05-01T10:00:30Z","correlationId":"c","operationName":{{"value":"Microsoft.Batch/batchAccounts/applications/versions/write"}},
+           "resourceId":"{VERSION_ID}","status":{{"value":"Started"}}}}]"#
+    );
+    let a = arm_error_of(&json);
+    assert_eq!((a.status, a.method.as_deref()), (409, Some("PUT")));
+    assert_eq!(a.code.as_deref(), Some("AutoStorageNoPermission"));
+    assert_eq!(a.target.as_deref(), Some("BatchAccount"));
+    assert_eq!(
+        a.resource.as_ref().and_then(|r| r.name_of("applications")),
+        Some("render")
+    );
+}
+
+#[test]
+fn activity_log_archives_in_json_lines_and_records() {
+    let record = format!(
+        r#"{{"time":"2024-05-01T10:00:32.6Z","resourceId":"{}","operationName":"MICROSOFT.BATCH/BATCHACCOUNTS/APPLICATIONS/VERSIONS/WRITE","category":"Administrative","resultType":"Failure","resultSignature":"Failed.Conflict","properties":{{"statusCode":"Conflict","statusMessage":"{AUTOSTORAGE_MESSAGE}"}}}}"#,
+        VERSION_ID.to_uppercase()
+    );
+    let ok = r#"{"time":"2024-05-01T10:00:30Z","resourceId":"/SUBSCRIPTIONS/S","operationName":"MICROSOFT.BATCH/BATCHACCOUNTS/WRITE","category":"Administrative","resultType":"Success"}"#;
+    let lines = format!("{ok}\n{record}\n");
+    let r = read_resources(lines.as_bytes(), &Location::file("PT1H.json")).unwrap();
+    assert_eq!(r.evidence.len(), 1);
+    assert_eq!(r.understood, 1);
+    assert_eq!(r.evidence[0].time.as_deref(), Some("2024-05-01T10:00:32.6Z"));
+    let wrapped = format!(r#"{{"records":[{ok},{record}]}}"#);
+    let a = arm_error_of(&wrapped);
+    assert_eq!(a.status, 409);
+    // A clean archive is understood, with no evidence.
+    let r = read_resources(format!("{ok}\n{ok}\n").as_bytes(), &Location::file("PT1H.json")).unwrap();
+    assert_eq!((r.evidence.len(), r.understood), (0, 2));
+}
+
+#[test]
+fn batch_service_log_events() {
+    let lines = r#"{"time":"2024-05-01T10:05:00Z","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/G/PROVIDERS/MICROSOFT.BATCH/BATCHACCOUNTS/CONTOSO","category":"ServiceLog","operationName":"TaskFailEvent","properties":{"jobId":"job-1","id":"render-001","nodeInfo":{"poolId":"pool-render","nodeId":"tvm-1"},"executionInfo":{"exitCode":-1,"failureInfo":{"category":"UserError","code":"ResourceContainerAccessDenied","message":"Access for one of the specified Azure Blob container(s) is denied"}}}}
+{"time":"2024-05-01T10:15:00Z","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/G/PROVIDERS/MICROSOFT.BATCH/BATCHACCOUNTS/CONTOSO","category":"ServiceLog","operationName":"PoolResizeCompleteEvent","properties":{"id":"pool-render","resultCode":"AllocationTimedOut","resultMessage":"Desired number of dedicated nodes could not be allocated"}}
+"#;
+    let r = read_resources(lines.as_bytes(), &Location::file("PT1H.json")).unwrap();
+    assert_eq!(r.evidence.len(), 2);
+    let Fact::TaskResult(t) = &r.evidence[0].fact else {
+        panic!()
+    };
+    assert_eq!((t.account.as_deref(), t.pool.as_deref()), (Some("contoso"), Some("pool-render")));
+    assert_eq!(t.failure.as_ref().and_then(|f| f.code.as_deref()), Some("ResourceContainerAccessDenied"));
+    assert!(matches!(&r.evidence[1].fact, Fact::BatchError(e) if e.code.as_deref() == Some("AllocationTimedOut")));
+}
