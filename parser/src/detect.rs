@@ -28,6 +28,8 @@ pub enum Format {
     Json,
     /// A probe transcript (`curl -v`, a raw HTTP response, a Storage XML error).
     Probe,
+    /// Resource YAML, as `az ... -o yaml` prints it: read as the same resource JSON.
+    Yaml,
     /// A node-agent log.
     AgentLog,
     /// Another timestamped text log.
@@ -88,7 +90,7 @@ impl Format {
             Format::Har => InputKind::Har,
             Format::AgentLog => InputKind::AgentLog,
             Format::Log => InputKind::Log,
-            Format::Json => InputKind::Json,
+            Format::Json | Format::Yaml => InputKind::Json,
             Format::Probe => InputKind::Probe,
             Format::Zip => InputKind::Zip,
             Format::Tar => InputKind::Tar,
@@ -105,7 +107,7 @@ impl Format {
             Format::Zip | Format::Tar => Handling::Archive,
             Format::Har => Handling::Entries,
             Format::AgentLog | Format::Log => Handling::Lines,
-            Format::Json | Format::Probe => Handling::Document,
+            Format::Json | Format::Yaml | Format::Probe => Handling::Document,
             Format::Unsupported(_) => Handling::Refused,
             Format::Unrecognized => Handling::Ignored,
         }
@@ -206,7 +208,39 @@ pub static TABLE: &[Detector] = &[
             (stamped && looks_textual(h.bytes)).then_some(Format::Log)
         },
     },
+    Detector {
+        format: Format::Yaml,
+        recognized_by: "text of YAML mappings (`key: value` lines, or a `- key: value` list), as az -o yaml prints it",
+        recognize: |h| (looks_textual(h.bytes) && looks_like_yaml(h.bytes)).then_some(Format::Yaml),
+    },
 ];
+
+/// `az -o yaml` output: the first meaningful line is a mapping key (or a
+/// list item of one), and most top-level lines are `key: ...` or `- ...`.
+/// Prose, logs and `Name : value` lists (PowerShell) are not.
+fn looks_like_yaml(head: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(head);
+    let lines: Vec<&str> = t
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#') && *l != "---")
+        .collect();
+    let key = |l: &str| {
+        let l = l.strip_prefix("- ").unwrap_or(l);
+        l.split_once(':').is_some_and(|(k, rest)| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.$@".contains(c))
+                && (rest.is_empty() || rest.starts_with(' '))
+        })
+    };
+    let Some(first) = lines.first() else {
+        return false;
+    };
+    let top: Vec<&&str> = lines.iter().filter(|l| !l.starts_with(' ')).collect();
+    let keyed = top.iter().filter(|l| key(l)).count();
+    key(first) && lines.len() >= 3 && keyed * 10 >= top.len() * 9
+}
 
 /// What `head` is: the first row of [`TABLE`] that recognizes it.
 pub fn detect(head: &Head) -> Format {
@@ -218,7 +252,7 @@ pub fn detect(head: &Head) -> Format {
 
 /// The kinds batchdiag reads, in words, for messages about what it did not recognize.
 pub fn readable_kinds() -> &'static str {
-    "a HAR capture, a node-agent or other timestamped log, resource JSON (accounts, pools, nodes, tasks), a probe transcript (curl, HTTP response, Storage error), or a zip, tar, tar.gz or .gz archive of them"
+    "a HAR capture, a node-agent or other timestamped log, resource JSON or YAML (accounts, pools, nodes, tasks), a probe transcript (curl, HTTP response, Storage error), or a zip, tar, tar.gz or .gz archive of them"
 }
 
 /// Text, as logs are: NUL bytes are ignored (a node that lost power leaves

@@ -444,7 +444,13 @@ fn read_document(item: Item<'_>, format: Format) -> Found {
             logs: Vec::new(),
         };
     }
-    match crate::resource::read_resources(&bytes, &item.loc) {
+    let parsed = if format == Format::Yaml {
+        crate::resource::yaml_as_json(&bytes)
+            .and_then(|json| crate::resource::read_resources(&json, &item.loc))
+    } else {
+        crate::resource::read_resources(&bytes, &item.loc)
+    };
+    match parsed {
         Ok(mut r) => {
             if r.evidence.is_empty() {
                 // Not a resource: perhaps a saved answer (an IMDS token or error).

@@ -31,8 +31,12 @@ pub struct ResourceResult {
     pub understood: usize,
 }
 
+/// The value at `path`; `null` is no value (`az` prints every attribute,
+/// unset ones as `null`).
 fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |v, k| v.get(k))
+    path.iter()
+        .try_fold(v, |v, k| v.get(k))
+        .filter(|v| !v.is_null())
 }
 
 fn text(v: &Value, path: &[&str]) -> Option<String> {
@@ -104,6 +108,21 @@ pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, St
         }
     }
     Ok(out)
+}
+
+/// `az ... -o yaml` output as the JSON `-o json` would print: the same
+/// resource, read the same way (YAML 1.2 via `serde_yaml_ng`).
+pub fn yaml_as_json(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let v: Value = serde_yaml_ng::from_slice(bytes).map_err(|e| match e.location() {
+        Some(at) => format!(
+            "not valid YAML at line {} column {}: {e}",
+            at.line(),
+            at.column()
+        ),
+        None => format!("not valid YAML: {e}"),
+    })?;
+    serde_json::to_vec(&v).map_err(|e| format!("YAML that JSON cannot hold: {e}"))
 }
 
 /// A JSON syntax error, its position said once, first.
@@ -334,7 +353,7 @@ fn identities(identity: Option<&Value>) -> Vec<IdentityRef> {
 }
 
 fn account(v: &Value, id: &str) -> AccountConfig {
-    let identity = v.get("identity");
+    let identity = get(v, &["identity"]);
     let auto = get(v, &["properties", "autoStorage"]).or_else(|| get(v, &["autoStorage"]));
     AccountConfig {
         account_id: (!id.is_empty()).then(|| id.to_string()),
@@ -379,8 +398,8 @@ fn pool_management(v: &Value, id: &str) -> PoolConfig {
             .as_ref()
             .and_then(|r| r.name_of("batchAccounts").map(str::to_string)),
         plane: Plane::Management,
-        identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
-        identities: identities(v.get("identity")),
+        identity_type: get(v, &["identity"]).and_then(|i| text(i, &["type"])),
+        identities: identities(get(v, &["identity"])),
         application_packages: packages,
         resize_errors: resize_errors(get(v, &["properties", "resizeOperationStatus", "errors"]))
             .into_iter()
@@ -418,8 +437,8 @@ fn pool_data(v: &Value, id: &str) -> PoolConfig {
         pool: id.to_string(),
         account: account_from_url(&url),
         plane: Plane::Data,
-        identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
-        identities: identities(v.get("identity")),
+        identity_type: get(v, &["identity"]).and_then(|i| text(i, &["type"])),
+        identities: identities(get(v, &["identity"])),
         application_packages: packages,
         resize_errors: resize_errors(get(v, &["resizeErrors"])),
         start_task_files: resource_files(get(v, &["startTask", "resourceFiles"])),

@@ -404,3 +404,47 @@ fn batch_service_log_events() {
     assert_eq!(t.failure.as_ref().and_then(|f| f.code.as_deref()), Some("ResourceContainerAccessDenied"));
     assert!(matches!(&r.evidence[1].fact, Fact::BatchError(e) if e.code.as_deref() == Some("AllocationTimedOut")));
 }
+
+#[test]
+fn az_json_with_every_attribute_null_says_nothing_it_does_not_hold() {
+    // `az batch account show` prints unset attributes as null.
+    let json = r#"{"id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/acct","name":"acct",
+      "type":"Microsoft.Batch/batchAccounts","identity":null,"autoStorage":null,"encryption":null,"keyVaultReference":null}"#;
+    let Fact::AccountConfig(a) = one(json) else {
+        panic!()
+    };
+    assert_eq!(a.autostorage, None, "null autostorage is none linked");
+    assert_eq!(a.identity_type, None);
+    let task = r#"{"id":"t1","commandLine":"x","resourceFiles":null,"executionInfo":{"failureInfo":null},"nodeInfo":null,"url":null}"#;
+    let Fact::TaskResult(t) = one(task) else {
+        panic!()
+    };
+    assert!(t.failure.is_none() && t.resource_files.is_empty() && t.pool.is_none());
+}
+
+#[test]
+fn az_yaml_output_reads_as_its_json() {
+    let yaml = "accountEndpoint: acct.westeurope.batch.azure.com\n\
+autoStorage:\n  authenticationMode: BatchAccountManagedIdentity\n  lastKeySync: '2024-05-01T09:00:00+00:00'\n  nodeIdentityReference: null\n  storageAccountId: /subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/sa\n\
+id: /subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/acct\n\
+identity:\n  principalId: p\n  tenantId: t\n  type: SystemAssigned\n  userAssignedIdentities: null\n\
+name: acct\ntype: Microsoft.Batch/batchAccounts\n";
+    assert!(crate::detect::detect(&crate::detect::Head { bytes: yaml.as_bytes(), name: "account.yaml" }) == crate::detect::Format::Yaml);
+    let json = yaml_as_json(yaml.as_bytes()).unwrap();
+    let Fact::AccountConfig(a) = one(std::str::from_utf8(&json).unwrap()) else {
+        panic!()
+    };
+    let auto = a.autostorage.unwrap();
+    assert_eq!(auto.authentication_mode.as_deref(), Some("BatchAccountManagedIdentity"));
+    assert_eq!(auto.node_identity_reference, None);
+    // A list of nodes, and a damaged document that names its line.
+    let nodes = "- id: tvm-1_1-x\n  state: starting\n  affinityId: TVM:tvm-1_1-x\n  stateTransitionTime: '2024-05-01T10:00:00+00:00'\n- id: tvm-1_2-y\n  state: idle\n  affinityId: a\n";
+    let r = read_resources(&yaml_as_json(nodes.as_bytes()).unwrap(), &Location::file("n.yaml")).unwrap();
+    assert_eq!(r.evidence.len(), 2);
+    let err = yaml_as_json(b"a: 1\nb: [unclosed\nc: 2\n").unwrap_err();
+    assert!(err.starts_with("not valid YAML at line"), "{err}");
+    // Prose and PowerShell lists are not YAML.
+    for text in ["Hello there\nsecond line\nthird\n", "access_token : x\nclient_id : y\nexpires_in : 1\n"] {
+        assert_ne!(crate::detect::detect(&crate::detect::Head { bytes: text.as_bytes(), name: "x.txt" }), crate::detect::Format::Yaml);
+    }
+}
