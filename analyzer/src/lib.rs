@@ -25,6 +25,7 @@ pub use rules::Settings;
 
 /// Builds the report: numbers the evidence, applies every rule, and records what was checked.
 pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Settings) -> Report {
+    let evidence = with_job_files(evidence);
     let evidence: Vec<report::EvidenceItem> = evidence
         .into_iter()
         .enumerate()
@@ -75,6 +76,37 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
         checked,
         notes,
     }
+}
+
+/// Gives each task its job's `commonResourceFiles` when the bundle holds
+/// the job JSON: a task's failure may be one of them, and a task whose own
+/// files carry a SAS may still read the job's from autostorage.
+fn with_job_files(mut evidence: Vec<Evidence>) -> Vec<Evidence> {
+    let jobs: Vec<batchdiag_parser::evidence::JobConfig> = evidence
+        .iter()
+        .filter_map(|e| e.fact.as_job().cloned())
+        .collect();
+    if jobs.is_empty() {
+        return evidence;
+    }
+    for e in &mut evidence {
+        if let batchdiag_parser::Fact::TaskResult(t) = &mut e.fact {
+            let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => true,
+            };
+            let job = jobs.iter().find(|j| {
+                t.job
+                    .as_deref()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(&j.job))
+                    && same(&t.account, &j.account)
+            });
+            if let Some(j) = job {
+                t.job_files = j.common_resource_files.clone();
+            }
+        }
+    }
+    evidence
 }
 
 /// The note of a report in which no input could be analysed.
@@ -153,6 +185,26 @@ mod tests {
         let r = analyze(Vec::new(), evidence, &Settings::default());
         assert!(!r.diagnoses.is_empty(), "the rules ran");
         assert_eq!(world::BUILT.with(|n| n.get()) - before, 1);
+    }
+
+    #[test]
+    fn a_task_reads_its_jobs_common_resource_files() {
+        // The task's own file has a SAS; its job's common files come from autostorage.
+        let ev: Vec<Evidence> = serde_json::from_str(
+            r#"[{"source":{"path":"job.json"},"kind":"job_config","job":"job-1","pool":"p",
+                 "common_resource_files":[{"kind":"auto_storage_container","source":"shared"}]},
+                {"source":{"path":"task.json"},"kind":"task_result","job":"job-1","task":"t1",
+                 "resource_files":[{"kind":"http_url","source":"https://sa.blob.core.windows.net/c/f?sig=x","has_sas":true}],
+                 "failure":{"code":"ResourceContainerAccessDenied"}}]"#,
+        )
+        .unwrap();
+        let r = analyze(Vec::new(), ev, &Settings::default());
+        let t = r.evidence[1].evidence.fact.as_task().unwrap();
+        assert_eq!(t.job_files.len(), 1);
+        assert!(!t.uses_only_sas());
+        assert!(t.may_use_autostorage());
+        assert!(r.notes.iter().all(|n| !n.contains("SAS")), "{:?}", r.notes);
+        assert!(r.diagnoses.iter().any(|d| d.code == "BD201"));
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub enum ConfigCheck {
     ResourceFileIdentityNotInPool,
     /// IMDS answered with a `client_id` other than the one of the identity asked for.
     ImdsClientIdMismatch,
+    /// The bundle holds account JSON and no account's autostorage
+    /// authenticates with a managed identity: nodes use no identity for it.
+    AutostorageWithoutManagedIdentity,
 }
 
 /// The answer to a [`ConfigCheck`].
@@ -209,6 +212,47 @@ impl<'a> World<'a> {
         views
     }
 
+    /// The same view with only this pool's configuration: a symptom on a
+    /// pool is judged by that pool, not by another pool of the account.
+    pub fn with_pool(&self, pool: &str) -> World<'a> {
+        World {
+            accounts: self.accounts.clone(),
+            pools: self
+                .pools
+                .iter()
+                .filter(|(_, p)| p.pool.eq_ignore_ascii_case(pool))
+                .copied()
+                .collect(),
+            items: self.items,
+        }
+    }
+
+    /// The view holds this pool's configuration.
+    pub fn has_pool(&self, pool: &str) -> bool {
+        self.pools
+            .iter()
+            .any(|(_, p)| p.pool.eq_ignore_ascii_case(pool))
+    }
+
+    /// A node snapshot that a later snapshot of the same node replaces: the
+    /// node's state then is what counts, not what it was.
+    pub fn superseded(&self, item: &EvidenceItem) -> bool {
+        let Some(n) = item.evidence.fact.as_node() else {
+            return false;
+        };
+        let Some(seen) = n.observed() else {
+            return false;
+        };
+        self.items.iter().any(|o| {
+            o.id != item.id
+                && o.evidence.fact.as_node().is_some_and(|m| {
+                    m.node.eq_ignore_ascii_case(&n.node)
+                        && (m.pool.is_none() || n.pool.is_none() || m.pool == n.pool)
+                        && m.observed().is_some_and(|t| t > seen)
+                })
+        })
+    }
+
     /// Every evidence item of the bundle (a scoped view keeps them all: its
     /// scope is the configuration, not the symptoms).
     pub fn items(&self) -> &'a [EvidenceItem] {
@@ -269,6 +313,10 @@ impl<'a> World<'a> {
                     .iter()
                     .filter_map(|(id, a)| node_reference(a).map(|r| (*id, r)))
                     .collect();
+                // An account that names no reference shows the reference is not set correctly.
+                if with_ref.is_empty() && !self.accounts.is_empty() {
+                    return Outcome::Fails;
+                }
                 if with_ref.is_empty() || self.pools.is_empty() {
                     return if self.accounts.is_empty() || self.pools.is_empty() {
                         Outcome::Unknown
@@ -329,6 +377,12 @@ impl<'a> World<'a> {
                     // No account JSON: that autostorage uses managed identities is assumed.
                     Outcome::Assumed(v.into_iter().map(str::to_string).collect())
                 }
+            }
+            ConfigCheck::AutostorageWithoutManagedIdentity => {
+                if self.accounts.is_empty() || !mi.is_empty() {
+                    return Outcome::Fails;
+                }
+                ids(self.accounts.iter().map(|(id, _)| *id).collect())
             }
             ConfigCheck::ImdsClientIdMismatch => {
                 let answers: Vec<&EvidenceItem> = self

@@ -28,6 +28,8 @@ pub enum Format {
     Json,
     /// A probe transcript (`curl -v`, a raw HTTP response, a Storage XML error).
     Probe,
+    /// Resource YAML, as `az ... -o yaml` prints it: read as the same resource JSON.
+    Yaml,
     /// A node-agent log.
     AgentLog,
     /// Another timestamped text log.
@@ -92,7 +94,7 @@ impl Format {
             Format::Har => InputKind::Har,
             Format::AgentLog => InputKind::AgentLog,
             Format::Log => InputKind::Log,
-            Format::Json => InputKind::Json,
+            Format::Json | Format::Yaml => InputKind::Json,
             Format::Probe => InputKind::Probe,
             Format::Report => InputKind::Report,
             Format::Zip => InputKind::Zip,
@@ -110,7 +112,7 @@ impl Format {
             Format::Zip | Format::Tar => Handling::Archive,
             Format::Har => Handling::Entries,
             Format::AgentLog | Format::Log => Handling::Lines,
-            Format::Json | Format::Probe => Handling::Document,
+            Format::Json | Format::Yaml | Format::Probe => Handling::Document,
             Format::Unsupported(_) => Handling::Refused,
             Format::Unrecognized => Handling::Ignored,
             Format::Report => Handling::Listed,
@@ -187,10 +189,12 @@ pub static TABLE: &[Detector] = &[
     Detector {
         format: Format::Probe,
         recognized_by:
-            "curl -v request lines, an HTTP status line with headers, or a Storage <Error> body",
+            "curl -v request lines, a curl command and its output, an HTTP status line with headers, a Storage <Error> body, or an answer as PowerShell, .NET or Node.js print it",
         recognize: |h| {
-            (looks_textual(h.bytes) && crate::probe::looks_like_probe(h.bytes))
-                .then_some(Format::Probe)
+            (looks_textual(h.bytes)
+                && (crate::probe::looks_like_probe(h.bytes)
+                    || crate::printed::looks_like_printed(h.bytes)))
+            .then_some(Format::Probe)
         },
     },
     Detector {
@@ -215,7 +219,39 @@ pub static TABLE: &[Detector] = &[
             (stamped && looks_textual(h.bytes)).then_some(Format::Log)
         },
     },
+    Detector {
+        format: Format::Yaml,
+        recognized_by: "text of YAML mappings (`key: value` lines, or a `- key: value` list), as az -o yaml prints it",
+        recognize: |h| (looks_textual(h.bytes) && looks_like_yaml(h.bytes)).then_some(Format::Yaml),
+    },
 ];
+
+/// `az -o yaml` output: the first meaningful line is a mapping key (or a
+/// list item of one), and most top-level lines are `key: ...` or `- ...`.
+/// Prose, logs and `Name : value` lists (PowerShell) are not.
+fn looks_like_yaml(head: &[u8]) -> bool {
+    let t = String::from_utf8_lossy(head);
+    let lines: Vec<&str> = t
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#') && *l != "---")
+        .collect();
+    let key = |l: &str| {
+        let l = l.strip_prefix("- ").unwrap_or(l);
+        l.split_once(':').is_some_and(|(k, rest)| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-.$@".contains(c))
+                && (rest.is_empty() || rest.starts_with(' '))
+        })
+    };
+    let Some(first) = lines.first() else {
+        return false;
+    };
+    let top: Vec<&&str> = lines.iter().filter(|l| !l.starts_with(' ')).collect();
+    let keyed = top.iter().filter(|l| key(l)).count();
+    key(first) && lines.len() >= 3 && keyed * 10 >= top.len() * 9
+}
 
 /// What `head` is: the first row of [`TABLE`] that recognizes it.
 pub fn detect(head: &Head) -> Format {
@@ -284,7 +320,7 @@ fn is_diagnosis_heading(l: &[u8]) -> bool {
 
 /// The kinds batchdiag reads, in words, for messages about what it did not recognize.
 pub fn readable_kinds() -> &'static str {
-    "a HAR capture, a node-agent or other timestamped log, resource JSON (accounts, pools, nodes, tasks), a probe transcript (curl, HTTP response, Storage error), or a zip, tar, tar.gz or .gz archive of them"
+    "a HAR capture, a node-agent or other timestamped log, resource JSON or YAML (accounts, pools, nodes, tasks), a probe transcript (curl, HTTP response, Storage error), or a zip, tar, tar.gz or .gz archive of them"
 }
 
 /// Text, as logs are: NUL bytes are ignored (a node that lost power leaves

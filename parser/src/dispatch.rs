@@ -440,7 +440,10 @@ fn read_document(item: Item<'_>, format: Format) -> Found {
         return Found::one(rep);
     }
     if kind == InputKind::Probe {
-        let evidence = crate::probe::read_probe(&bytes, &item.loc);
+        let mut evidence = crate::probe::read_probe(&bytes, &item.loc);
+        if evidence.is_empty() {
+            evidence = crate::printed::read_printed(&bytes, &item.loc);
+        }
         rep.evidence_count = evidence.len();
         return Found {
             inputs: vec![rep],
@@ -448,11 +451,28 @@ fn read_document(item: Item<'_>, format: Format) -> Found {
             logs: Vec::new(),
         };
     }
-    match crate::resource::read_resources(&bytes, &item.loc) {
+    let parsed = if format == Format::Yaml {
+        crate::resource::yaml_as_json(&bytes)
+            .and_then(|json| crate::resource::read_resources(&json, &item.loc))
+    } else {
+        crate::resource::read_resources(&bytes, &item.loc)
+    };
+    match parsed {
         Ok(mut r) => {
             if r.evidence.is_empty() {
                 // Not a resource: perhaps a saved answer (an IMDS token or error).
                 r.evidence.extend(saved_answer(&bytes, &item.loc));
+            }
+            if r.evidence.is_empty() {
+                // Or an answer a program saved as a JSON string (Storage
+                // Explorer's details: the XML error, escaped).
+                r.evidence
+                    .extend(crate::printed::read_printed(&bytes, &item.loc));
+            }
+            if r.evidence.is_empty() && r.understood == 0 {
+                // Saying "ok, 0 evidence" here would read as clean.
+                rep.kind = InputKind::UnknownJson;
+                rep.warnings.push(not_understood(r.objects));
             }
             rep.evidence_count = r.evidence.len();
             Found {
@@ -469,6 +489,18 @@ fn read_document(item: Item<'_>, format: Format) -> Found {
             Found::one(rep)
         }
     }
+}
+
+/// Why a JSON input gave nothing, in words a support engineer can act on.
+fn not_understood(objects: usize) -> String {
+    let what = match objects {
+        0 => "holds no object".to_string(),
+        1 => "holds 1 object".to_string(),
+        n => format!("holds {n} objects"),
+    };
+    format!(
+        "JSON not understood: it {what}, none of them a Batch account, pool, node, task, error answer or IMDS answer; nothing was read from it"
+    )
 }
 
 /// A response body saved on its own (`curl ... > token.json`): an IMDS
@@ -669,6 +701,43 @@ mod tests {
         assert_eq!(f.inputs[0].kind, InputKind::AgentLog, "{:?}", f.inputs);
         assert_eq!(f.inputs[0].encoding.as_deref(), Some("utf-16le"));
         assert_eq!(f.inputs[0].log.as_ref().map(|l| l.join_reports), Some(3));
+    }
+
+    #[test]
+    fn utf16_agent_logs_of_windows_nodes_are_read_with_their_bom() {
+        // Windows nodes write CRLF; PowerShell's redirection adds a BOM.
+        let text = "2024-05-01T10:00:00Z pool not fully joined yet, health=Status.TvmJoinPoolInProgress\r\n"
+            .repeat(4);
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        for (bytes, enc) in [(le, "utf-16le"), (be, "utf-16be")] {
+            let f = read_named("agent-debug.log", &bytes);
+            assert_eq!(f.inputs[0].kind, InputKind::AgentLog, "{:?}", f.inputs);
+            assert_eq!(f.inputs[0].encoding.as_deref(), Some(enc));
+            assert_eq!(f.inputs[0].log.as_ref().map(|l| l.join_reports), Some(4));
+            assert_eq!(f.logs[0].summary.join_count, 4);
+        }
+    }
+
+    #[test]
+    fn json_of_no_known_shape_is_reported_as_not_understood() {
+        let f = read_named(
+            "jobs.json",
+            br#"{"value":[{"id":"job-1","poolInfo":{"poolId":"p"}}]}"#,
+        );
+        assert_eq!(f.inputs[0].kind, InputKind::UnknownJson);
+        assert!(f.inputs[0].error.is_none(), "valid JSON is no read error");
+        assert!(
+            f.inputs[0].warnings[0].starts_with("JSON not understood: it holds 1 object"),
+            "{:?}",
+            f.inputs[0].warnings
+        );
+        // Understood JSON stays `json`.
+        let f = read_named("pool.json", br#"{"id":"p","vmSize":"a"}"#);
+        assert_eq!(f.inputs[0].kind, InputKind::Json);
+        assert!(f.inputs[0].warnings.is_empty());
     }
 
     #[test]

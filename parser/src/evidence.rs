@@ -46,6 +46,49 @@ pub enum Fact {
     ImdsToken(ImdsToken),
     /// A request to Azure Storage that failed, or that used a bearer token without `x-ms-version`.
     StorageRequest(StorageRequest),
+    /// An error the Batch service (data plane) answered: `{"odata.metadata", "code",
+    /// "message": {"value"}, "values": [...]}`, alone or in a task-add result.
+    BatchError(BatchError),
+    /// A job's `commonResourceFiles` (job JSON), which every task of the job downloads.
+    JobConfig(JobConfig),
+}
+
+/// A job that names common resource files (data-plane job JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobConfig {
+    /// Batch account name, from the job URL.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// Job id.
+    pub job: String,
+    /// `poolInfo.poolId`.
+    #[serde(default)]
+    pub pool: Option<String>,
+    /// `commonResourceFiles`.
+    pub common_resource_files: Vec<ResourceFile>,
+}
+
+/// An error body of the Batch service data plane.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchError {
+    /// Batch account name, from `odata.metadata` or the request URL.
+    #[serde(default)]
+    pub account: Option<String>,
+    /// HTTP status, when the input gives it.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `code`, e.g. `OperationNotValidOnNode`.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// `message.value` (its first line; the rest is the request id and time).
+    #[serde(default)]
+    pub message: Option<String>,
+    /// `values[]` as `key: value` lines.
+    #[serde(default)]
+    pub details: Vec<String>,
+    /// The task a task-add result names, when the error came in one.
+    #[serde(default)]
+    pub task: Option<String>,
 }
 
 /// Closed sets of words the report uses, as typed enums. Each serializes to
@@ -273,6 +316,12 @@ pub struct PoolConfig {
     /// Application packages the pool references (application names or ids).
     #[serde(default)]
     pub application_packages: Vec<String>,
+    /// `resizeErrors[]`: why the pool could not reach its target size.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resize_errors: Vec<CodeMessage>,
+    /// `startTask.resourceFiles`: read by every node before it joins, like a task's resource files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub start_task_files: Vec<ResourceFile>,
 }
 
 /// A node's state (data-plane node JSON).
@@ -297,6 +346,52 @@ pub struct NodeStatus {
     /// `startTaskInfo.failureInfo`, when the start task failed.
     #[serde(default)]
     pub start_task_failure: Option<CodeMessage>,
+    /// `stateTransitionTime`: when the node entered `state` (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_since: Option<String>,
+    /// When this snapshot of the node was taken, as far as the input shows:
+    /// the latest time the node JSON itself holds (`stateTransitionTime`,
+    /// `lastBootTime`, `allocationTime`, start-task and recent-task times)
+    /// or the time of the answer that carried it (a recording's `Date`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_at: Option<String>,
+    /// `startTask.resourceFiles` the node lists (a start task's failures are reported on the node).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub start_task_files: Vec<ResourceFile>,
+}
+
+impl NodeStatus {
+    /// How long the snapshot shows the node in its state, in seconds: from
+    /// `stateTransitionTime` to the snapshot's time. `None` when either is
+    /// unknown, so a node seen the moment it entered a state proves nothing.
+    pub fn in_state_seconds(&self) -> Option<i64> {
+        let since = self
+            .state_since
+            .as_deref()?
+            .parse::<jiff::Timestamp>()
+            .ok()?;
+        let seen = self
+            .observed_at
+            .as_deref()?
+            .parse::<jiff::Timestamp>()
+            .ok()?;
+        Some(seen.as_second() - since.as_second())
+    }
+
+    /// The snapshot's time as a timestamp, to order snapshots of one node.
+    pub fn observed(&self) -> Option<jiff::Timestamp> {
+        self.observed_at.as_deref()?.parse().ok()
+    }
+
+    /// The start task read a file from autostorage with the node identity
+    /// reference, or its files are not listed.
+    pub fn start_task_may_use_autostorage(&self) -> bool {
+        self.start_task_files.is_empty()
+            || self
+                .start_task_files
+                .iter()
+                .any(|f| f.kind == ResourceFileKind::AutoStorageContainer)
+    }
 }
 
 /// A `{code, message}` pair.
@@ -321,6 +416,9 @@ pub struct TaskResult {
     pub job: Option<String>,
     /// Task id.
     pub task: String,
+    /// `nodeInfo.poolId`: the pool the task ran on, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
     /// `state`.
     #[serde(default)]
     pub state: Option<String>,
@@ -330,12 +428,22 @@ pub struct TaskResult {
     /// `executionInfo.failureInfo`.
     #[serde(default)]
     pub failure: Option<TaskFailure>,
+    /// `commonResourceFiles` of the task's job, when the bundle holds the
+    /// job JSON: the node downloads them for every task, and their failures
+    /// are reported on the task.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub job_files: Vec<ResourceFile>,
 }
 
 impl TaskResult {
-    /// Every resource file carries its own SAS: the task used no managed identity.
+    /// Every resource file (its own and its job's) carries its own SAS: the task used no managed identity.
     pub fn uses_only_sas(&self) -> bool {
-        !self.resource_files.is_empty() && self.resource_files.iter().all(|f| f.has_sas)
+        !self.resource_files.is_empty()
+            && self
+                .resource_files
+                .iter()
+                .chain(&self.job_files)
+                .all(|f| f.has_sas)
     }
 
     /// Some resource file comes from autostorage (`autoStorageContainerName`,
@@ -347,6 +455,7 @@ impl TaskResult {
             || self
                 .resource_files
                 .iter()
+                .chain(&self.job_files)
                 .any(|f| f.kind == ResourceFileKind::AutoStorageContainer)
     }
 }
@@ -469,6 +578,14 @@ impl Fact {
     pub fn as_node(&self) -> Option<&NodeStatus> {
         match self {
             Fact::NodeStatus(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The job configuration, if this fact is one.
+    pub fn as_job(&self) -> Option<&JobConfig> {
+        match self {
+            Fact::JobConfig(j) => Some(j),
             _ => None,
         }
     }

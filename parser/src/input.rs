@@ -28,6 +28,10 @@ pub enum InputKind {
     Tar,
     /// A file batchdiag does not read; listed so nothing is silently ignored.
     Unrecognized,
+    /// Valid JSON of no shape batchdiag understands (a job list, a task-add
+    /// result, an empty list): read, but nothing in it could inform a check,
+    /// so checks count it as no input and it never makes a bundle clean.
+    UnknownJson,
     /// A symbolic link (in a directory or an archive); not followed.
     Symlink,
     /// A source that could not be opened or a member that was not read.

@@ -73,6 +73,8 @@ internal! {
     mod http;
     /// Probe transcripts.
     mod probe;
+    /// Answers as programs print them (PowerShell, .NET, Node.js, logs).
+    mod printed;
     /// Reading buffers.
     mod readbuf;
     /// Resource JSON.

@@ -20,6 +20,14 @@ pub fn looks_like_probe(head: &[u8]) -> bool {
                 || l.starts_with("> POST ")
                 || l.starts_with("> HEAD ")
         })
+        // A curl command and its plain output (no `-v`, no `-i`): the
+        // command gives the request, the lines after it the body.
+        || lines.iter().position(|l| curl_command(l).is_some()).is_some_and(|at| {
+            lines[at + 1..].iter().any(|l| {
+                let t = l.trim();
+                !t.is_empty() && curl_command(l).is_none() && !t.starts_with('$') && !t.starts_with('#')
+            })
+        })
         // A raw response (`curl -i`, perhaps after the prompt and command):
         // a status line followed by a header line.
         || lines.windows(2).any(|w| {

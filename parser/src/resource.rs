@@ -26,10 +26,17 @@ pub struct ResourceResult {
     pub evidence: Vec<Evidence>,
     /// Objects in the document.
     pub objects: usize,
+    /// Objects of a known shape that showed nothing wrong (an Activity Log
+    /// event that succeeded): understood, though no evidence.
+    pub understood: usize,
 }
 
+/// The value at `path`; `null` is no value (`az` prints every attribute,
+/// unset ones as `null`).
 fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(v, |v, k| v.get(k))
+    path.iter()
+        .try_fold(v, |v, k| v.get(k))
+        .filter(|v| !v.is_null())
 }
 
 fn text(v: &Value, path: &[&str]) -> Option<String> {
@@ -39,39 +46,197 @@ fn text(v: &Value, path: &[&str]) -> Option<String> {
 /// Parses a document and extracts evidence from every object it holds.
 pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| {
-        // serde_json ends its message with the position: say it once, first.
-        let full = e.to_string();
-        let at = format!(" at line {} column {}", e.line(), e.column());
-        let what = full.strip_suffix(&at).unwrap_or(&full);
-        format!(
-            "not valid JSON at line {} column {}: {what}",
-            e.line(),
-            e.column()
-        )
-    })?;
-    let items: Vec<&Value> = match &doc {
-        Value::Array(a) => a.iter().collect(),
-        Value::Object(o) => match o.get("value") {
-            Some(Value::Array(a)) => a.iter().collect(),
-            _ => vec![&doc],
-        },
-        _ => Vec::new(),
+    let doc: Value = match serde_json::from_slice(bytes) {
+        Ok(doc) => doc,
+        // The diagnostic-setting archive writes one record per line.
+        Err(e) => records::json_lines(bytes).ok_or_else(|| syntax_error(&e))?,
     };
-    let mut out = ResourceResult {
-        objects: items.len(),
-        ..ResourceResult::default()
-    };
-    for item in items {
-        if let Some(fact) = classify(item) {
+    let mut out = ResourceResult::default();
+    if let Some(t) = template::template_of(&doc) {
+        for (ty, account_name, v) in template::batch_resources(t) {
+            out.objects += 1;
+            let fact = if ty.ends_with("/pools") {
+                let mut p = pool_management(&v, "");
+                p.pool = p.pool.rsplit('/').next().unwrap_or_default().to_string();
+                p.account = Some(account_name).filter(|a| !a.is_empty());
+                Fact::PoolConfig(p)
+            } else {
+                Fact::AccountConfig(account(&v, ""))
+            };
             out.evidence.push(Evidence {
                 source: loc.clone(),
                 time: None,
                 fact,
             });
         }
+        return Ok(out);
+    }
+    for (status, failed, body) in bodies(&doc) {
+        let items: Vec<&Value> = match body {
+            Value::Array(a) => a.iter().collect(),
+            Value::Object(o) => match o.get("value").or_else(|| o.get("records")) {
+                Some(Value::Array(a)) => a.iter().collect(),
+                _ => vec![body],
+            },
+            _ => Vec::new(),
+        };
+        out.objects += items.len();
+        for item in items {
+            if let Some(found) = records::record(item) {
+                match found {
+                    Some(fact) => out.evidence.push(Evidence {
+                        source: loc.clone(),
+                        time: record_time(item),
+                        fact,
+                    }),
+                    None => out.understood += 1,
+                }
+                continue;
+            }
+            let fact = if failed {
+                error_of(item, status)
+            } else {
+                classify(item).or_else(|| error_of(item, status))
+            };
+            if let Some(fact) = fact {
+                out.evidence.push(Evidence {
+                    source: loc.clone(),
+                    time: None,
+                    fact,
+                });
+            }
+        }
     }
     Ok(out)
+}
+
+/// `az ... -o yaml` output as the JSON `-o json` would print: the same
+/// resource, read the same way (YAML 1.2 via `serde_yaml_ng`).
+pub fn yaml_as_json(bytes: &[u8]) -> Result<Vec<u8>, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let v: Value = serde_yaml_ng::from_slice(bytes).map_err(|e| match e.location() {
+        Some(at) => format!(
+            "not valid YAML at line {} column {}: {e}",
+            at.line(),
+            at.column()
+        ),
+        None => format!("not valid YAML: {e}"),
+    })?;
+    serde_json::to_vec(&v).map_err(|e| format!("YAML that JSON cannot hold: {e}"))
+}
+
+/// A JSON syntax error, its position said once, first.
+fn syntax_error(e: &serde_json::Error) -> String {
+    // serde_json ends its message with the position: say it once, first.
+    let full = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let what = full.strip_suffix(&at).unwrap_or(&full);
+    format!(
+        "not valid JSON at line {} column {}: {what}",
+        e.line(),
+        e.column()
+    )
+}
+
+/// The bodies a document holds, each with the HTTP status it was answered
+/// with when the document says and whether that answer is an error.
+///
+/// A REST API example file or a saved REST answer wraps bodies as
+/// `{"parameters": {...}, "responses": {"200": {"body": ...}}}` (the
+/// `x-ms-examples` format of Azure/azure-rest-api-specs,
+/// <https://github.com/Azure/azure-rest-api-specs/blob/main/documentation/x-ms-examples.md>).
+/// The answers are the resource's state; the request parameters are not.
+/// Several success answers (`200`, `201`) show the same resource, so only
+/// the first is read; every error answer is.
+fn bodies(doc: &Value) -> Vec<(Option<u16>, bool, &Value)> {
+    let responses = doc
+        .get("responses")
+        .and_then(Value::as_object)
+        .filter(|_| doc.get("parameters").is_some() || doc.get("operationId").is_some());
+    let Some(responses) = responses else {
+        return vec![(None, false, doc)];
+    };
+    let mut out = Vec::new();
+    let mut success = false;
+    for (code, answer) in responses {
+        let Some(body) = answer.get("body") else {
+            continue;
+        };
+        // `default` is the documented error answer of an operation.
+        let status = code.parse::<u16>().ok();
+        let is_error = status.is_none_or(|s| s >= 400);
+        if !is_error && std::mem::replace(&mut success, true) {
+            continue;
+        }
+        out.push((status, is_error, body));
+    }
+    out
+}
+
+/// An error body: the Batch data plane's `{"odata.metadata", "code",
+/// "message": {"lang", "value"}, "values": [{"key", "value"}]}` (the
+/// `BatchError` model of the Batch REST API,
+/// <https://learn.microsoft.com/rest/api/batchservice/>), a task-add result
+/// `{"status": "ClientError", "taskId", "error": {...}}` carrying one, or
+/// the ARM error envelope `{"error": {"code", "message"}}` when the status
+/// is known.
+fn error_of(v: &Value, status: Option<u16>) -> Option<Fact> {
+    if let (Some(err), Some(task)) = (v.get("error"), text(v, &["taskId"])) {
+        let Some(Fact::BatchError(mut e)) = batch_error(err, status) else {
+            return None;
+        };
+        e.task = Some(task);
+        return Some(Fact::BatchError(e));
+    }
+    if let Some(e) = batch_error(v, status) {
+        return Some(e);
+    }
+    let env: crate::arm::ErrorEnvelope = serde_json::from_value(v.clone()).ok()?;
+    // An ARM answer must say its status to be evidence of a failed call.
+    let status = status?;
+    Some(Fact::ArmError(crate::evidence::ArmError {
+        method: None,
+        url: None,
+        status,
+        details: env.error.detail_items(),
+        code: env.error.code,
+        message: env.error.message,
+        target: env.error.target,
+        resource: None,
+        envelope: None,
+    }))
+}
+
+fn batch_error(v: &Value, status: Option<u16>) -> Option<Fact> {
+    let metadata = text(v, &["odata.metadata"]).unwrap_or_default();
+    let message = get(v, &["message", "value"]).and_then(Value::as_str);
+    let code = text(v, &["code"])?;
+    if message.is_none() && !metadata.contains("errors") {
+        return None;
+    }
+    let details = get(v, &["values"])
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    format!(
+                        "{}: {}",
+                        text(x, &["key"]).unwrap_or_default(),
+                        text(x, &["value"]).unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Fact::BatchError(crate::evidence::BatchError {
+        account: account_from_url(&metadata),
+        status,
+        code: Some(code),
+        // The lines after the first are the request id and time.
+        message: message.and_then(|m| m.lines().next()).map(str::to_string),
+        details,
+        task: None,
+    }))
 }
 
 fn classify(v: &Value) -> Option<Fact> {
@@ -93,6 +258,9 @@ fn classify(v: &Value) -> Option<Fact> {
         || id_l.contains("/batchaccounts/") && id_l.contains("/pools/")
     {
         return Some(Fact::PoolConfig(pool_management(v, &id)));
+    }
+    if let Some(job) = job(v, &id) {
+        return Some(Fact::JobConfig(job));
     }
     if looks_like_task(v) {
         return Some(Fact::TaskResult(task(v, &id)));
@@ -125,6 +293,22 @@ fn classify(v: &Value) -> Option<Fact> {
         return Some(Fact::PoolConfig(pool_data(v, &id)));
     }
     None
+}
+
+/// A job with common resource files: a pool to run on (`poolInfo`) or a
+/// job URL, and `commonResourceFiles` (Batch REST API, Job - Get). A job
+/// without them tells nothing about identities and is not evidence.
+fn job(v: &Value, id: &str) -> Option<crate::evidence::JobConfig> {
+    let url = text(v, &["url"]).unwrap_or_default();
+    let is_job = get(v, &["poolInfo"]).is_some()
+        || url.to_ascii_lowercase().trim_end_matches('/').rsplit_once("/jobs/").is_some_and(|(_, j)| !j.contains('/'));
+    let files = resource_files(get(v, &["commonResourceFiles"]));
+    (is_job && !files.is_empty() && !id.is_empty()).then(|| crate::evidence::JobConfig {
+        account: account_from_url(&url),
+        job: id.to_string(),
+        pool: text(v, &["poolInfo", "poolId"]),
+        common_resource_files: files,
+    })
 }
 
 /// A data-plane task: it has a command line, or a task URL, or execution
@@ -169,7 +353,7 @@ fn identities(identity: Option<&Value>) -> Vec<IdentityRef> {
 }
 
 fn account(v: &Value, id: &str) -> AccountConfig {
-    let identity = v.get("identity");
+    let identity = get(v, &["identity"]);
     let auto = get(v, &["properties", "autoStorage"]).or_else(|| get(v, &["autoStorage"]));
     AccountConfig {
         account_id: (!id.is_empty()).then(|| id.to_string()),
@@ -214,9 +398,14 @@ fn pool_management(v: &Value, id: &str) -> PoolConfig {
             .as_ref()
             .and_then(|r| r.name_of("batchAccounts").map(str::to_string)),
         plane: Plane::Management,
-        identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
-        identities: identities(v.get("identity")),
+        identity_type: get(v, &["identity"]).and_then(|i| text(i, &["type"])),
+        identities: identities(get(v, &["identity"])),
         application_packages: packages,
+        resize_errors: resize_errors(get(v, &["properties", "resizeOperationStatus", "errors"]))
+            .into_iter()
+            .chain(resize_errors(get(v, &["properties", "resizeErrors"])))
+            .collect(),
+        start_task_files: resource_files(get(v, &["properties", "startTask", "resourceFiles"])),
     }
 }
 
@@ -248,10 +437,19 @@ fn pool_data(v: &Value, id: &str) -> PoolConfig {
         pool: id.to_string(),
         account: account_from_url(&url),
         plane: Plane::Data,
-        identity_type: v.get("identity").and_then(|i| text(i, &["type"])),
-        identities: identities(v.get("identity")),
+        identity_type: get(v, &["identity"]).and_then(|i| text(i, &["type"])),
+        identities: identities(get(v, &["identity"])),
         application_packages: packages,
+        resize_errors: resize_errors(get(v, &["resizeErrors"])),
+        start_task_files: resource_files(get(v, &["startTask", "resourceFiles"])),
     }
+}
+
+/// `resizeErrors[]` (data plane) or `resizeOperationStatus.errors[]` (management plane).
+fn resize_errors(list: Option<&Value>) -> Vec<CodeMessage> {
+    list.and_then(Value::as_array)
+        .map(|a| a.iter().map(code_message).collect())
+        .unwrap_or_default()
 }
 
 fn code_message(v: &Value) -> CodeMessage {
@@ -274,15 +472,42 @@ fn node(v: &Value, id: &str) -> NodeStatus {
             .unwrap_or_default(),
         agent_version: text(v, &["nodeAgentInfo", "version"]),
         start_task_failure: get(v, &["startTaskInfo", "failureInfo"]).map(code_message),
+        state_since: text(v, &["stateTransitionTime"]).map(|t| crate::time::normalize_timestamp(&t)),
+        observed_at: latest_time(v, 0).map(|t| t.to_string()),
+        start_task_files: resource_files(get(v, &["startTask", "resourceFiles"])),
     }
+}
+
+/// The latest timestamp anywhere in a node object: the snapshot was taken
+/// no earlier. Only fields named `...Time` count (`stateTransitionTime`,
+/// `lastBootTime`, `allocationTime`, `startTaskInfo.startTime`,
+/// `recentTasks[].executionInfo.endTime`, ...); depth is bounded.
+fn latest_time(v: &Value, depth: usize) -> Option<jiff::Timestamp> {
+    if depth > 4 {
+        return None;
+    }
+    match v {
+        Value::Object(o) => o
+            .iter()
+            .filter_map(|(k, x)| match x {
+                Value::String(t) if k.ends_with("Time") => t.parse().ok(),
+                _ => latest_time(x, depth + 1),
+            })
+            .max(),
+        Value::Array(a) => a.iter().filter_map(|x| latest_time(x, depth + 1)).max(),
+        _ => None,
+    }
+}
+
+fn resource_files(list: Option<&Value>) -> Vec<ResourceFile> {
+    list.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(resource_file).collect())
+        .unwrap_or_default()
 }
 
 fn task(v: &Value, id: &str) -> TaskResult {
     let url = text(v, &["url"]).unwrap_or_default();
-    let files = get(v, &["resourceFiles"])
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(resource_file).collect())
-        .unwrap_or_default();
+    let files = resource_files(get(v, &["resourceFiles"]));
     let failure = get(v, &["executionInfo", "failureInfo"]).map(|f| TaskFailure {
         category: text(f, &["category"]),
         code: text(f, &["code"]),
@@ -306,9 +531,11 @@ fn task(v: &Value, id: &str) -> TaskResult {
         account: account_from_url(&url),
         job: segment_after(&url, "jobs"),
         task: id.to_string(),
+        pool: text(v, &["nodeInfo", "poolId"]),
         state: text(v, &["state"]),
         resource_files: files,
         failure,
+        job_files: Vec::new(),
     }
 }
 
@@ -331,6 +558,16 @@ fn resource_file(v: &Value) -> Option<ResourceFile> {
         identity,
         has_sas,
     })
+}
+
+mod records;
+mod template;
+
+/// When a record says it happened.
+fn record_time(v: &Value) -> Option<String> {
+    text(v, &["eventTimestamp"])
+        .or_else(|| text(v, &["time"]))
+        .map(|t| crate::time::normalize_timestamp(&t))
 }
 
 #[cfg(test)]

@@ -98,8 +98,8 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         ),
         // Header lines that carry credentials.
         p(
-            r"(?i)\b((?:set-)?cookie|authorization|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-functions-key|x-ms-encryption-key|x-identity-header)(\s*:\s*)[^\s\x22\[][^\r\n\x22]*",
-            "$1$2[REDACTED]",
+            r"(?i)\b((?:set-)?cookie|authorization|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-functions-key|x-ms-encryption-key|x-identity-header)(\s*:\s*)((?:bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)\s+)?[^\s\x22\[][^\r\n\x22]*",
+            "$1$2$3[REDACTED]",
         ),
     ]
 });
@@ -139,10 +139,28 @@ pub fn redact_noting<'s>(s: &'s str, found: &mut dyn FnMut(&'static str)) -> Cow
 /// name): the credential itself.
 fn credential_part<'h>(caps: &regex::Captures<'h>) -> &'h str {
     let Some(whole) = caps.get(0) else { return "" };
+    // A captured authorization scheme (`Bearer `) is part of what the
+    // stand-in test reads: "Bearer $token" and "Bearer answers 403" are
+    // judged whole, though the replacement keeps the scheme.
+    let scheme = |m: &regex::Match| {
+        let w = m.as_str().trim_end();
+        m.as_str().len() > w.len()
+            && [
+                "bearer",
+                "basic",
+                "sharedkey",
+                "sharedkeylite",
+                "sharedaccesssignature",
+                "pop",
+            ]
+            .iter()
+            .any(|s| w.eq_ignore_ascii_case(s))
+    };
     let prefix_end = caps
         .iter()
         .skip(1)
         .flatten()
+        .filter(|m| !scheme(m))
         .map(|m| m.end())
         .max()
         .unwrap_or(whole.start());
@@ -175,9 +193,15 @@ fn is_placeholder(credential: &str) -> bool {
                 .all(|c| c.is_ascii_alphanumeric() || "_{}()".contains(c))
     });
     let bracketed = word.starts_with('<') && rest.contains('>');
+    // A credential an earlier pattern already replaced (`Bearer [REDACTED:jwt]`).
+    // Only when nothing follows it: what follows may be another secret.
+    let redacted = schemed
+        && rest.starts_with("[REDACTED")
+        && rest.trim_end().ends_with(']')
+        && !rest.trim_end().contains(char::is_whitespace);
     let prose =
         schemed && (1..=12).contains(&word.len()) && word.chars().all(|c| c.is_ascii_lowercase());
-    variable || bracketed || prose
+    variable || bracketed || prose || redacted
 }
 
 /// True when `s` holds anything [`redact_str`] would remove.
@@ -315,6 +339,19 @@ mod tests {
             assert!(contains_secret(&input), "{input}");
             assert!(!contains_secret(&out), "{out}");
         }
+    }
+
+    #[test]
+    fn a_credential_header_keeps_its_scheme() {
+        assert_eq!(
+            redact_str(&format!("> Authorization: Bearer {JWT}")),
+            "> Authorization: Bearer [REDACTED:jwt]"
+        );
+        assert_eq!(
+            redact_str("Authorization: Bearer Ab1-opaque.Tok"),
+            "Authorization: Bearer [REDACTED]"
+        );
+        assert_eq!(redact_str("Cookie: a=b"), "Cookie: [REDACTED]");
     }
 
     #[test]

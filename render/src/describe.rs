@@ -4,8 +4,8 @@
 use batchdiag_analyzer::report::EvidenceItem;
 use batchdiag_parser::arm::resource_name as short_id;
 use batchdiag_parser::evidence::{
-    AccountConfig, ArmError, ImdsToken, JoinLoop, NodeStatus, PoolConfig, StorageRequest,
-    TaskResult,
+    AccountConfig, ArmError, BatchError, ImdsToken, JobConfig, JoinLoop, NodeStatus, PoolConfig,
+    StorageRequest, TaskResult,
 };
 use batchdiag_parser::{Evidence, Fact};
 
@@ -62,6 +62,8 @@ pub(crate) fn known(fact: &Fact) -> Option<Vec<Detail>> {
         Fact::TaskResult(t) => task(t),
         Fact::ImdsToken(i) => vec![imds(i)],
         Fact::StorageRequest(s) => storage(s),
+        Fact::BatchError(b) => batch_error(b),
+        Fact::JobConfig(j) => job(j),
         _ => return None,
     })
 }
@@ -113,6 +115,55 @@ fn arm_error(a: &ArmError) -> Vec<Detail> {
     let mut lines = vec![Detail::new(call)];
     if let Some(m) = &a.message {
         lines.push(Detail::new(Line::new().plain(format!("\"{}\"", m.trim()))));
+    }
+    lines
+}
+
+fn job(j: &JobConfig) -> Vec<Detail> {
+    let mut lines = vec![Detail::new(
+        Line::new()
+            .plain(format!(
+                "job {} on pool {}: ",
+                j.job,
+                j.pool.as_deref().unwrap_or("?")
+            ))
+            .strong(format!(
+                "{} common resource files",
+                j.common_resource_files.len()
+            )),
+    )];
+    for f in &j.common_resource_files {
+        let how = if f.has_sas {
+            "its own SAS (no identity)"
+        } else {
+            f.identity
+                .as_deref()
+                .map(short_id)
+                .unwrap_or("the node identity reference")
+        };
+        lines.push(Detail::nested(
+            Line::new().plain(format!("{} {} via {how}", f.kind, f.source)),
+        ));
+    }
+    lines
+}
+
+fn batch_error(b: &BatchError) -> Vec<Detail> {
+    let status = b.status.map(|s| format!("{s} ")).unwrap_or_default();
+    let code = b.code.as_deref().unwrap_or("(no error code)");
+    let about = match (&b.account, &b.task) {
+        (_, Some(t)) => format!("Batch service error for task {t}: "),
+        (Some(a), None) => format!("Batch service error from account {a}: "),
+        (None, None) => "Batch service error: ".to_string(),
+    };
+    let mut lines = vec![Detail::new(
+        Line::new().plain(about).strong(format!("{status}{code}")),
+    )];
+    if let Some(m) = &b.message {
+        lines.push(Detail::new(Line::new().plain(format!("\"{}\"", m.trim()))));
+    }
+    for d in &b.details {
+        lines.push(Detail::nested(Line::new().plain(d.clone())));
     }
     lines
 }

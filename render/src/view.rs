@@ -362,6 +362,7 @@ fn input_kind(kind: InputKind) -> &'static str {
         InputKind::Symlink => "symlink",
         InputKind::Unreadable => "unreadable",
         InputKind::Report => "batchdiag report, not analysed",
+        InputKind::UnknownJson => "json not understood",
         _ => "other",
     }
 }

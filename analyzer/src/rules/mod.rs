@@ -35,6 +35,10 @@ pub struct Rule {
     pub task_scenario: Option<Scenario>,
     /// One-sentence summary template (placeholders: [`Placeholder`]).
     pub summary: &'static str,
+    /// The summary when the configuration that shows the cause is not in
+    /// the bundle: it words that configuration as an assumption, never as
+    /// fact. Empty: `summary` states nothing the symptoms do not show.
+    pub assumed_summary: &'static str,
     /// Long explanation (`batchdiag explain`).
     pub explanation: &'static str,
     /// What shows the cause happening: any one symptom (all its conditions
@@ -123,12 +127,21 @@ pub enum Condition {
     TaskFailure(&'static str),
     /// A node in this state.
     NodeState(&'static str),
+    /// A node the snapshot shows in this state for at least the join
+    /// threshold (`stateTransitionTime` to the snapshot's time); a node
+    /// seen just after it entered the state is not stuck.
+    NodeStuck(&'static str),
     /// A node in this state with an error of this code.
     NodeError(&'static str, &'static str),
     /// An IMDS token request whose `error_description` contains this text.
     ImdsErrorContains(&'static str),
     /// A Storage request that failed with this error code.
     StorageErrorCode(&'static str),
+    /// The Storage request is known to have carried a bearer token (a managed identity's).
+    StorageBearer,
+    /// The Storage request is not in the input, so whether it carried a
+    /// bearer token or a SAS is unknown.
+    StorageRequestUnknown,
     /// A Storage request with a bearer token and no `x-ms-version` (or Storage saying so).
     StorageBearerWithoutVersion,
 }
@@ -205,12 +218,14 @@ impl Condition {
                     // not its failures.
                     failed && t.may_use_autostorage()
                 });
-                // A start task's failure is reported on its node.
+                // A start task's failure is reported on its node; files
+                // with their own SAS or identity are not the reference's.
                 let start_task = e.fact.as_node().is_some_and(|n| {
-                    n.start_task_failure
-                        .as_ref()
-                        .and_then(|f| f.code.as_deref())
-                        .is_some_and(|c| c.eq_ignore_ascii_case(code))
+                    n.start_task_may_use_autostorage()
+                        && n.start_task_failure
+                            .as_ref()
+                            .and_then(|f| f.code.as_deref())
+                            .is_some_and(|c| c.eq_ignore_ascii_case(code))
                 });
                 task || start_task
             }
@@ -234,6 +249,16 @@ impl Condition {
                 .fact
                 .as_node()
                 .is_some_and(|n| n.state.eq_ignore_ascii_case(state)),
+            Condition::NodeStuck(state) => e.fact.as_node().is_some_and(|n| {
+                n.state.eq_ignore_ascii_case(state)
+                    && n.in_state_seconds()
+                        .is_some_and(|d| d >= settings.join_threshold_secs)
+            }),
+            Condition::StorageBearer => e.fact.as_storage().is_some_and(|s| s.bearer),
+            Condition::StorageRequestUnknown => e
+                .fact
+                .as_storage()
+                .is_some_and(|s| !s.bearer && !s.request_known && !url_has_sas(s.url.as_deref())),
             Condition::NodeError(state, code) => e.fact.as_node().is_some_and(|n| {
                 n.state.eq_ignore_ascii_case(state)
                     && n.errors.iter().any(|x| {
@@ -253,6 +278,7 @@ impl Rule {
     pub fn templates(&self) -> impl Iterator<Item = &'static str> + '_ {
         let r = &self.remediation;
         std::iter::once(self.summary)
+            .chain(Some(self.assumed_summary).filter(|s| !s.is_empty()))
             .chain(std::iter::once(r.summary))
             .chain(r.steps.iter().copied())
             .chain(r.commands.iter().flat_map(|(d, s)| [*d, *s]))
@@ -273,6 +299,9 @@ impl Rule {
         let evidence = world.items();
         let mut groups: BTreeMap<String, (Vec<&EvidenceItem>, Confidence)> = BTreeMap::new();
         for item in evidence {
+            if world.superseded(item) {
+                continue;
+            }
             let Some(symptom) = self.symptom_of(&item.evidence, settings) else {
                 continue;
             };
@@ -299,50 +328,54 @@ impl Rule {
         }
         let mut out = Vec::new();
         let mut cited: Vec<String> = Vec::new();
-        for (key, (mut items, alone)) in groups {
+        for (key, (items, alone)) in groups {
             // A symptom that names its account is judged by that account's configuration.
-            let scoped;
-            let scope = if key.is_empty() {
-                world
+            let account_scope = if key.is_empty() {
+                world.clone()
             } else {
-                scoped = world.scoped(&key);
-                &scoped
+                world.scoped(&key)
             };
-            if self
-                .refuted_by
-                .iter()
-                .any(|c| matches!(scope.check(*c), Outcome::Holds(_)))
-            {
-                continue;
+            for (mut items, alone, scope) in self.by_pool(items, alone, account_scope, settings) {
+                let scope = &scope;
+                if self
+                    .refuted_by
+                    .iter()
+                    .any(|c| matches!(scope.check(*c), Outcome::Holds(_)))
+                {
+                    continue;
+                }
+                let outcome = self
+                    .config
+                    .map(|c| scope.check(c))
+                    .unwrap_or(Outcome::Unknown);
+                // The configuration that shows the cause is cited with the symptoms.
+                let (ids, confidence, undecided) = match outcome {
+                    Outcome::Holds(ids) => (ids, Confidence::Confirmed, false),
+                    Outcome::Assumed(ids) => (ids, alone, true),
+                    Outcome::Unknown => (Vec::new(), alone, true),
+                    // The configuration is in the bundle and shows another state: not this cause.
+                    Outcome::Fails => continue,
+                };
+                let extra: Vec<&EvidenceItem> = evidence
+                    .iter()
+                    .filter(|i| ids.contains(&i.id) && !items.iter().any(|x| x.id == i.id))
+                    .collect();
+                items.extend(extra);
+                let d = self.diagnose(&items, confidence, undecided, scope);
+                cited.extend(d.evidence.iter().cloned());
+                out.push(d);
             }
-            let outcome = self
-                .config
-                .map(|c| scope.check(c))
-                .unwrap_or(Outcome::Unknown);
-            // The configuration that shows the cause is cited with the symptoms.
-            let (ids, confidence, undecided) = match outcome {
-                Outcome::Holds(ids) => (ids, Confidence::Confirmed, false),
-                Outcome::Assumed(ids) => (ids, alone, true),
-                Outcome::Unknown => (Vec::new(), alone, true),
-                // The configuration is in the bundle and shows another state: not this cause.
-                Outcome::Fails => continue,
-            };
-            let extra: Vec<&EvidenceItem> = evidence
-                .iter()
-                .filter(|i| ids.contains(&i.id) && !items.iter().any(|x| x.id == i.id))
-                .collect();
-            items.extend(extra);
-            let d = self.diagnose(&items, confidence, undecided, scope);
-            cited.extend(d.evidence.iter().cloned());
-            out.push(d);
         }
         // The configuration alone may predict the failure where no symptom showed it.
         // Each account's configuration is judged on its own.
         if let (Some(confidence), Some(c)) = (self.predicted, self.config) {
             for scope in world.scopes() {
-                let (ids, confidence) = match scope.check(c) {
-                    Outcome::Holds(ids) => (ids, confidence),
-                    Outcome::Assumed(ids) => (ids, confidence.max(Confidence::Possible)),
+                // Configuration alone predicts a failure only when it shows
+                // the whole cause: a prediction resting on an assumption
+                // (a pool alone, its account's autostorage unknown) would be
+                // a verdict on healthy configuration as often as not.
+                let ids = match scope.check(c) {
+                    Outcome::Holds(ids) => ids,
                     _ => continue,
                 };
                 let fresh: Vec<&EvidenceItem> = evidence
@@ -359,6 +392,59 @@ impl Rule {
                     out.push(d);
                 }
             }
+        }
+        out
+    }
+
+    /// Splits a group's symptoms by the pool each happened on, when the
+    /// bundle holds those pools' configuration and it judges them
+    /// differently than the account as a whole: with two pools, a denied
+    /// task on the well-configured pool keeps its own diagnosis. Symptoms
+    /// on no known pool stay with the account.
+    fn by_pool<'w>(
+        &self,
+        items: Vec<&'w EvidenceItem>,
+        alone: Confidence,
+        scope: World<'w>,
+        settings: &Settings,
+    ) -> Vec<(Vec<&'w EvidenceItem>, Confidence, World<'w>)> {
+        let verdict = |w: &World| {
+            let refuted = self
+                .refuted_by
+                .iter()
+                .any(|c| matches!(w.check(*c), Outcome::Holds(_)));
+            let outcome = self.config.map(|c| std::mem::discriminant(&w.check(c)));
+            (refuted, outcome)
+        };
+        let mut by: BTreeMap<String, Vec<&'w EvidenceItem>> = BTreeMap::new();
+        let mut rest: Vec<&'w EvidenceItem> = Vec::new();
+        for i in items {
+            match symptom_pool(&i.evidence).filter(|p| scope.has_pool(p)) {
+                Some(p) => by.entry(p.to_ascii_lowercase()).or_default().push(i),
+                None => rest.push(i),
+            }
+        }
+        let whole = verdict(&scope);
+        if by.keys().all(|p| verdict(&scope.with_pool(p)) == whole) {
+            let mut all: Vec<&EvidenceItem> = by.into_values().flatten().chain(rest).collect();
+            all.sort_by_key(|i| scope.items().iter().position(|e| e.id == i.id));
+            return vec![(all, alone, scope)];
+        }
+        let confidence = |v: &[&EvidenceItem]| {
+            v.iter()
+                .filter_map(|i| self.symptom_of(&i.evidence, settings))
+                .map(|s| s.alone)
+                .min()
+                .unwrap_or(alone)
+        };
+        let mut out: Vec<(Vec<&'w EvidenceItem>, Confidence, World<'w>)> = by
+            .into_iter()
+            .map(|(p, v)| (confidence(&v), v, scope.with_pool(&p)))
+            .map(|(c, v, w)| (v, c, w))
+            .collect();
+        if !rest.is_empty() {
+            let c = confidence(&rest);
+            out.push((rest, c, scope));
         }
         out
     }
@@ -386,7 +472,14 @@ impl Rule {
             } else {
                 self.scenario
             },
-            summary: fill(self.summary, &v),
+            summary: fill(
+                if undecided && !self.assumed_summary.is_empty() {
+                    self.assumed_summary
+                } else {
+                    self.summary
+                },
+                &v,
+            ),
             evidence,
             explanation: self.explanation.into(),
             remediation: Remediation {
@@ -433,6 +526,14 @@ impl Rule {
     }
 }
 
+/// A URL that carries its own SAS (`sig=`) authenticates without any identity.
+fn url_has_sas(url: Option<&str>) -> bool {
+    url.and_then(|u| u.split_once('?')).is_some_and(|(_, q)| {
+        q.split('&')
+            .any(|kv| kv.to_ascii_lowercase().starts_with("sig="))
+    })
+}
+
 /// Failed tasks (and the configuration they are judged by) are all the
 /// diagnosis rests on.
 fn tasks_only(items: &[&EvidenceItem]) -> bool {
@@ -462,6 +563,15 @@ fn is_config(e: &Evidence) -> bool {
         || e.fact.as_pool().is_some()
         || e.fact.as_task().is_some()
         || e.fact.as_imds().is_some()
+}
+
+/// The pool a symptom happened on, when it says.
+fn symptom_pool(e: &Evidence) -> Option<&str> {
+    let f = &e.fact;
+    f.as_task()
+        .and_then(|t| t.pool.as_deref())
+        .or_else(|| f.as_node().and_then(|n| n.pool.as_deref()))
+        .or_else(|| f.as_join_loop().and_then(|j| j.pool.as_deref()))
 }
 
 fn account_key(e: &Evidence) -> String {

@@ -122,7 +122,7 @@ fn bd201_lists_every_stuck_node_and_honours_the_threshold() {
     assert_eq!(d[0].subjects.nodes.len(), 2);
     assert!(
         d[0].summary
-            .contains("so 2 nodes of pool pool-a, pool-b cannot reach it"),
+            .contains("shows 2 nodes of pool pool-a, pool-b failing"),
         "{}",
         d[0].summary
     );
@@ -378,7 +378,8 @@ fn a_node_named_by_the_upload_layout_and_by_its_json_is_one_node() {
     ev[0]["node"] = node_id.replace('_', "-").into();
     ev.push(
         serde_json::json!({"source":{"path":"nodes.json"},"kind":"node_status",
-        "pool": ev[0]["pool"].clone(), "node": node_id, "state":"starting"}),
+        "pool": ev[0]["pool"].clone(), "node": node_id, "state":"starting",
+        "state_since":"2024-05-01T10:00:00Z", "observed_at":"2024-05-01T11:00:00Z"}),
     );
     let d = rule.evaluate_default(&items(&serde_json::to_string(&ev).unwrap()));
     assert_eq!(d.len(), 1);
@@ -420,22 +421,15 @@ fn reboot_commands_use_the_real_node_id_not_the_upload_layouts() {
 }
 
 #[test]
-fn bd204_without_the_account_json_is_only_possible() {
+fn bd204_without_the_account_json_is_no_verdict() {
     // Without the account, a pool with packages and no identity needs
-    // autostorage by identity only if the account uses it: an assumption.
+    // autostorage by identity only if the account uses it: an assumption no
+    // input supports (storage keys, the default, need no pool identity).
     let pool = r#"{"source":{"path":"pool.json"},"kind":"pool_config","pool":"pool-pkg","plane":"data","application_packages":["render"]}"#;
     let d = find("BD204")
         .unwrap()
         .evaluate_default(&items(&format!("[{pool}]")));
-    assert_eq!(d.len(), 1, "{d:?}");
-    assert_eq!(d[0].confidence, Confidence::Possible);
-    assert!(
-        d[0].missing_evidence
-            .iter()
-            .any(|m| m.contains("account JSON")),
-        "{:?}",
-        d[0].missing_evidence
-    );
+    assert!(d.is_empty(), "{d:?}");
     // With the account JSON (managed identity), it is the predicted confidence.
     let ev = items(&format!(
         "[{},{pool}]",
@@ -491,4 +485,157 @@ fn the_engine_fills_only_table_placeholders() {
     let mut v = Values::new();
     v.insert(crate::template::Placeholder::Account, "a".into());
     assert_eq!(fill("{account} {acount}", &v), "a <acount>");
+}
+
+fn starting_node(node: &str, since: &str, seen: &str) -> String {
+    format!(
+        r#"{{"source":{{"path":"{node}.json"}},"kind":"node_status","pool":"p","node":"{node}","state":"starting",
+           "state_since":"{since}","observed_at":"{seen}"}}"#
+    )
+}
+
+#[test]
+fn a_node_starting_for_seconds_is_not_stuck() {
+    // A node list taken 10 s after allocation shows nodes starting: normal.
+    let bd201 = find("BD201").unwrap();
+    let fresh = starting_node("n1", "2023-03-14T01:42:39Z", "2023-03-14T01:42:49Z");
+    assert!(bd201
+        .evaluate_default(&items(&format!("[{fresh}]")))
+        .is_empty());
+    // Past the join threshold it is.
+    let old = starting_node("n1", "2023-03-14T01:00:00Z", "2023-03-14T01:42:49Z");
+    let d = bd201.evaluate_default(&items(&format!("[{old}]")));
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].confidence, Confidence::Possible);
+    // A snapshot that does not say when it was taken proves nothing.
+    let untimed = r#"{"source":{"path":"n.json"},"kind":"node_status","pool":"p","node":"n1","state":"starting"}"#;
+    assert!(bd201
+        .evaluate_default(&items(&format!("[{untimed}]")))
+        .is_empty());
+}
+
+#[test]
+fn a_later_snapshot_of_the_same_node_supersedes_an_earlier_one() {
+    let bd201 = find("BD201").unwrap();
+    let old = starting_node("n1", "2023-03-14T01:00:00Z", "2023-03-14T01:42:49Z");
+    let idle = r#"{"source":{"path":"later.json"},"kind":"node_status","pool":"p","node":"n1","state":"idle",
+        "state_since":"2023-03-14T01:43:00Z","observed_at":"2023-03-14T01:43:10Z"}"#;
+    assert!(bd201
+        .evaluate_default(&items(&format!("[{old},{idle}]")))
+        .is_empty());
+    // An earlier idle snapshot does not hide a later stuck one.
+    let early = r#"{"source":{"path":"early.json"},"kind":"node_status","pool":"p","node":"n1","state":"idle",
+        "state_since":"2023-03-14T00:00:00Z","observed_at":"2023-03-14T00:10:00Z"}"#;
+    assert_eq!(
+        bd201
+            .evaluate_default(&items(&format!("[{early},{old}]")))
+            .len(),
+        1
+    );
+}
+
+fn storage_403(bearer: bool, known: bool, url: &str) -> String {
+    format!(
+        r#"[{{"source":{{"path":"s.txt"}},"kind":"storage_request","url":"{url}","status":403,
+           "error_code":"AuthorizationPermissionMismatch","bearer":{bearer},"request_known":{known}}}]"#
+    )
+}
+
+#[test]
+fn a_storage_403_blames_the_node_identity_only_when_a_token_was_sent() {
+    let bd202 = find("BD202").unwrap();
+    let url = "https://sa.blob.core.windows.net/c?restype=container";
+    let d = bd202.evaluate_default(&items(&storage_403(true, true, url)));
+    assert_eq!(d[0].confidence, Confidence::Likely);
+    // A SAS request with no bearer token used no identity.
+    assert!(bd202
+        .evaluate_default(&items(&storage_403(false, true, url)))
+        .is_empty());
+    let sas = "https://sa.blob.core.windows.net/c?sv=2019-02-02&sig=abc";
+    assert!(bd202
+        .evaluate_default(&items(&storage_403(false, false, sas)))
+        .is_empty());
+    // The body alone: the request is unknown, so only possible.
+    let d = bd202.evaluate_default(&items(&storage_403(false, false, "")));
+    assert_eq!(d[0].confidence, Confidence::Possible);
+}
+
+#[test]
+fn an_account_without_a_node_reference_is_never_cited_as_setting_it_correctly() {
+    // The account names no reference: BD202 ("set correctly") must not fire on it.
+    let ev = format!(
+        r#"[{},{{"source":{{"path":"s.txt"}},"kind":"storage_request","status":403,
+           "error_code":"AuthorizationPermissionMismatch","bearer":true,"request_known":true}}]"#,
+        account_json("contoso", "rg", None)
+    );
+    assert!(find("BD202")
+        .unwrap()
+        .evaluate_default(&items(&ev))
+        .is_empty());
+    // Storage keys autostorage: nodes use no identity for it at all.
+    let keys = r#"[{"source":{"path":"a.json"},"kind":"account_config","name":"a",
+        "autostorage":{"authentication_mode":"StorageKeys"}},
+        {"source":{"path":"i.json"},"kind":"imds_token","status":400,"error":"invalid_request","error_description":"Identity not found"}]"#;
+    assert!(find("BD203")
+        .unwrap()
+        .evaluate_default(&items(keys))
+        .is_empty());
+}
+
+#[test]
+fn imds_identity_not_found_alone_is_only_possible_and_worded_as_an_assumption() {
+    let ev = r#"[{"source":{"path":"i.json"},"kind":"imds_token","status":400,"error":"invalid_request","error_description":"Identity not found"}]"#;
+    let d = find("BD203").unwrap().evaluate_default(&items(ev));
+    assert_eq!(d[0].confidence, Confidence::Possible);
+    assert!(
+        d[0].summary.contains("is an assumption"),
+        "{}",
+        d[0].summary
+    );
+}
+
+#[test]
+fn a_start_task_failure_with_sas_files_implicates_no_identity() {
+    let node = |files: &str| {
+        format!(
+            r#"[{{"source":{{"path":"n.json"}},"kind":"node_status","pool":"p","node":"n1","state":"starttaskfailed",
+               "start_task_failure":{{"code":"ResourceContainerAccessDenied"}},"start_task_files":{files}}}]"#
+        )
+    };
+    let bd201 = find("BD201").unwrap();
+    let sas = r#"[{"kind":"storage_container_url","source":"https://sa.blob.core.windows.net/c?sig=x","has_sas":true}]"#;
+    assert!(bd201.evaluate_default(&items(&node(sas))).is_empty());
+    let auto = r#"[{"kind":"auto_storage_container","source":"inputs"}]"#;
+    assert_eq!(bd201.evaluate_default(&items(&node(auto))).len(), 1);
+}
+
+#[test]
+fn a_symptom_is_judged_by_the_configuration_of_its_own_pool() {
+    // pool-good lists the reference identity, pool-bad does not. A task
+    // denied on pool-good is BD202 (the identity lacks a role); pool-bad's
+    // configuration predicts BD203 on its own.
+    const OTHER: &str = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other";
+    let task = r#"{"source":{"path":"task.json"},"kind":"task_result","account":"contoso","job":"j","task":"t1","pool":"pool-good",
+        "resource_files":[{"kind":"auto_storage_container","source":"inputs"}],
+        "failure":{"code":"ResourceContainerAccessDenied"}}"#;
+    let ev = items(&format!(
+        "[{},{},{},{task}]",
+        account_json("contoso", "rg", Some(UAMI)),
+        pool_json("pool-good", Some("contoso"), Some(UAMI)),
+        pool_json("pool-bad", Some("contoso"), Some(OTHER)),
+    ));
+    let bd202 = find("BD202").unwrap().evaluate_default(&ev);
+    assert_eq!(bd202.len(), 1, "{bd202:?}");
+    assert_eq!(bd202[0].confidence, Confidence::Confirmed);
+    assert_eq!(bd202[0].subjects.pools, vec!["pool-good"]);
+    assert!(
+        !bd202[0].evidence.contains(&"E3".to_string()),
+        "pool-bad is not cited"
+    );
+    let bd203 = find("BD203").unwrap().evaluate_default(&ev);
+    assert_eq!(bd203.len(), 1, "{bd203:?}");
+    assert!(
+        !bd203[0].evidence.contains(&"E4".to_string()),
+        "the task is not BD203's"
+    );
 }

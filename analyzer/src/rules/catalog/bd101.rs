@@ -14,6 +14,7 @@ pub const BD101: Rule = Rule {
     scenario: None,
     task_scenario: None,
     summary: "The managed identity of Batch account {account} has no role on its autostorage account, so Azure Batch could not store {applications}.",
+    assumed_summary: "",
     explanation: "\
 When a Batch account's autostorage uses the authentication mode BatchAccountManagedIdentity \
 (portal: \"Batch Account Managed Identity\"), the Batch service reaches the autostorage account \

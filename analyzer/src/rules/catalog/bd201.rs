@@ -16,6 +16,7 @@ pub const BD201: Rule = Rule {
     scenario: Some(Scenario { table: ScenarioTable::ApplicationPackages, number: 3 }),
     task_scenario: Some(Scenario { table: ScenarioTable::ResourceFiles, number: 3 }),
     summary: "The autostorage of {the_account} authenticates with a managed identity but names no node identity reference, so {nodes_phrase} cannot reach it: nodes stay in Starting (the node agent repeats health=Status.TvmJoinPoolInProgress) and tasks fail with ResourceContainerAccessDenied.",
+    assumed_summary: "The evidence shows {nodes_phrase} failing as nodes do when autostorage names no node identity reference (nodes stay in Starting, the node agent repeats health=Status.TvmJoinPoolInProgress, tasks fail with ResourceContainerAccessDenied); no input shows the autostorage settings of {the_account}, so that it authenticates with a managed identity and names no node identity reference is an assumption.",
     explanation: "\
 When the autostorage of a Batch account uses the authentication mode BatchAccountManagedIdentity, \
 compute nodes reach the autostorage account (for application packages and for resource files \
@@ -35,11 +36,11 @@ Node agents older than 1.11.5 also had a bug that left nodes stuck in join-pool-
 the node's nodeAgentInfo.version tells which agent ran.",
     symptoms: &[
         Symptom { all: &[Condition::JoinLoopStuck], alone: Confidence::Likely },
-        Symptom { all: &[Condition::NodeState("starting")], alone: Confidence::Possible },
+        Symptom { all: &[Condition::NodeStuck("starting")], alone: Confidence::Possible },
         Symptom { all: &[Condition::TaskFailure("ResourceContainerAccessDenied")], alone: Confidence::Possible },
     ],
     config: Some(ConfigCheck::NodeReferenceMissing),
-    refuted_by: &[],
+    refuted_by: &[ConfigCheck::AutostorageWithoutManagedIdentity],
     predicted: Some(Confidence::Likely),
     group_by: GroupBy::All,
     remediation: RemediationTemplate {

@@ -17,6 +17,7 @@ pub const BD202: Rule = Rule {
     scenario: Some(Scenario { table: ScenarioTable::ResourceFiles, number: 2 }),
     task_scenario: None,
     summary: "Nodes of {pool_phrase} reach autostorage with {identity_name}, which is set correctly in the account and the pool but has no sufficient role on the storage account: tasks fail with ResourceContainerAccessDenied and application packages are not downloaded (nodes stay idle).",
+    assumed_summary: "Tasks or Storage requests of {pool_phrase} were denied as when the node identity has no sufficient role on the autostorage account; no input shows the account's node identity reference and the pool identities, so that they are set correctly (which makes a missing role the cause) is an assumption.",
     explanation: "\
 Nodes reach the autostorage account with the user-assigned identity named by the account's \
 autostorage node identity reference, which must also be one of the pool's identities. When both \
@@ -31,10 +32,13 @@ The same task error appears when the node identity reference is not set at all (
 account JSON tells the two apart.",
     symptoms: &[
         Symptom { all: &[Condition::TaskFailure("ResourceContainerAccessDenied")], alone: Confidence::Possible },
-        Symptom { all: &[Condition::StorageErrorCode("AuthorizationPermissionMismatch")], alone: Confidence::Likely },
+        // A 403 sent with a SAS or a shared key is not the node identity's: only
+        // a bearer token implicates it, and an unseen request leaves it open.
+        Symptom { all: &[Condition::StorageErrorCode("AuthorizationPermissionMismatch"), Condition::StorageBearer], alone: Confidence::Likely },
+        Symptom { all: &[Condition::StorageErrorCode("AuthorizationPermissionMismatch"), Condition::StorageRequestUnknown], alone: Confidence::Possible },
     ],
     config: Some(ConfigCheck::NodeReferenceInPool),
-    refuted_by: &[ConfigCheck::NodeReferenceMissing, ConfigCheck::NodeReferenceNotInPool],
+    refuted_by: &[ConfigCheck::NodeReferenceMissing, ConfigCheck::NodeReferenceNotInPool, ConfigCheck::AutostorageWithoutManagedIdentity],
     predicted: None,
     group_by: GroupBy::All,
     remediation: RemediationTemplate {

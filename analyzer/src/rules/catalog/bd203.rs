@@ -17,6 +17,7 @@ pub const BD203: Rule = Rule {
     scenario: Some(Scenario { table: ScenarioTable::ApplicationPackages, number: 4 }),
     task_scenario: Some(Scenario { table: ScenarioTable::ResourceFiles, number: 4 }),
     summary: "The autostorage node identity reference of {the_account} ({identity_name}) is not among the identities of {pool_phrase}: its nodes cannot get a token for it, so they go Unusable with ApplicationPackageError and tasks fail with ResourceContainerListMiscError.",
+    assumed_summary: "Nodes of {pool_phrase} fail as when the autostorage node identity reference of {the_account} is not among the pool's identities; no input shows both the account's node identity reference and the pool identities, so that they disagree is an assumption.",
     explanation: "\
 The identity nodes use for autostorage is set in two places that must agree: the account's \
 autostorage node identity reference and the pool identity (identity.userAssignedIdentities). A \
@@ -32,10 +33,11 @@ identity has permission on the storage account does not matter.",
     symptoms: &[
         Symptom { all: &[Condition::NodeError("unusable", "ApplicationPackageError")], alone: Confidence::Likely },
         Symptom { all: &[Condition::TaskFailure("ResourceContainerListMiscError")], alone: Confidence::Likely },
-        Symptom { all: &[Condition::ImdsErrorContains("Identity not found")], alone: Confidence::Likely },
+        // IMDS says the same to a VM that has no identity at all: alone it is only a candidate.
+        Symptom { all: &[Condition::ImdsErrorContains("Identity not found")], alone: Confidence::Possible },
     ],
     config: Some(ConfigCheck::NodeReferenceNotInPool),
-    refuted_by: &[ConfigCheck::NodeReferenceInPool, ConfigCheck::NodeReferenceMissing],
+    refuted_by: &[ConfigCheck::NodeReferenceInPool, ConfigCheck::NodeReferenceMissing, ConfigCheck::AutostorageWithoutManagedIdentity],
     predicted: Some(Confidence::Likely),
     group_by: GroupBy::All,
     remediation: RemediationTemplate {

@@ -15,6 +15,7 @@ pub const BD204: Rule = Rule {
     scenario: None,
     task_scenario: None,
     summary: "Pool {pools} has no user-assigned managed identity, yet {the_account} authenticates to autostorage with managed identities: its nodes cannot download application packages or autostorage resource files.",
+    assumed_summary: "",
     explanation: "\
 Pools support user-assigned managed identities only (a pool identity type is UserAssigned or \
 None; a system-assigned identity cannot be given to a pool). When the account's autostorage uses \
@@ -54,8 +55,8 @@ resource files from autostorage.",
               {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"None"}]"#,
         },
         Sample {
-            name: "a pool with packages and no identity, account unknown",
-            fires: true,
+            name: "a pool with packages and no identity, account unknown: healthy with storage keys, so no verdict",
+            fires: false,
             evidence: r#"[{"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"management","application_packages":["render"]}]"#,
         },
         Sample {

@@ -14,6 +14,7 @@ pub const BD301: Rule = Rule {
     scenario: None,
     task_scenario: None,
     summary: "Task {tasks} downloads resource files with identity {missing_names}, which {pool_phrase} does not have: the node cannot get a token for it, so the download fails.",
+    assumed_summary: "",
     explanation: "\
 Resource files given by storageContainerUrl or httpUrl may name an explicit identity \
 (identityReference.resourceId). The node obtains that identity's token from IMDS, so the \

@@ -15,6 +15,7 @@ pub const BD401: Rule = Rule {
     scenario: None,
     task_scenario: None,
     summary: "IMDS answered the token request for {identity_name} with a token for client id {returned_client_id}, but the pool lists client id {expected_client_id} for it: the node is not using the identity the configuration expects.",
+    assumed_summary: "",
     explanation: "\
 On a node, a token is requested from IMDS (GET http://169.254.169.254/metadata/identity/oauth2/token \
 with the header Metadata: true and, when the pool has several identities, mi_res_id / msi_res_id / \

@@ -15,6 +15,7 @@ pub const BD402: Rule = Rule {
     scenario: None,
     task_scenario: None,
     summary: "IMDS refused a token request with 400 \"Multiple user assigned identities exist\": the node has several user-assigned identities and the request named none of them.",
+    assumed_summary: "",
     explanation: "\
 A pool may have several user-assigned identities. A token request to IMDS that names none of them \
 (no mi_res_id / msi_res_id, client_id or object_id) is then ambiguous, and IMDS answers 400 \

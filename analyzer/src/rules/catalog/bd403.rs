@@ -14,6 +14,7 @@ pub const BD403: Rule = Rule {
     scenario: None,
     task_scenario: None,
     summary: "A request to {storage_url} carried a bearer token but no x-ms-version header; Azure Storage accepts bearer tokens only from version 2017-11-09 on, so it answers 403 AuthenticationFailed \"Authentication scheme Bearer is not supported in this version.\"",
+    assumed_summary: "",
     explanation: "\
 Azure Storage authorizes a request with an Azure AD (managed identity) bearer token only when the \
 request states a service version of 2017-11-09 or later in the x-ms-version header. Without the \
