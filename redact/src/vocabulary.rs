@@ -73,7 +73,7 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "private-key",
             &["PRIVATE KEY"],
-            r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----)(?s:.*?)(-----END|$)",
+            r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----)(?s:.*?)(-----END|\r?\n\z|\z)",
             T("$1[REDACTED]$2"),
         ),
         p(
@@ -1146,4 +1146,43 @@ mod shape_tests {
         let env = redact_str(r#"{"environmentSettings":[{"name":"MODE","value":"x1"}]}"#);
         assert!(env.contains("MODE") && !env.contains("x1"), "{env}");
     }
+}
+
+/// Text read line by line (a pretty-printed export, a log) loses the
+/// context a single JSON text has: a Key Vault answer's `"value"` stands
+/// lines away from its `/secrets/` id, an ARM parameter's `"value"` a line
+/// below its `"adminPassword": {`. A line that opens such a context
+/// returns how many lines the context lasts at most, and the bracket that
+/// ends it sooner (a line that starts with it).
+pub fn opens_context(line: &str) -> Option<(u32, char)> {
+    static OPENS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)/secrets/|"(?:environmentSettings|functionKeys|systemKeys)"\s*:|"[A-Za-z0-9_]*(?:password|secret|token|pwd|key)"\s*:\s*\{"#)
+            .expect("constant")
+    });
+    let lower = line.to_ascii_lowercase();
+    let closer = if lower.contains("environmentsettings") {
+        ']'
+    } else {
+        '}'
+    };
+    (line.len() < 4096 && OPENS.is_match(line) && !lower.contains("publickey"))
+        .then_some((12, closer))
+}
+
+/// In a context [`opens_context`] opened: a `"value": "..."` line with its
+/// value blanked, or `None` when the line holds none.
+pub fn redact_context_value(line: &str) -> Option<String> {
+    static VALUE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(r#"^(\s*"value"\s*:\s*")({JSON_BODY})"#)).expect("constant")
+    });
+    let caps = VALUE.captures(line)?;
+    let value = caps.get(2)?;
+    if is_placeholder(value.as_str()) || is_no_value(value.as_str()) {
+        return None;
+    }
+    Some(format!(
+        "{}{REDACTED}{}",
+        &line[..value.start()],
+        &line[value.end()..]
+    ))
 }
