@@ -86,8 +86,8 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "jwt-base64",
             &["ZXlK"],
-            r"ZXlK[A-Za-z0-9+/]{30,}={0,2}",
-            T("[REDACTED:jwt]"),
+            r"(^|[^A-Za-z0-9+/_=-])ZXlK[A-Za-z0-9+/]{30,}={0,2}",
+            T("$1[REDACTED:jwt]"),
         ),
         // Entra refresh tokens and authorization codes (opaque, not JWTs).
         p(
@@ -100,8 +100,8 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "msa-token",
             &["EwA", "EwB", "EwC", "EwD"],
-            r"\bEw[A-D][A-Za-z0-9+/_-]{100,}={0,2}",
-            T("[REDACTED]"),
+            r"(^|[^A-Za-z0-9+/_=-])Ew[A-D][A-Za-z0-9+/_-]{100,}={0,2}",
+            T("$1[REDACTED]"),
         ),
         // Entra client secrets: three characters, a digit, `Q~`.
         p(
@@ -114,44 +114,44 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "azure-function-key",
             &["AzFu"],
-            r"[A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]==",
-            T("[REDACTED]"),
+            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]==",
+            T("$1[REDACTED]"),
         ),
         p(
             "azure-search-key",
             &["AzSe"],
-            r"[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}",
-            T("[REDACTED]"),
+            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}",
+            T("$1[REDACTED]"),
         ),
         p(
             "azure-redis-key",
             &["AzCa"],
-            r"[A-Za-z0-9]{33}AzCa[A-P][A-Za-z0-9]{5}=",
-            T("[REDACTED]"),
+            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9]{33}AzCa[A-P][A-Za-z0-9]{5}=",
+            T("$1[REDACTED]"),
         ),
         p(
             "azure-container-registry-key",
             &["+ACR"],
-            r"[A-Za-z0-9+/]{42}\+ACR[A-Za-z0-9+/]{6}",
-            T("[REDACTED]"),
+            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9+/]{42}\+ACR[A-Za-z0-9+/]{6}",
+            T("$1[REDACTED]"),
         ),
         p(
             "azure-apim-key",
             &["APIM"],
-            r"[A-Za-z0-9]{76}APIM[A-Za-z0-9]{5}[AQgw]==",
-            T("[REDACTED]"),
+            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9]{76}APIM[A-Za-z0-9]{5}[AQgw]==",
+            T("$1[REDACTED]"),
         ),
         p(
             "azure-sas-key",
             &["+ASb", "+AEh", "+ARm", "AIoT"],
-            r"[A-Za-z0-9+/]{33}(?:\+ASb|\+AEh|\+ARm|AIoT)[A-Za-z0-9+/]{5}=",
-            T("[REDACTED]"),
+            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9+/]{33}(?:\+ASb|\+AEh|\+ARm|AIoT)[A-Za-z0-9+/]{5}=",
+            T("$1[REDACTED]"),
         ),
         p(
             "azure-devops-pat",
             &["JQQJ9"],
-            r"[A-Za-z0-9]{52}JQQJ9[0-9][A-Za-z0-9][A-Za-z0-9]{17}AZDO[A-Za-z0-9]{4}",
-            T("[REDACTED]"),
+            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9]{52}JQQJ9[0-9][A-Za-z0-9][A-Za-z0-9]{17}AZDO[A-Za-z0-9]{4}",
+            T("$1[REDACTED]"),
         ),
         // 64-byte keys (Storage, Batch, Cosmos DB), 88 base64 characters.
         p(
@@ -1015,6 +1015,8 @@ mod structure_tests {
             r#"{"adminPassword":{"type":"securestring"}}"#,
             r#"{"sshPublicKey":{"value":"ssh-rsa AAAAB3Nza"}}"#,
             "Version 1.Added things",
+            // Inside random base64 a shape's prefix is chance, not a key.
+            "aGVsbG8/ZXlKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb+EwBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
         ] {
             assert_eq!(redact_str(kept), kept);
             assert!(!contains_secret(kept), "{kept}");

@@ -277,8 +277,66 @@ pub fn clean_entry(entry: &mut Value, place: &str, f: &mut Findings) {
             }
         }
     }
+    // Encoded bodies were decoded and cleaned above; read as text, random
+    // base64 would now and then look like a key, and a rewrite would break it.
+    let mut encoded = take_encoded(entry);
     let mut path = String::new();
     scrub_strings(entry, &mut path, place, f);
+    put_back_encoded(entry, &mut encoded);
+}
+
+/// The encoded strings of an entry (a base64 body, binary frames), taken out.
+fn take_encoded(entry: &mut Value) -> Vec<String> {
+    encoded_slots(entry)
+        .into_iter()
+        .filter_map(|slot| match slot {
+            Value::String(s) => Some(std::mem::take(s)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn put_back_encoded(entry: &mut Value, taken: &mut Vec<String>) {
+    let mut it = taken.drain(..);
+    for slot in encoded_slots(entry) {
+        if let (Value::String(s), Some(t)) = (slot, it.next()) {
+            *s = t;
+        }
+    }
+}
+
+/// The base64 body and binary frames of an entry, in a fixed order.
+fn encoded_slots(entry: &mut Value) -> Vec<&mut Value> {
+    let mut slots = Vec::new();
+    let Value::Object(o) = entry else {
+        return slots;
+    };
+    let mut body = None;
+    let mut frames = None;
+    for (k, v) in o.iter_mut() {
+        match k.as_str() {
+            "response" => body = v.get_mut("content"),
+            "_webSocketMessages" => frames = v.as_array_mut(),
+            _ => {}
+        }
+    }
+    if let Some(content) = body {
+        let encoded = content
+            .get("encoding")
+            .and_then(Value::as_str)
+            .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+        if let Some(t) = content.get_mut("text").filter(|t| encoded && t.is_string()) {
+            slots.push(t);
+        }
+    }
+    for frame in frames.into_iter().flatten() {
+        if frame.get("opcode").and_then(Value::as_u64) == Some(2) {
+            if let Some(d) = frame.get_mut("data").filter(|d| d.is_string()) {
+                slots.push(d);
+            }
+        }
+    }
+    slots
 }
 
 /// Every string of `v` through the vocabulary; `path` is the JSON path so far.
