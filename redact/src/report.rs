@@ -119,7 +119,7 @@ const SAFE_PARAMETERS: &[&str] = &[
 /// know): the report needs where a request went, not what it carried.
 pub fn blank_foreign_queries(s: &str) -> Cow<'_, str> {
     static URL: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"(?i)\b(https?://(?:[^/\s?#"'<>@]*@)?([^/\s?#"'<>:]+)(?::\d+)?[^\s?#"'<>]*\?)([^\s#"'<>]+)"#)
+        Regex::new(r#"(?i)(?-u:\b)(https?://(?:[^/\s?#"'<>@]*@)?([^/\s?#"'<>:]+)(?::\d+)?[^\s?#"'<>]*\?)([^\s#"'<>]+)"#)
             .expect("constant")
     });
     if !s.contains("://") || !s.contains('?') {

@@ -86,21 +86,21 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "jwt-base64",
             &["ZXlK"],
-            r"(^|[^A-Za-z0-9+/_=-])ZXlK[A-Za-z0-9+/]{30,}={0,2}",
+            r"(^|[^A-Za-z0-9+/_-])ZXlK[A-Za-z0-9+/]{30,}={0,2}",
             T("$1[REDACTED:jwt]"),
         ),
         // Entra refresh tokens and authorization codes (opaque, not JWTs).
         p(
             "entra-token",
             &["0.A", "1.A"],
-            r"\b[01]\.A[A-Za-z0-9_*.-]{80,}",
+            r"(?-u:\b)[01]\.A[A-Za-z0-9_*.-]{80,}",
             T("[REDACTED]"),
         ),
         // Microsoft account (MSA) tokens.
         p(
             "msa-token",
             &["EwA", "EwB", "EwC", "EwD"],
-            r"(^|[^A-Za-z0-9+/_=-])Ew[A-D][A-Za-z0-9+/_-]{100,}={0,2}",
+            r"(^|[^A-Za-z0-9+/_-])Ew[A-D][A-Za-z0-9+/_-]{100,}={0,2}",
             T("$1[REDACTED]"),
         ),
         // Entra client secrets: three characters, a digit, `Q~`.
@@ -114,56 +114,56 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "azure-function-key",
             &["AzFu"],
-            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]==",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]==",
             T("$1[REDACTED]"),
         ),
         p(
             "azure-search-key",
             &["AzSe"],
-            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}",
             T("$1[REDACTED]"),
         ),
         p(
             "azure-redis-key",
             &["AzCa"],
-            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9]{33}AzCa[A-P][A-Za-z0-9]{5}=",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{33}AzCa[A-P][A-Za-z0-9]{5}=",
             T("$1[REDACTED]"),
         ),
         p(
             "azure-container-registry-key",
             &["+ACR"],
-            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9+/]{42}\+ACR[A-Za-z0-9+/]{6}",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{42}\+ACR[A-Za-z0-9+/]{6}",
             T("$1[REDACTED]"),
         ),
         p(
             "azure-apim-key",
             &["APIM"],
-            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9]{76}APIM[A-Za-z0-9]{5}[AQgw]==",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{76}APIM[A-Za-z0-9]{5}[AQgw]==",
             T("$1[REDACTED]"),
         ),
         p(
             "azure-sas-key",
             &["+ASb", "+AEh", "+ARm", "AIoT"],
-            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9+/]{33}(?:\+ASb|\+AEh|\+ARm|AIoT)[A-Za-z0-9+/]{5}=",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{33}(?:\+ASb|\+AEh|\+ARm|AIoT)[A-Za-z0-9+/]{5}=",
             T("$1[REDACTED]"),
         ),
         p(
             "azure-devops-pat",
             &["JQQJ9"],
-            r"(^|[^A-Za-z0-9+/_=-])[A-Za-z0-9]{52}JQQJ9[0-9][A-Za-z0-9][A-Za-z0-9]{17}AZDO[A-Za-z0-9]{4}",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{52}JQQJ9[0-9][A-Za-z0-9][A-Za-z0-9]{17}AZDO[A-Za-z0-9]{4}",
             T("$1[REDACTED]"),
         ),
         // 64-byte keys (Storage, Batch, Cosmos DB), 88 base64 characters.
         p(
             "storage-key",
             &["=="],
-            r"(^|[^A-Za-z0-9+/=])[A-Za-z0-9+/]{86}==",
+            r"(^|[^A-Za-z0-9+])[A-Za-z0-9+/]{86}==",
             T("$1[REDACTED]"),
         ),
         p(
             "github-token",
             &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-            r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})",
+            r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})",
             T("[REDACTED]"),
         ),
         p(
@@ -175,7 +175,7 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "aws-access-key-id",
             &["AKIA", "ASIA", "ABIA", "ACCA"],
-            r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
+            r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?-u:\b)",
             T("[REDACTED]"),
         ),
         p(
@@ -187,7 +187,7 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "slack-token",
             &["xox"],
-            r"\bxox[abposr]-[0-9A-Za-z-]{10,}",
+            r"(?-u:\b)xox[abposr]-[0-9A-Za-z-]{10,}",
             T("[REDACTED]"),
         ),
         p(
@@ -199,13 +199,13 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "stripe-key",
             &["_live_", "_test_"],
-            r"\b(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,}",
+            r"(?-u:\b)(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,}",
             T("[REDACTED]"),
         ),
         p(
             "npm-token",
             &["npm_"],
-            r"\bnpm_[A-Za-z0-9]{36}",
+            r"(?-u:\b)npm_[A-Za-z0-9]{36}",
             T("[REDACTED]"),
         ),
         p(
@@ -229,25 +229,25 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "sendgrid-key",
             &["SG."],
-            r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+            r"(?-u:\b)SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
             T("[REDACTED]"),
         ),
         p(
             "vault-token",
             &["hvs.", "hvb."],
-            r"\bhv[sb]\.[A-Za-z0-9_-]{90,}",
+            r"(?-u:\b)hv[sb]\.[A-Za-z0-9_-]{90,}",
             T("[REDACTED]"),
         ),
         p(
             "databricks-token",
             &["dapi"],
-            r"\bdapi[a-f0-9]{32}",
+            r"(?-u:\b)dapi[a-f0-9]{32}",
             T("[REDACTED]"),
         ),
         p(
             "huggingface-token",
             &["hf_"],
-            r"\bhf_[A-Za-z]{34}\b",
+            r"(?-u:\b)hf_[A-Za-z]{34}(?-u:\b)",
             T("[REDACTED]"),
         ),
         p(
@@ -259,7 +259,7 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "digitalocean-token",
             &["_v1_"],
-            r"\bdo[por]_v1_[a-f0-9]{64}",
+            r"(?-u:\b)do[por]_v1_[a-f0-9]{64}",
             T("[REDACTED]"),
         ),
         p(
@@ -277,7 +277,7 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "grafana-token",
             &["glsa_", "glc_"],
-            r"\b(?:glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})",
+            r"(?-u:\b)(?:glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})",
             T("[REDACTED]"),
         ),
         p(
@@ -289,14 +289,14 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "telegram-bot-token",
             &[":AA"],
-            r"\b\d{8,10}:AA[0-9A-Za-z_-]{32,33}",
+            r"(?-u:\b)\d{8,10}:AA[0-9A-Za-z_-]{32,33}",
             T("[REDACTED]"),
         ),
         // URL userinfo, always: `https://user:password@host`, `https://TOKEN@github.com`.
         p(
             "url-userinfo",
             &["@"],
-            r#"(?i)(\b[a-z][a-z0-9+.-]{1,15}://)[^/\s@?#"'<>\\\[][^/\s@?#"'<>\\]*@"#,
+            r#"(?i)((?-u:\b)[a-z][a-z0-9+.-]{1,15}://)[^/\s@?#"'<>\\\[][^/\s@?#"'<>\\]*@"#,
             T("$1[REDACTED]@"),
         ),
         // --- Context: the place says it is a credential.
@@ -310,7 +310,7 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
                 "sharedaccesssignature",
                 "pop",
             ],
-            r"(?i)\b(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{20,}",
+            r"(?i)(?-u:\b)(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{20,}",
             T("$1$2[REDACTED]"),
         ),
         // Secret query parameters in URLs and form bodies (SAS `sig` above
@@ -594,7 +594,7 @@ fn keep_stand_ins(caps: &regex::Captures) -> Option<String> {
     let whole = caps.get(0)?;
     let last = (1..caps.len()).rev().find_map(|i| caps.get(i))?;
     let value = last.as_str();
-    let bare = value.trim_matches(|c| c == '"' || c == '\'' || c == '\\');
+    let bare = value.trim_matches(['"', '\'', '\\']);
     if is_placeholder(bare) || is_no_value(bare) {
         return None;
     }
@@ -755,7 +755,7 @@ fn credential_part<'h>(caps: &regex::Captures<'h>) -> &'h str {
 fn is_placeholder(credential: &str) -> bool {
     let v = credential
         .trim()
-        .trim_matches(|c| c == '"' || c == '\'' || c == '\\');
+        .trim_matches(['"', '\'', '\\']);
     let (schemed, rest) = match v.split_once(char::is_whitespace) {
         Some((scheme, rest))
             if ["bearer", "basic", "sharedkey", "pop"]
@@ -770,7 +770,7 @@ fn is_placeholder(credential: &str) -> bool {
         .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
         .next()
         .unwrap_or("")
-        .trim_end_matches(|c| c == '\\' || c == ';' || c == ',');
+        .trim_end_matches(['\\', ';', ',']);
     let variable = word.strip_prefix('$').is_some_and(|n| {
         !n.is_empty()
             && n.chars()

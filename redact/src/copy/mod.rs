@@ -702,4 +702,6 @@ fn chain<'r>(head: Vec<u8>, rest: Box<dyn Read + 'r>) -> Box<dyn Read + 'r> {
 }
 
 #[cfg(test)]
+mod canary_props;
+#[cfg(test)]
 mod tests;
