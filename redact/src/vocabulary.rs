@@ -753,9 +753,7 @@ fn credential_part<'h>(caps: &regex::Captures<'h>) -> &'h str {
 /// or, after an authorization scheme, a plain lowercase word of prose
 /// ("Authorization: Bearer answers 403"). Fix commands and explanations keep them.
 fn is_placeholder(credential: &str) -> bool {
-    let v = credential
-        .trim()
-        .trim_matches(['"', '\'', '\\']);
+    let v = credential.trim().trim_matches(['"', '\'', '\\']);
     let (schemed, rest) = match v.split_once(char::is_whitespace) {
         Some((scheme, rest))
             if ["bearer", "basic", "sharedkey", "pop"]
