@@ -20,112 +20,712 @@ pub const REDACTED: &str = "[REDACTED]";
 pub struct Pattern {
     /// What it finds, in words (`jwt`, `sas-signature`, ...), as `--check` reports it.
     pub kind: &'static str,
+    /// Literals (any case) at least one of which every match contains: the
+    /// pattern only runs on text that holds one.
+    pub hints: &'static [&'static str],
     re: Regex,
-    replacement: &'static str,
+    replace: Replace,
 }
+
+/// How a match is rewritten.
+enum Replace {
+    /// A `$1`-style template.
+    Template(&'static str),
+    /// A function of the match; `None` keeps the match as it is.
+    With(fn(&regex::Captures) -> Option<String>),
+}
+
+/// A JSON string's body (`"` and `\` escaped): what stands between the quotes.
+const JSON_BODY: &str = r#"(?:[^"\\]|\\.)+"#;
+
+/// A JSON string's body inside a JSON string (`\"` ends it, `\\\"` does not).
+const JSON2_BODY: &str = r#"(?:[^"\\]|\\\\\\"|\\\\|\\[^"\\])+"#;
+
+/// A value on a command line or in `name=value` text: quoted (whole, with
+/// whatever it holds: `& ; , }`), escaped-quoted inside a JSON string, or a
+/// bare word that stops before a JSON string's closing `\"`.
+const WORD: &str = r#"(?:'[^'\n]*'|"(?:[^"\\\n]|\\.)*"|\\"(?:[^"\\]|\\[^"])*\\"|(?:[^\s"'\\\[]|\\[^"\s\\])(?:[^\s"'\\]|\\[^"\s\\])*)"#;
+
+/// Names of fields whose value is a credential, whatever it looks like.
+const FIELD_NAMES: &str = "access_?token|refresh_?token|id_?token|auth_?token|client_?secret|client-secret|password|passwd|flowtoken|secret|secrettext|signature|account_?key|storage_?key|access_?key|sharedaccesskey|primarykey|secondarykey|primarymasterkey|secondarymasterkey|primaryreadonlymasterkey|secondaryreadonlymasterkey|masterkey|key1|key2|[a-z]*sastoken|connectionstring|api_?key|private_?key|client_assertion|x-ms-token-[a-z-]+";
+
+/// Header names (in text) whose value is a credential.
+const HEADER_NAMES: &str = "(?:set-)?cookie|authorization|proxy-authorization|x-ms-authorization-auxiliary|x-ms-copy-source-authorization|ocp-apim-subscription-key|x-functions-key|x-ms-encryption-key|x-identity-header|x-api-key|api-key|aeg-sas-key|aeg-sas-token|x-csrf-token|x-xsrf-token|x-ms-token-[a-z-]+|[a-z0-9-]+-(?:key|token|secret|signature)";
+
+/// Query and form parameters whose value is a credential (OAuth answers
+/// and form posts included).
+const PARAM_NAMES: &str = "sig|signature|access_token|refresh_token|id_token|token|client_secret|client_assertion|assertion|code|device_code|samlresponse|wresult|password|passwd|secret|api[-_]?key|subscription-key|x-ms-token|flowtoken|sas|sastoken";
 
 /// The shapes, in the order they are applied.
 pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
-    let kinds = [
-        "jwt",
-        "authorization-credential",
-        "secret-query-parameter",
-        "sas-signature",
-        "storage-key",
-        "quoted-signature",
-        "secret-field",
-        "sas-signature",
-        "command-line-credential",
-        "credential-header",
-    ];
-    let mut next = kinds.iter();
-    let mut p = |re: &str, replacement: &'static str| Pattern {
-        kind: next.next().copied().unwrap_or("secret"),
-        // The patterns are constants checked by the tests below.
-        re: Regex::new(re).unwrap_or_else(|e| panic!("secret pattern {re}: {e}")),
-        replacement,
+    let p = |kind: &'static str, hints: &'static [&'static str], re: &str, replace: Replace| {
+        Pattern {
+            kind,
+            hints,
+            // The patterns are constants checked by the tests below.
+            re: Regex::new(re).unwrap_or_else(|e| panic!("secret pattern {re}: {e}")),
+            replace,
+        }
     };
+    use Replace::{Template as T, With as W};
     vec![
-        // A JWT anywhere: header.payload.signature, base64url.
+        // --- Shapes: the credential says what it is, whatever field holds it.
         p(
-            r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
-            "[REDACTED:jwt]",
+            "private-key",
+            &["PRIVATE KEY"],
+            r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----)(?s:.*?)(-----END|\r?\n\z|\z)",
+            T("$1[REDACTED]$2"),
         ),
+        p(
+            "jwt",
+            &["eyJ"],
+            r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
+            T("[REDACTED:jwt]"),
+        ),
+        // A JWT encoded once more in base64 (`eyJ` is `ZXlK`).
+        p(
+            "jwt-base64",
+            &["ZXlK"],
+            r"(^|[^A-Za-z0-9+/_-])ZXlK[A-Za-z0-9+/]{30,}={0,2}",
+            T("$1[REDACTED:jwt]"),
+        ),
+        // Entra refresh tokens and authorization codes (opaque, not JWTs).
+        p(
+            "entra-token",
+            &["0.A", "1.A"],
+            r"(?-u:\b)[01]\.A[A-Za-z0-9_*.-]{80,}",
+            T("[REDACTED]"),
+        ),
+        // Microsoft account (MSA) tokens.
+        p(
+            "msa-token",
+            &["EwA", "EwB", "EwC", "EwD"],
+            r"(^|[^A-Za-z0-9+/_-])Ew[A-D][A-Za-z0-9+/_-]{100,}={0,2}",
+            T("$1[REDACTED]"),
+        ),
+        // Entra client secrets: three characters, a digit, `Q~`.
+        p(
+            "entra-client-secret",
+            &["Q~"],
+            r"(^|[^A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
+            T("$1[REDACTED]"),
+        ),
+        // Azure's identifiable keys (the signature in the middle says whose).
+        p(
+            "azure-function-key",
+            &["AzFu"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]==",
+            T("$1[REDACTED]"),
+        ),
+        p(
+            "azure-search-key",
+            &["AzSe"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}",
+            T("$1[REDACTED]"),
+        ),
+        p(
+            "azure-redis-key",
+            &["AzCa"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{33}AzCa[A-P][A-Za-z0-9]{5}=",
+            T("$1[REDACTED]"),
+        ),
+        p(
+            "azure-container-registry-key",
+            &["+ACR"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{42}\+ACR[A-Za-z0-9+/]{6}",
+            T("$1[REDACTED]"),
+        ),
+        p(
+            "azure-apim-key",
+            &["APIM"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{76}APIM[A-Za-z0-9]{5}[AQgw]==",
+            T("$1[REDACTED]"),
+        ),
+        p(
+            "azure-sas-key",
+            &["+ASb", "+AEh", "+ARm", "AIoT"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{33}(?:\+ASb|\+AEh|\+ARm|AIoT)[A-Za-z0-9+/]{5}=",
+            T("$1[REDACTED]"),
+        ),
+        p(
+            "azure-devops-pat",
+            &["JQQJ9"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{52}JQQJ9[0-9][A-Za-z0-9][A-Za-z0-9]{17}AZDO[A-Za-z0-9]{4}",
+            T("$1[REDACTED]"),
+        ),
+        // 64-byte keys (Storage, Batch, Cosmos DB), 88 base64 characters.
+        p(
+            "storage-key",
+            &["=="],
+            r"(^|[^A-Za-z0-9+])[A-Za-z0-9+/]{86}==",
+            T("$1[REDACTED]"),
+        ),
+        p(
+            "github-token",
+            &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+            r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})",
+            T("[REDACTED]"),
+        ),
+        p(
+            "gitlab-token",
+            &["glpat-"],
+            r"glpat-[A-Za-z0-9_-]{20}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "aws-access-key-id",
+            &["AKIA", "ASIA", "ABIA", "ACCA"],
+            r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?-u:\b)",
+            T("[REDACTED]"),
+        ),
+        p(
+            "google-api-key",
+            &["AIza"],
+            r"AIza[0-9A-Za-z_-]{35}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "slack-token",
+            &["xox"],
+            r"(?-u:\b)xox[abposr]-[0-9A-Za-z-]{10,}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "slack-webhook",
+            &["hooks.slack.com"],
+            r"(hooks\.slack\.com/services/)[A-Za-z0-9/]+",
+            T("$1[REDACTED]"),
+        ),
+        p(
+            "stripe-key",
+            &["_live_", "_test_"],
+            r"(?-u:\b)(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "npm-token",
+            &["npm_"],
+            r"(?-u:\b)npm_[A-Za-z0-9]{36}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "pypi-token",
+            &["pypi-AgEI"],
+            r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "openai-key",
+            &["T3BlbkFJ"],
+            r"sk-[A-Za-z0-9_-]{10,}T3BlbkFJ[A-Za-z0-9_-]{20,}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "anthropic-key",
+            &["sk-ant-"],
+            r"sk-ant-[a-z]+\d\d-[A-Za-z0-9_-]{80,}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "sendgrid-key",
+            &["SG."],
+            r"(?-u:\b)SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "vault-token",
+            &["hvs.", "hvb."],
+            r"(?-u:\b)hv[sb]\.[A-Za-z0-9_-]{90,}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "databricks-token",
+            &["dapi"],
+            r"(?-u:\b)dapi[a-f0-9]{32}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "huggingface-token",
+            &["hf_"],
+            r"(?-u:\b)hf_[A-Za-z]{34}(?-u:\b)",
+            T("[REDACTED]"),
+        ),
+        p(
+            "shopify-token",
+            &["shpat_", "shpca_", "shppa_", "shpss_"],
+            r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "digitalocean-token",
+            &["_v1_"],
+            r"(?-u:\b)do[por]_v1_[a-f0-9]{64}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "atlassian-token",
+            &["ATATT3"],
+            r"ATATT3[A-Za-z0-9_=-]{180,}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "postman-key",
+            &["PMAK-"],
+            r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "grafana-token",
+            &["glsa_", "glc_"],
+            r"(?-u:\b)(?:glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})",
+            T("[REDACTED]"),
+        ),
+        p(
+            "newrelic-key",
+            &["NRAK-"],
+            r"NRAK-[A-Z0-9]{27}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "telegram-bot-token",
+            &[":AA"],
+            r"(?-u:\b)\d{8,10}:AA[0-9A-Za-z_-]{32,33}",
+            T("[REDACTED]"),
+        ),
+        // URL userinfo, always: `https://user:password@host`, `https://TOKEN@github.com`.
+        p(
+            "url-userinfo",
+            &["@"],
+            // One slash too: a URL kept in a path (a member name) loses one
+            // of its two (`logs/https:/user:pw@host/...`).
+            r#"(?i)((?-u:\b)[a-z][a-z0-9+.-]{1,15}:/{1,2})[^/\s@?#"'<>\\\[][^/\s@?#"'<>\\]*@"#,
+            T("$1[REDACTED]@"),
+        ),
+        // --- Context: the place says it is a credential.
         // Authorization schemes followed by a credential.
         p(
-            r"(?i)\b(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{20,}",
-            "$1$2[REDACTED]",
+            "authorization-credential",
+            &[
+                "bearer",
+                "basic",
+                "sharedkey",
+                "sharedaccesssignature",
+                "pop",
+            ],
+            r"(?i)(?-u:\b)(bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)(\s+)[A-Za-z0-9._~+/=:%-]{20,}",
+            T("$1$2[REDACTED]"),
         ),
         // Secret query parameters in URLs and form bodies (SAS `sig` above
         // all), and a bare query string (a SAS token saved on its own).
         p(
-            r"(?i)((?:^|[?&;/#])(?:sig|signature|access_token|refresh_token|id_token|token|client_secret|code|password|secret|api[-_]?key|subscription-key|x-ms-token)=)[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\]*",
-            "$1[REDACTED]",
+            "secret-query-parameter",
+            &[
+                "sig",
+                "signature",
+                "token",
+                "secret",
+                "code",
+                "password",
+                "passwd",
+                "key",
+                "assertion",
+                "samlresponse",
+                "wresult",
+                "sas",
+            ],
+            &format!(r"(?i)((?:^|[?&;/#])(?:{PARAM_NAMES})=)[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\]*"),
+            T("$1[REDACTED]"),
         ),
         // A SAS signature wherever it stands: after any separator (a space,
         // `\u0026` as JSON encoders write `&`, `&amp;`, `SharedAccessSignature=`)
-        // and with its name percent-encoded (`%73ig=`, `sig%3D`).
+        // and with its name percent-encoded once or twice (`%73ig=`, `sig%3D`, `sig%253D`).
         p(
-            r"(?i)((?:^|[^A-Za-z0-9_%]|\\u0026|%26)(?:s|%73)(?:i|%69)(?:g|%67)(?:=|%3D))[^&#\s\x22'<>\\\[][^&#\s\x22'<>]*",
-            "$1[REDACTED]",
+            "sas-signature",
+            &["sig", "%73", "%69", "%67"],
+            r"(?i)((?:^|[^A-Za-z0-9_%]|\\u0026|%26|%2526)(?:s|%73)(?:i|%69)(?:g|%67)(?:=|%3D|%253D))[^&#\s\x22'<>\\\[][^&#\s\x22'<>\\%]*",
+            T("$1[REDACTED]"),
         ),
-        // Storage keys listed as JSON values (`listKeys`, Batch account keys):
-        // 40 or more base64 characters under a key-like name.
+        // Keys listed as JSON values (`listKeys`, Batch account keys,
+        // function host keys): padded base64 under a key-like name. Padding
+        // is required, so a path (`FilePath`'s value) is never taken for one.
         p(
-            r#"(?i)((?:\\?")(?:value|primary|secondary|key|primaryKey|secondaryKey)(?:\\?")\s*:\s*(?:\\?"))[A-Za-z0-9+/]{40,}={0,2}"#,
-            "$1[REDACTED]",
+            "storage-key",
+            &["value", "primary", "secondary", "key"],
+            r#"(?i)((?:\\?")(?:value|primary|secondary|key|primaryKey|secondaryKey)(?:\\?")\s*:\s*(?:\\?"))[A-Za-z0-9+/_-]{38,}={1,2}"#,
+            T("$1[REDACTED]"),
         ),
         // Storage quotes the request's own signature when it does not match.
         p(
+            "quoted-signature",
+            &["signature found"],
             r"(?i)(signature found in the HTTP request ')[^'\[][^']*",
-            "$1[REDACTED]",
+            T("$1[REDACTED]"),
         ),
-        // Token and key fields in JSON (escaped or not) and key=value text.
+        // ARM parameters: `"adminPassword": {"value": "..."}`, any `*Password`,
+        // `*Key`, `*Secret`, `*Token` (a public key excepted).
         p(
-            r#"(?i)((?:access_token|refresh_token|id_token|client_secret|password|passwd|flowtoken|secret|signature|account_?key|storage_?key|sharedaccesskey|primarykey|secondarykey|primarymasterkey|key1|key2|x-ms-token-[a-z-]+)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)[^"'\\&\s,;}\[][^"'\\&\s,;}]{3,}"#,
-            "$1[REDACTED]",
+            "arm-secret-parameter",
+            &["password", "key", "secret", "token", "pwd"],
+            &format!(
+                r#"(?i)("([A-Za-z0-9_]*(?:password|key|secret|token|pwd))"\s*:\s*\{{\s*(?:"type"\s*:\s*"[^"]*"\s*,\s*)?"value"\s*:\s*")({JSON_BODY})"#
+            ),
+            W(arm_parameter),
+        ),
+        // Key Vault secret values as `GET .../secrets/...` answers them.
+        p(
+            "key-vault-secret",
+            &[
+                "vault.azure.",
+                "vault.usgovcloudapi.",
+                "vault.azure.cn",
+                "vault.microsoftazure.de",
+            ],
+            &format!(
+                r#"(?s)("value"\s*:\s*")({JSON_BODY})(.*?/secrets/)|(/secrets/.*?"value"\s*:\s*")({JSON_BODY})"#
+            ),
+            W(key_vault_value),
+        ),
+        // Lists whose every value is a credential or unknown: task and pool
+        // environment settings, function and system keys.
+        p(
+            "environment-setting",
+            &["environmentsettings"],
+            r#"(?i)("environmentSettings"\s*:\s*\[)((?:[^\]"]|"(?:[^"\\]|\\.)*")*)"#,
+            W(blank_values),
+        ),
+        p(
+            "function-key",
+            &["functionkeys", "systemkeys"],
+            r#"(?i)("(?:functionKeys|systemKeys)"\s*:\s*\{)((?:[^}"]|"(?:[^"\\]|\\.)*")*)"#,
+            W(blank_values),
+        ),
+        // Certificate bodies (PFX and DER are base64 that starts `MII`).
+        p(
+            "certificate-data",
+            &["MII"],
+            r#"(?i)("(?:data|certificateData|pfxData|pfx|certificate|value)"\s*:\s*")MII[A-Za-z0-9+/=\\]{60,}"#,
+            T("$1[REDACTED]"),
+        ),
+        // Token and key fields in JSON: the whole string, whatever it holds.
+        p(
+            "secret-field",
+            &[
+                "token",
+                "secret",
+                "passw",
+                "signature",
+                "key",
+                "connectionstring",
+            ],
+            &format!(
+                r#"(?i)((?:^|[^A-Za-z0-9.-])[A-Za-z0-9_]*(?:{FIELD_NAMES})"\s*:\s*")({JSON_BODY})"#
+            ),
+            W(keep_stand_ins),
+        ),
+        // The same inside a JSON string (`{\"password\":\"...\"}`).
+        p(
+            "secret-field",
+            &[
+                "token",
+                "secret",
+                "passw",
+                "signature",
+                "key",
+                "connectionstring",
+            ],
+            &format!(
+                r#"(?i)((?:^|[^A-Za-z0-9.-])[A-Za-z0-9_]*(?:{FIELD_NAMES})\\"\s*:\s*\\")({JSON2_BODY})"#
+            ),
+            W(keep_stand_ins),
+        ),
+        // And in `name=value`, `name: value`, `{'name': 'value'}` text.
+        p(
+            "secret-field",
+            &[
+                "token",
+                "secret",
+                "passw",
+                "signature",
+                "key",
+                "connectionstring",
+            ],
+            r#"(?i)((?:^|[^A-Za-z0-9.-])[A-Za-z0-9_]*(?:access_?token|refresh_?token|id_?token|auth_?token|client_?secret|client-secret|password|passwd|flowtoken|secret|secrettext|signature|account_?key|storage_?key|access_?key|sharedaccesskey|primarykey|secondarykey|primarymasterkey|masterkey|key1|key2|[a-z]*sastoken|api_?key|private_?key|x-ms-token-[a-z-]+)(?:\\?["'])?\s*[:=]\s*(?:\\?["'])?)([^"'\\&\s,;}\[{][^"'\\&\s,;}]{3,})"#,
+            W(keep_stand_ins),
+        ),
+        // Connection strings' passwords (`Server=...;Pwd=...;`).
+        p(
+            "connection-string-password",
+            &["pwd"],
+            r"(?i)((?:^|;)\s*pwd\s*=\s*)[^;\x22'\s\[][^;\x22']*",
+            T("$1[REDACTED]"),
         ),
         // A SAS signature as a quoted key (`{'sig': '...'}`, `"sig": "..."`).
         p(
+            "sas-signature",
+            &["sig"],
             r#"(?i)((?:\\?["'])sig(?:\\?["'])\s*:\s*(?:\\?["']))[^"'\\\[][^"'\\]*"#,
-            "$1[REDACTED]",
+            T("$1[REDACTED]"),
         ),
-        // Credentials given to command-line tools: `az ... --account-key X`,
-        // `az login -p X`, `azcopy --sas-token X`, `curl -u user:password`.
+        // Environment variables that hold credentials (`export X_TOKEN=...`,
+        // `IDENTITY_HEADER=`, `AZ_BATCH_AUTHENTICATION_TOKEN=`, `$env:X_KEY = `).
         p(
-            r#"(?i)((?:^|\s)(?:--account-key|--password|--client-secret|--sas-token|--connection-string|-p|-u|--user)(?:\s+|=)["']?)[^\s"'\[$<][^\s"']*"#,
-            "$1[REDACTED]",
+            "environment-credential",
+            &[
+                "token",
+                "secret",
+                "passw",
+                "_pwd",
+                "_key",
+                "apikey",
+                "accesskey",
+                "_sas",
+                "identity_header",
+                "credential",
+                "connection_string",
+            ],
+            &format!(
+                r"(?i)((?:^|[^A-Za-z0-9_])(?:[A-Za-z_][A-Za-z0-9_]*)?(?:TOKEN|SECRET|PASSWORD|PASSWD|_PWD|_KEY|APIKEY|ACCESSKEY|_SAS|IDENTITY_HEADER|CREDENTIALS?|CONNECTION_STRING)\s*=\s*)({WORD})"
+            ),
+            W(keep_stand_ins),
         ),
-        // Header lines that carry credentials.
+        // Credentials given to command-line tools by long flags.
         p(
-            r"(?i)\b((?:set-)?cookie|authorization|x-ms-authorization-auxiliary|ocp-apim-subscription-key|x-functions-key|x-ms-encryption-key|x-identity-header)(\s*:\s*)((?:bearer|basic|sharedkey|sharedkeylite|sharedaccesssignature|pop)\s+)?[^\s\x22\[][^\r\n\x22]*",
-            "$1$2$3[REDACTED]",
+            "command-line-credential",
+            &["--"],
+            &format!(
+                r"(?i)((?:^|\s)(?:--account-key|--password|--client-secret|--sas-token|--connection-string|--secret|--token|--access-token|--refresh-token|--api-key|--oauth2-bearer|--cookie|--pat|--personal-access-token|--registry-password|--admin-password|--auth-token|--user)(?:\s+|=))({WORD})"
+            ),
+            W(keep_stand_ins),
+        ),
+        // ... and by the short flags of the tools that use them for one:
+        // `mysql -pPW`, `sqlcmd -P PW`, `az login -p PW`, `docker login -p PW`,
+        // `sshpass -p PW`, `redis-cli -a PW`, `curl -u user:PW`, `curl -b COOKIE`,
+        // `az keyvault secret set --value PW`. Elsewhere (`mkdir -p /mnt/x`)
+        // a short flag is only a flag.
+        p(
+            "command-line-credential",
+            &[
+                "mysql",
+                "mariadb",
+                "sqlcmd",
+                "bcp",
+                "login",
+                "sshpass",
+                "redis-cli",
+                "curl",
+                "keyvault",
+            ],
+            r#"((?:^|[\s;&|('"`/\\])(?i:mysql|mysqldump|mysqladmin|mariadb|sqlcmd|bcp|az(?:\.cmd)?\s+login|docker\s+login|podman\s+login|oras\s+login|helm\s+registry\s+login|sshpass|redis-cli|curl|az\s+keyvault\s+secret\s+set)(?:\.exe)?)(\s(?:[^\n|\\]|\\[^"])*)"#,
+            W(tool_flags),
+        ),
+        // Header lines that carry credentials (also as JSON or Python dicts).
+        p(
+            "credential-header",
+            &[
+                "cookie",
+                "authorization",
+                "-key",
+                "-token",
+                "-secret",
+                "-signature",
+                "x-identity",
+                "api-key",
+            ],
+            &format!(
+                r#"(?i)((?:^|[\s"'{{,;(\[])(?:{HEADER_NAMES})(?:\\?["'])?\s*:\s*(?:\\?["'])?)((?:[^\s"'\\\[]|\\[^"'\\])(?:[^\r\n"'\\]|\\[^"'\\])*)"#
+            ),
+            W(keep_stand_ins),
+        ),
+        // Sign-in cookies wherever they are printed.
+        p(
+            "sign-in-cookie",
+            &[
+                "estsauth",
+                "refreshtokencredential",
+                "signinstatecookie",
+                ".aspnetcore.",
+                "esctx",
+            ],
+            r#"(?i)((?:^|[\s;"',])(?:ESTSAUTH[A-Z]*|x-ms-RefreshTokenCredential\d*|SignInStateCookie|\.AspNetCore\.[A-Za-z0-9.]+|esctx[A-Za-z0-9-]*)=)[^;\s"'\\\[][^;\s"'\\]*"#,
+            T("$1[REDACTED]"),
         ),
     ]
 });
+
+/// A tool's command line: the values of the flags that tool takes a
+/// credential by (the flag letters differ: `-p` is mysql's password and
+/// sqlcmd's `-P`), all of them, whatever stands between.
+fn tool_flags(caps: &regex::Captures) -> Option<String> {
+    static FLAGS: LazyLock<Vec<(&str, Regex)>> = LazyLock::new(|| {
+        [
+            ("mysql", r"-p\s*"),
+            ("mariadb", r"-p\s*"),
+            ("sqlcmd", r"-P\s*"),
+            ("bcp", r"-P\s*"),
+            ("login", r"-p\s*"),
+            ("sshpass", r"-p\s*"),
+            ("redis-cli", r"-a\s*"),
+            ("curl", r"(?:-u|-b|--user|--cookie)(?:\s+|=)?"),
+            ("keyvault", r"--value(?:\s+|=)"),
+        ]
+        .into_iter()
+        .map(|(tool, flag)| {
+            let re = format!(r"(\s{flag})({WORD})");
+            (tool, Regex::new(&re).expect("constant"))
+        })
+        .collect()
+    });
+    let tool = caps.get(1)?.as_str().to_ascii_lowercase();
+    let args = caps.get(2)?.as_str();
+    let flags = &FLAGS.iter().find(|(t, _)| tool.contains(t))?.1;
+    let mut changed = false;
+    let out = flags.replace_all(args, |c: &regex::Captures| match keep_stand_ins(c) {
+        Some(r) => {
+            changed = true;
+            r
+        }
+        None => c.get(0).map_or("", |m| m.as_str()).to_string(),
+    });
+    changed.then(|| format!("{}{out}", caps.get(1).map_or("", |m| m.as_str())))
+}
+
+/// The pattern's last group is the credential; the rest is kept. A
+/// stand-in (`$TOKEN`, `<secret>`) or a word that is no value (`true`)
+/// stays as it is and is no finding.
+fn keep_stand_ins(caps: &regex::Captures) -> Option<String> {
+    let whole = caps.get(0)?;
+    let last = (1..caps.len()).rev().find_map(|i| caps.get(i))?;
+    let value = last.as_str();
+    let bare = value.trim_matches(['"', '\'', '\\']);
+    if is_placeholder(bare) || is_no_value(bare) {
+        return None;
+    }
+    let h = whole.as_str();
+    let (s, e) = (last.start() - whole.start(), last.end() - whole.start());
+    // A quoted value keeps its quotes, so the text around it stays valid.
+    let quote_len = value.len() - value.trim_start_matches(['"', '\'', '\\']).len();
+    let tail_len = value.len() - value.trim_end_matches(['"', '\'', '\\']).len();
+    let (qs, qe) = if value.len() >= quote_len + tail_len && quote_len > 0 {
+        (quote_len, tail_len)
+    } else {
+        (0, 0)
+    };
+    Some(format!(
+        "{}{}{REDACTED}{}{}",
+        &h[..s],
+        &value[..qs],
+        &value[value.len() - qe..],
+        &h[e..]
+    ))
+}
+
+fn arm_parameter(caps: &regex::Captures) -> Option<String> {
+    let name = caps.get(2)?.as_str().to_ascii_lowercase();
+    if name.contains("public") || name.ends_with("keyvault") {
+        return None;
+    }
+    keep_stand_ins(caps)
+}
+
+/// A Key Vault answer: the `"value"` before or after the `/secrets/` id.
+fn key_vault_value(caps: &regex::Captures) -> Option<String> {
+    let whole = caps.get(0)?;
+    let value = caps.get(2).or_else(|| caps.get(5))?;
+    if is_placeholder(value.as_str()) {
+        return None;
+    }
+    let h = whole.as_str();
+    Some(format!(
+        "{}{REDACTED}{}",
+        &h[..value.start() - whole.start()],
+        &h[value.end() - whole.start()..]
+    ))
+}
+
+/// Every string after a `"value":` in the list or object: blanked.
+fn blank_values(caps: &regex::Captures) -> Option<String> {
+    static VALUE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)((?:"value"|"[^"]*")\s*:\s*")((?:[^"\\]|\\.)+)"#).expect("constant")
+    });
+    let open = caps.get(1)?.as_str();
+    let body = caps.get(2)?.as_str();
+    let names_kept = open.to_ascii_lowercase().contains("environmentsettings");
+    let mut changed = false;
+    let out = VALUE.replace_all(body, |c: &regex::Captures| {
+        let whole = c.get(0).map_or("", |m| m.as_str());
+        let key = c.get(1).map_or("", |m| m.as_str());
+        // In environment settings only values go; names stay.
+        let is_name = names_kept && !key.to_ascii_lowercase().starts_with("\"value\"");
+        let value = c.get(2).map_or("", |m| m.as_str());
+        if is_name || is_placeholder(value) || value == REDACTED {
+            whole.to_string()
+        } else {
+            changed = true;
+            format!("{key}{REDACTED}")
+        }
+    });
+    changed.then(|| format!("{open}{out}"))
+}
+
+/// Words that stand where a value would but are none.
+fn is_no_value(v: &str) -> bool {
+    v.is_empty()
+        || v == REDACTED
+        || v.starts_with("[REDACTED")
+        || ["true", "false", "null", "none", "undefined", "required", "optional", "securestring", "string"]
+            .iter()
+            .any(|w| v.eq_ignore_ascii_case(w))
+        // CSS pseudo-classes and rules (`.fa-key:before{content:...}`).
+        || ["before", "after", "hover", "focus", "active", "not(", "nth-", "first-", "last-"]
+            .iter()
+            .any(|w| v.len() >= w.len() && v[..w.len()].eq_ignore_ascii_case(w))
+            && v.contains(['{', ',', ':'])
+}
 
 /// Returns `s` with every secret replaced; borrows when there was none.
 pub fn redact_str(s: &str) -> Cow<'_, str> {
     redact_noting(s, &mut |_| {})
 }
 
+/// The patterns whose hints occur in `s`, as a bit set.
+fn candidates(s: &str) -> u128 {
+    let mut set = 0u128;
+    for m in HINTS.find_overlapping_iter(s) {
+        set |= HINT_PATTERNS[m.pattern().as_usize()];
+    }
+    set
+}
+
 /// [`redact_str`], telling `found` the kind of each secret replaced.
 pub fn redact_noting<'s>(s: &'s str, found: &mut dyn FnMut(&'static str)) -> Cow<'s, str> {
     let mut out = Cow::Borrowed(s);
-    // Most text holds nothing: one literal search decides that first.
-    if !HINTS.is_match(s) {
+    // Most text holds nothing: one literal search decides that first, and
+    // which patterns can match at all.
+    let set = candidates(s);
+    if set == 0 {
         return out;
     }
-    for p in PATTERNS.iter() {
+    for (i, p) in PATTERNS.iter().enumerate() {
+        if set & (1 << i) == 0 || !p.re.is_match(&out) {
+            continue;
+        }
         let replaced = p.re.replace_all(&out, |caps: &regex::Captures| {
             let whole = caps.get(0).map_or("", |m| m.as_str());
-            if is_placeholder(credential_part(caps)) {
-                whole.to_string()
-            } else {
-                found(p.kind);
-                let mut r = String::new();
-                caps.expand(p.replacement, &mut r);
-                r
+            let new = match &p.replace {
+                Replace::Template(t) if !is_placeholder(credential_part(caps)) => {
+                    let mut r = String::new();
+                    caps.expand(t, &mut r);
+                    Some(r)
+                }
+                Replace::Template(_) => None,
+                Replace::With(f) => f(caps),
+            };
+            match new {
+                Some(r) if r != whole => {
+                    found(p.kind);
+                    r
+                }
+                _ => whole.to_string(),
             }
         });
         if let Cow::Owned(o) = replaced {
@@ -139,28 +739,11 @@ pub fn redact_noting<'s>(s: &'s str, found: &mut dyn FnMut(&'static str)) -> Cow
 /// name): the credential itself.
 fn credential_part<'h>(caps: &regex::Captures<'h>) -> &'h str {
     let Some(whole) = caps.get(0) else { return "" };
-    // A captured authorization scheme (`Bearer `) is part of what the
-    // stand-in test reads: "Bearer $token" and "Bearer answers 403" are
-    // judged whole, though the replacement keeps the scheme.
-    let scheme = |m: &regex::Match| {
-        let w = m.as_str().trim_end();
-        m.as_str().len() > w.len()
-            && [
-                "bearer",
-                "basic",
-                "sharedkey",
-                "sharedkeylite",
-                "sharedaccesssignature",
-                "pop",
-            ]
-            .iter()
-            .any(|s| w.eq_ignore_ascii_case(s))
-    };
     let prefix_end = caps
         .iter()
         .skip(1)
         .flatten()
-        .filter(|m| !scheme(m))
+        .filter(|m| m.start() == whole.start())
         .map(|m| m.end())
         .max()
         .unwrap_or(whole.start());
@@ -168,11 +751,11 @@ fn credential_part<'h>(caps: &regex::Captures<'h>) -> &'h str {
 }
 
 /// A stand-in rather than a credential: a shell variable or command
-/// (`Bearer $token`, `$(az ...)`), a `<placeholder>`, or, after an
-/// authorization scheme, a plain lowercase word of prose ("Authorization:
-/// Bearer answers 403"). Fix commands and explanations keep them.
+/// (`Bearer $token`, `$(az ...)`, `%TOKEN%`), a `<placeholder>`, `{{var}}`,
+/// or, after an authorization scheme, a plain lowercase word of prose
+/// ("Authorization: Bearer answers 403"). Fix commands and explanations keep them.
 fn is_placeholder(credential: &str) -> bool {
-    let v = credential.trim().trim_matches('"');
+    let v = credential.trim().trim_matches(['"', '\'', '\\']);
     let (schemed, rest) = match v.split_once(char::is_whitespace) {
         Some((scheme, rest))
             if ["bearer", "basic", "sharedkey", "pop"]
@@ -184,36 +767,69 @@ fn is_placeholder(credential: &str) -> bool {
         _ => (false, v),
     };
     let word = rest
-        .split(|c: char| c.is_whitespace() || c == '"')
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
         .next()
-        .unwrap_or("");
+        .unwrap_or("")
+        .trim_end_matches(['\\', ';', ',']);
     let variable = word.strip_prefix('$').is_some_and(|n| {
         !n.is_empty()
             && n.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_{}()".contains(c))
+                .all(|c| c.is_ascii_alphanumeric() || "_{}():-".contains(c))
     });
+    let windows_variable = word.len() > 2
+        && word.starts_with('%')
+        && word.ends_with('%')
+        && word[1..word.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
     let bracketed = word.starts_with('<') && rest.contains('>');
-    // A credential an earlier pattern already replaced (`Bearer [REDACTED:jwt]`).
-    // Only when nothing follows it: what follows may be another secret.
-    let redacted = schemed
-        && rest.starts_with("[REDACTED")
-        && rest.trim_end().ends_with(']')
-        && !rest.trim_end().contains(char::is_whitespace);
+    let templated =
+        word.starts_with("{{") || word.starts_with("[parameters(") || word.starts_with("[REDACTED");
+    let masked = word.len() >= 3 && word.chars().all(|c| c == '*' || c == 'x' || c == 'X');
     let prose =
         schemed && (1..=12).contains(&word.len()) && word.chars().all(|c| c.is_ascii_lowercase());
-    variable || bracketed || prose || redacted
+    variable || windows_variable || bracketed || templated || masked || prose
+}
+
+/// [`redact_noting`] over a path (an archive member name, an input's
+/// virtual path) and then over each of its segments: a token can be a
+/// whole directory name, and shapes that must not match inside a longer
+/// base64 run never match after a `/`.
+pub fn redact_path_noting<'s>(s: &'s str, found: &mut dyn FnMut(&'static str)) -> Cow<'s, str> {
+    let whole = redact_noting(s, found);
+    if !whole.contains(['/', '\\', '!']) {
+        return whole;
+    }
+    let mut out = String::with_capacity(whole.len());
+    let mut changed = false;
+    let mut rest: &str = &whole;
+    while !rest.is_empty() {
+        let end = rest.find(['/', '\\', '!']).unwrap_or(rest.len());
+        let clean = redact_noting(&rest[..end], found);
+        changed |= matches!(clean, Cow::Owned(_));
+        out.push_str(&clean);
+        if end < rest.len() {
+            out.push_str(&rest[end..end + 1]);
+            rest = &rest[end + 1..];
+        } else {
+            rest = "";
+        }
+    }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        whole
+    }
 }
 
 /// True when `s` holds anything [`redact_str`] would remove.
 pub fn contains_secret(s: &str) -> bool {
-    HINTS.is_match(s)
-        && PATTERNS.iter().any(|p| {
-            // Most text matches nothing: ask the cheap question first.
-            p.re.is_match(s)
-                && p.re
-                    .captures_iter(s)
-                    .any(|caps| !is_placeholder(credential_part(&caps)))
-        })
+    if candidates(s) == 0 {
+        return false;
+    }
+    let mut any = false;
+    let _ = redact_noting(s, &mut |_| any = true);
+    any
 }
 
 /// Headers whose value is a credential whatever it looks like.
@@ -223,6 +839,7 @@ pub const SECRET_HEADERS: &[&str] = &[
     "cookie",
     "set-cookie",
     "x-ms-authorization-auxiliary",
+    "x-ms-copy-source-authorization",
     "ocp-apim-subscription-key",
     "x-functions-key",
     "x-ms-encryption-key",
@@ -230,16 +847,20 @@ pub const SECRET_HEADERS: &[&str] = &[
     "x-csrf-token",
     "x-xsrf-token",
     "x-api-key",
+    "aeg-sas-key",
+    "aeg-sas-token",
 ];
 
 /// Whether a header (any case) carries a credential: the list above, and
-/// the families `x-ms-token-*`, `*api-key*`, `*-secret`.
+/// the families `x-ms-token-*`, `*api-key*`, `*-secret`, `*-key`, `*-token`.
 pub fn secret_header(name: &str) -> bool {
     let n = name.trim().to_ascii_lowercase();
     SECRET_HEADERS.contains(&n.as_str())
         || n.starts_with("x-ms-token")
         || n.contains("api-key")
         || n.ends_with("-secret")
+        || n.ends_with("-key")
+        || n.ends_with("-token")
 }
 
 /// Whether a `name=value` pair (a query parameter, a form field) is a
@@ -247,50 +868,46 @@ pub fn secret_header(name: &str) -> bool {
 pub fn secret_pair(name: &str, value: &str) -> bool {
     !value.is_empty()
         && value != REDACTED
+        && !is_placeholder(value)
         && (secret_header(name) || contains_secret(&format!("?{name}={value}")))
 }
 
-/// Literals at least one of which every pattern needs (case-insensitive):
-/// text without any of them holds no secret this vocabulary knows, so the
-/// patterns are never run on it.
+/// Every pattern's hints in one automaton (any case): text without any of
+/// them holds no secret this vocabulary knows, so no pattern runs on it.
 pub static HINTS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build([
-            "eyJ",
-            "sig",
-            "%73",
-            "%69",
-            "%67",
-            "token",
-            "secret",
-            "key",
-            "passw",
-            "passwd",
-            "bearer",
-            "basic",
-            "sharedkey",
-            "sharedaccess",
-            "pop",
-            "cookie",
-            "authorization",
-            "code=",
-            "signature",
-            "value",
-            "primary",
-            "secondary",
-            "x-identity",
-            "x-functions",
-            "x-ms-",
-            "ocp-apim",
-            "-p",
-            "-u",
-            "--user",
-            "--password",
-            "--connection-string",
-        ])
+        .build(PATTERNS.iter().flat_map(|p| p.hints.iter()))
         .expect("constant literals")
 });
+
+/// For each literal of [`HINTS`], the patterns it lets run.
+static HINT_PATTERNS: LazyLock<Vec<u128>> = LazyLock::new(|| {
+    assert!(PATTERNS.len() <= 128, "the candidate set is a u128");
+    PATTERNS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.hints.iter().map(move |_| 1u128 << i))
+        .collect()
+});
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn a_token_as_a_path_segment_is_removed() {
+        let token = format!("EwBwA{}", "b".repeat(200));
+        let path = format!("b.tar!/logs/{token}/a.log");
+        let clean = redact_path_noting(&path, &mut |_| {});
+        assert!(!clean.contains(&token), "{clean}");
+        assert!(clean.starts_with("b.tar!/logs/") && clean.ends_with("/a.log"));
+        assert!(matches!(
+            redact_path_noting("p/n/agent-debug.log", &mut |_| {}),
+            Cow::Borrowed(_)
+        ));
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -339,19 +956,6 @@ mod tests {
             assert!(contains_secret(&input), "{input}");
             assert!(!contains_secret(&out), "{out}");
         }
-    }
-
-    #[test]
-    fn a_credential_header_keeps_its_scheme() {
-        assert_eq!(
-            redact_str(&format!("> Authorization: Bearer {JWT}")),
-            "> Authorization: Bearer [REDACTED:jwt]"
-        );
-        assert_eq!(
-            redact_str("Authorization: Bearer Ab1-opaque.Tok"),
-            "Authorization: Bearer [REDACTED]"
-        );
-        assert_eq!(redact_str("Cookie: a=b"), "Cookie: [REDACTED]");
     }
 
     #[test]
@@ -405,4 +1009,231 @@ mod tests {
             assert!(!contains_secret(kept), "{kept}");
         }
     }
+}
+
+#[cfg(test)]
+mod structure_tests {
+    //! Redaction never breaks what it edits, and words that only look like
+    //! credentials stay (each case is a false positive once seen).
+    use super::*;
+
+    #[test]
+    fn json_escapes_survive_command_line_and_cookie_rules() {
+        for line in [
+            r#"{"commandLine":"/bin/sh -c \"az login -u app -p PWCANARY1\"","id":"t"}"#,
+            r#"{"cmd":"curl -H \"Cookie: s=COOKIECANARY1\" https://x","id":"t"}"#,
+            r#"{"cmd":"mysql -u root -pPWCANARY2\" done","id":"t"}"#,
+        ] {
+            let out = redact_str(line);
+            assert!(!out.contains("CANARY"), "{out}");
+            serde_json::from_str::<serde_json::Value>(&out)
+                .unwrap_or_else(|e| panic!("{line} -> {out}: {e}"));
+        }
+    }
+
+    #[test]
+    fn passwords_with_json_punctuation_are_removed_whole() {
+        for (line, left) in [
+            (r#"{"password":"a&b;c,d}e\"f\\gPWTAIL","x":1}"#, "PWTAIL"),
+            (r#"{"password":"p\u0026wPWTAIL2"}"#, "PWTAIL2"),
+            (r#"{\"password\":\"a\\\"bPWTAIL3\"}"#, "PWTAIL3"),
+            ("sqlcmd -S s -U sa -P 'a&b;c PWTAIL4' -Q x", "PWTAIL4"),
+        ] {
+            let out = redact_str(line);
+            assert!(!out.contains(left), "{line} -> {out}");
+            if line.starts_with("{\"") {
+                serde_json::from_str::<serde_json::Value>(&out).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn look_alikes_are_left_alone() {
+        for kept in [
+            "mkdir -p /mnt/x && cd /mnt/x",
+            r#"{"name":"FilePath","value":"/mnt/batch/tasks/workitems/job-1/task-1/wd/install/scripts/setup.sh"}"#,
+            r#"curl -H 'Authorization: Bearer $token' https://x"#,
+            r#"{"cmd":"curl -H \"Authorization: Bearer $TOKEN\" https://x"}"#,
+            r#"Invoke-RestMethod -Headers @{Authorization="Bearer $token"}"#,
+            ".fa-signature:before{content:\"\\f5b7\"}.fa-key:before{content:\"\\f084\"}",
+            "docker run -p 8080:80 image",
+            r#"{"hasSecret": true, "secretName": "db"}"#,
+            "export AZURE_STORAGE_KEY=$KEY",
+            "az login --service-principal -u $APP -p $SECRET --tenant t",
+            "set PASSWORD=%PASSWORD%",
+            r#"{"adminPassword":{"type":"securestring"}}"#,
+            r#"{"sshPublicKey":{"value":"ssh-rsa AAAAB3Nza"}}"#,
+            "Version 1.Added things",
+            // Inside random base64 a shape's prefix is chance, not a key.
+            "aGVsbG8/ZXlKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb+EwBbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        ] {
+            assert_eq!(redact_str(kept), kept);
+            assert!(!contains_secret(kept), "{kept}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    //! Each published shape: a sample that must go, a near miss that must stay.
+    use super::*;
+
+    fn rep(c: char, n: usize) -> String {
+        std::iter::repeat_n(c, n).collect()
+    }
+
+    fn shapes() -> Vec<(&'static str, String, String)> {
+        let b = |n| rep('b', n);
+        let d = |n| rep('7', n);
+        vec![
+            ("url-userinfo", "https://deploy:Hunter2pw@artifacts.contoso.com/s.tgz".into(), "mail deploy@artifacts.contoso.com".into()),
+            ("url-userinfo", format!("git clone https://ghtok{}@github.com/o/r", b(10)), "https://github.com/o/r".into()),
+            ("private-key", format!("-----BEGIN RSA PRIVATE KEY-----\nMIIE{}\n-----END RSA PRIVATE KEY-----", b(60)), "-----BEGIN PUBLIC KEY-----".into()),
+            ("private-key", format!("-----BEGIN OPENSSH PRIVATE KEY-----\\nb3Bl{}\\n-----END OPENSSH PRIVATE KEY-----", b(60)), "-----BEGIN CERTIFICATE-----".into()),
+            ("jwt-base64", format!("ZXlKaGJHY2lPaUpTVXpJMU5pSjk{}", b(40)), "ZXlK".into()),
+            ("entra-token", format!("0.AXoA{}", b(120)), "0.A.1 release".into()),
+            ("entra-token", format!("1.AVYA{}-{}", b(60), b(60)), "1.Azure.Storage".into()),
+            ("msa-token", format!("EwBwA{}", b(200)), format!("EwBwA{}", b(20))),
+            ("entra-client-secret", format!("\"abc8Q~{}\"", b(34)), "\"abc8Q~short\"".into()),
+            ("storage-key", format!(" {}== ", b(86)), format!(" {}= ", b(86))),
+            ("azure-function-key", format!("{}AzFu{}A==", b(44), b(5)), format!("{}AzFu", b(44))),
+            ("azure-search-key", format!("{}AzSeA{}", b(42), b(5)), "AzSeA".into()),
+            ("azure-redis-key", format!("{}AzCaA{}=", b(33), b(5)), "AzCaA=".into()),
+            ("azure-container-registry-key", format!("{}+ACR{}", b(42), b(6)), "+ACR".into()),
+            ("azure-apim-key", format!("{}APIM{}A==", b(76), b(5)), "APIM gateway".into()),
+            ("azure-sas-key", format!("{}+ASb{}=", b(33), b(5)), format!("{}+ASb", b(10))),
+            ("azure-devops-pat", format!("{}JQQJ99b{}AZDO{}", b(52), b(17), b(4)), "AZDO pipeline".into()),
+            ("github-token", format!("ghp_{}", b(36)), format!("ghp_{}", b(20))),
+            ("github-token", format!("github_pat_{}", b(82)), "github_pat_".into()),
+            ("gitlab-token", format!("glpat-{}", b(20)), "glpat-x".into()),
+            ("aws-access-key-id", "AKIAIOSFODNN7EXAMPL3".into(), "AKIAIOSFODNN7".into()),
+            ("google-api-key", format!("AIza{}", b(35)), "AIza".into()),
+            ("slack-token", format!("xoxb-{}", d(12)), "xoxb-1".into()),
+            ("slack-webhook", "https://hooks.slack.com/services/T000/B000/XXXXbbbb".into(), "https://hooks.slack.com/".into()),
+            ("stripe-key", format!("sk_live_{}", b(24)), "sk_live_x".into()),
+            ("npm-token", format!("npm_{}", b(36)), "npm_install".into()),
+            ("pypi-token", format!("pypi-AgEIcHlwaS5vcmc{}", b(60)), "pypi-AgEI".into()),
+            ("openai-key", format!("sk-proj-{}T3BlbkFJ{}", b(20), b(20)), "sk-proj-x".into()),
+            ("anthropic-key", format!("sk-ant-api03-{}", b(90)), "sk-ant-api03-x".into()),
+            ("sendgrid-key", format!("SG.{}.{}", b(22), b(43)), "SG.x.y".into()),
+            ("vault-token", format!("hvs.{}", b(95)), "hvs.x".into()),
+            ("databricks-token", format!("dapi{}", rep('a', 32)), "dapi".into()),
+            ("huggingface-token", format!("hf_{}", b(34)), "hf_x".into()),
+            ("shopify-token", format!("shpat_{}", rep('a', 32)), "shpat_".into()),
+            ("digitalocean-token", format!("dop_v1_{}", rep('a', 64)), "dop_v1_x".into()),
+            ("atlassian-token", format!("ATATT3{}", b(186)), "ATATT3x".into()),
+            ("postman-key", format!("PMAK-{}-{}", rep('a', 24), rep('a', 34)), "PMAK-x".into()),
+            ("grafana-token", format!("glsa_{}_{}", b(32), rep('a', 8)), "glsa_x".into()),
+            ("newrelic-key", format!("NRAK-{}", rep('B', 27)), "NRAK-x".into()),
+            ("telegram-bot-token", format!("123456789:AA{}", b(33)), "123456789:AA".into()),
+        ]
+    }
+
+    #[test]
+    fn every_shape_and_its_near_miss() {
+        for (kind, sample, near) in shapes() {
+            let mut kinds = Vec::new();
+            let out = redact_noting(&sample, &mut |k| kinds.push(k));
+            assert!(
+                kinds.contains(&kind),
+                "{kind}: {sample} -> {out} ({kinds:?})"
+            );
+            assert!(!contains_secret(&out), "{kind}: {out}");
+            assert!(!contains_secret(&near), "{kind} near miss: {near}");
+        }
+        for p in PATTERNS.iter() {
+            assert!(
+                !p.hints.is_empty(),
+                "{} has no hint: it would never run",
+                p.kind
+            );
+        }
+    }
+
+    #[test]
+    fn azure_places() {
+        let b = rep('b', 86);
+        let cases: Vec<(String, &str)> = vec![
+            (r#"{"value":"Kv!Winter#2025","id":"https://contoso-kv.vault.azure.net/secrets/db/3f1c"}"#.into(), "Winter"),
+            (r#"{"id":"https://contoso-kv.vault.azure.net/secrets/db/3f1c","value":"Kv!Summer#2025"}"#.into(), "Summer"),
+            (r#"{"secretText":"GRAPHCANARY~x","hint":"GRA"}"#.into(), "GRAPHCANARY"),
+            (r#"{"parameters":{"adminPassword":{"value":"ARMPW1"},"sqlKey":{"type":"securestring","value":"ARMKEY1"}}}"#.into(), "ARM"),
+            (r#"{"masterKey":"FNMASTER1","functionKeys":{"default":"FNDEFAULT1"},"systemKeys":{"durabletask_extension":"FNSYS1"}}"#.into(), "FN"),
+            (format!(r#"{{"keys":[{{"keyName":"key1","value":"{b}==","permissions":"FULL"}}]}}"#), "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"),
+            (r#"{"accountSasToken":"sv=2022-11-02&ss=b&sig=LASCANARY"}"#.into(), "LASCANARY"),
+            (r#"{"environmentSettings":[{"name":"DB_CONN","value":"ENVCANARY1"},{"name":"MODE","value":"ENVCANARY2"}]}"#.into(), "ENVCANARY"),
+            (format!(r#"{{"thumbprint":"ab","data":"MIIKCQIBAzCC{b}","password":"CERTPW1"}}"#), "MIIKCQ"),
+            ("export X_TOKEN=XTOKCANARY".into(), "XTOKCANARY"),
+            ("IDENTITY_HEADER=IHCANARY1 IDENTITY_ENDPOINT=http://localhost:40342".into(), "IHCANARY1"),
+            ("AZ_BATCH_AUTHENTICATION_TOKEN=ABATCANARY".into(), "ABATCANARY"),
+            ("curl -u admin:CURLPW1 -b 'sess=CURLCOOKIE1' -H 'api-key: CURLKEY1' https://x".into(), "CURL"),
+            ("docker login myreg.azurecr.io -u u -p DOCKERPW1".into(), "DOCKERPW1"),
+            ("mysql -h h -u root -pMYSQLPW1 db".into(), "MYSQLPW1"),
+            ("sshpass -p SSHPW1 ssh user@host".into(), "SSHPW1"),
+            ("az keyvault secret set --vault-name kv -n db --value KVSET1".into(), "KVSET1"),
+            ("azcopy copy x y --sas-token=AZCOPYSAS1".into(), "AZCOPYSAS1"),
+            ("git -c http.extraheader=\"AUTHORIZATION: bearer GITHDR1abc\" clone x".into(), "GITHDR1"),
+            ("code=OAUTHCODE1&state=s&id_token=OAUTHID1&SAMLResponse=SAML1&device_code=DEV1".into(), "OAUTH"),
+            ("SAMLResponse=SAML2CANARY".into(), "SAML2CANARY"),
+            ("Cookie: ESTSAUTH=ESTSCANARY1; x=1".into(), "ESTSCANARY1"),
+            ("set ESTSAUTHPERSISTENT=ESTSCANARY2;".into(), "ESTSCANARY2"),
+            ("aeg-sas-key: AEGKEY1abc".into(), "AEGKEY1"),
+            ("{'aeg-sas-token': 'AEGTOK1abc', 'x-custom-token': 'XCT1abc'}".into(), "1abc"),
+            (r#"headers: {"Authorization": "Bearer HDRDICT1abcdefghijklmnopqrstuvwxyz", "Cookie": "c=HDRDICT2"}"#.into(), "HDRDICT"),
+            ("https://sa.blob.core.windows.net/c?sv=1&sig%253DDOUBLECANARY%2526se%253D1".into(), "DOUBLECANARY"),
+            ("Server=tcp:s;Database=d;User ID=u;Pwd=CONNPW1;Encrypt=true".into(), "CONNPW1"),
+        ];
+        for (input, canary) in cases {
+            let out = redact_str(&input);
+            assert!(!out.contains(canary), "{input}\n -> {out}");
+            assert!(contains_secret(&input), "{input}");
+            assert!(!contains_secret(&out), "{out}");
+            if input.starts_with('{') && !input.starts_with("{'") {
+                serde_json::from_str::<serde_json::Value>(&out)
+                    .unwrap_or_else(|e| panic!("{out}: {e}"));
+            }
+        }
+        // Environment setting names stay, only values go.
+        let env = redact_str(r#"{"environmentSettings":[{"name":"MODE","value":"x1"}]}"#);
+        assert!(env.contains("MODE") && !env.contains("x1"), "{env}");
+    }
+}
+
+/// Text read line by line (a pretty-printed export, a log) loses the
+/// context a single JSON text has: a Key Vault answer's `"value"` stands
+/// lines away from its `/secrets/` id, an ARM parameter's `"value"` a line
+/// below its `"adminPassword": {`. A line that opens such a context
+/// returns how many lines the context lasts at most, and the bracket that
+/// ends it sooner (a line that starts with it).
+pub fn opens_context(line: &str) -> Option<(u32, char)> {
+    static OPENS: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)/secrets/|"(?:environmentSettings|functionKeys|systemKeys)"\s*:|"[A-Za-z0-9_]*(?:password|secret|token|pwd|key)"\s*:\s*\{"#)
+            .expect("constant")
+    });
+    let lower = line.to_ascii_lowercase();
+    let closer = if lower.contains("environmentsettings") {
+        ']'
+    } else {
+        '}'
+    };
+    (line.len() < 4096 && OPENS.is_match(line) && !lower.contains("publickey"))
+        .then_some((12, closer))
+}
+
+/// In a context [`opens_context`] opened: a `"value": "..."` line with its
+/// value blanked, or `None` when the line holds none.
+pub fn redact_context_value(line: &str) -> Option<String> {
+    static VALUE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(r#"^(\s*"value"\s*:\s*")({JSON_BODY})"#)).expect("constant")
+    });
+    let caps = VALUE.captures(line)?;
+    let value = caps.get(2)?;
+    if is_placeholder(value.as_str()) || is_no_value(value.as_str()) {
+        return None;
+    }
+    Some(format!(
+        "{}{REDACTED}{}",
+        &line[..value.start()],
+        &line[value.end()..]
+    ))
 }

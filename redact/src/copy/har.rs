@@ -44,7 +44,8 @@ pub fn copy_with<R: Read>(
     chunk_bytes: usize,
 ) -> io::Result<()> {
     let mut parts = Parts::new(reader, max_entry_bytes, chunk_bytes);
-    let mut fields: Vec<(LogField, Value)> = Vec::new();
+    let mut fields: Vec<(LogField, Vec<u8>)> = Vec::new();
+    let mut buf = Vec::new();
     let mut opened = false;
     let mut written = 0u64;
     let mut cut = None;
@@ -62,7 +63,9 @@ pub fn copy_with<R: Read>(
                 let mut v: Value = serde_json::from_slice(value).unwrap_or(Value::Null);
                 let mut path = format!("log.{field:?}").to_ascii_lowercase();
                 scrub_strings(&mut v, &mut path, place, f);
-                fields.push((field, v));
+                let mut bytes = Vec::new();
+                write_keeping_numbers(&mut bytes, &v, value)?;
+                fields.push((field, bytes));
             }
             Part::Entry { index, bytes, .. } => {
                 if !opened {
@@ -79,7 +82,9 @@ pub fn copy_with<R: Read>(
                 };
                 clean_entry(&mut v, &entry_place(), f);
                 out.write_all(if written > 0 { b",\n" } else { b"\n" })?;
-                serde_json::to_writer(&mut *out, &v).map_err(io::Error::other)?;
+                buf.clear();
+                write_keeping_numbers(&mut buf, &v, bytes)?;
+                out.write_all(&buf)?;
                 written += 1;
                 f.entries += 1;
             }
@@ -110,24 +115,122 @@ pub fn copy_with<R: Read>(
     Ok(())
 }
 
-fn open(out: &mut dyn Write, fields: &[(LogField, Value)]) -> io::Result<()> {
-    let get = |f: LogField| fields.iter().find(|(k, _)| *k == f).map(|(_, v)| v.clone());
-    let creator = get(LogField::Creator).unwrap_or_else(
-        || serde_json::json!({"name": "batchdiag redact", "version": env!("CARGO_PKG_VERSION")}),
-    );
-    write!(
-        out,
-        "{{\"log\":{{\"version\":{},\"creator\":{}",
-        get(LogField::Version).unwrap_or_else(|| "1.2".into()),
-        creator
-    )?;
+fn open(out: &mut dyn Write, fields: &[(LogField, Vec<u8>)]) -> io::Result<()> {
+    let get = |f: LogField| fields.iter().find(|(k, _)| *k == f).map(|(_, v)| &v[..]);
+    out.write_all(b"{\"log\":{\"version\":")?;
+    out.write_all(get(LogField::Version).unwrap_or(b"\"1.2\""))?;
+    out.write_all(b",\"creator\":")?;
+    match get(LogField::Creator) {
+        Some(c) => out.write_all(c)?,
+        None => write!(
+            out,
+            "{}",
+            serde_json::json!({"name": "batchdiag redact", "version": env!("CARGO_PKG_VERSION")})
+        )?,
+    }
     if let Some(b) = get(LogField::Browser) {
-        write!(out, ",\"browser\":{b}")?;
+        out.write_all(b",\"browser\":")?;
+        out.write_all(b)?;
     }
     write!(
         out,
         ",\"comment\":\"sanitized by batchdiag redact\",\"entries\":["
     )
+}
+
+/// Writes the cleaned `v` as JSON with its numbers copied byte for byte
+/// from `raw`, the text it was parsed from: a number read as a float and
+/// written back can change its last digit (`0.30000000000000004`), and
+/// `1e3` would come back as `1000.0`. Cleaning replaces strings only, and
+/// objects keep their order, so the numbers of `v` are those of `raw` in
+/// the same order; when the counts differ (a duplicated key), serde's own
+/// writing is used.
+fn write_keeping_numbers(out: &mut Vec<u8>, v: &Value, raw: &[u8]) -> io::Result<()> {
+    let spans = number_spans(raw);
+    if spans.len() != count_numbers(v) {
+        return serde_json::to_writer(out, v).map_err(io::Error::other);
+    }
+    let mut next = spans.iter();
+    write_value(out, v, raw, &mut next)
+}
+
+fn count_numbers(v: &Value) -> usize {
+    match v {
+        Value::Number(_) => 1,
+        Value::Array(a) => a.iter().map(count_numbers).sum(),
+        Value::Object(o) => o.values().map(count_numbers).sum(),
+        _ => 0,
+    }
+}
+
+fn write_value(
+    out: &mut Vec<u8>,
+    v: &Value,
+    raw: &[u8],
+    next: &mut std::slice::Iter<'_, (usize, usize)>,
+) -> io::Result<()> {
+    match v {
+        Value::Number(n) => match next.next() {
+            Some(&(s, e)) => out.extend_from_slice(&raw[s..e]),
+            None => out.extend_from_slice(n.to_string().as_bytes()),
+        },
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(out, x, raw, next)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(o) => {
+            out.push(b'{');
+            for (i, (k, x)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                serde_json::to_writer(&mut *out, k).map_err(io::Error::other)?;
+                out.push(b':');
+                write_value(out, x, raw, next)?;
+            }
+            out.push(b'}');
+        }
+        other => serde_json::to_writer(&mut *out, other).map_err(io::Error::other)?,
+    }
+    Ok(())
+}
+
+/// Where the numbers of a JSON text are, in order (strings skipped).
+fn number_spans(raw: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'"' => {
+                i += 1;
+                while let Some(j) = memchr::memchr2(b'"', b'\\', &raw[i..]) {
+                    if raw[i + j] == b'\\' {
+                        i += j + 2;
+                    } else {
+                        i += j + 1;
+                        break;
+                    }
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < raw.len()
+                    && matches!(raw[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+                {
+                    i += 1;
+                }
+                spans.push((start, i));
+            }
+            _ => i += 1,
+        }
+    }
+    spans
 }
 
 /// Cleans one HAR entry in place; `place` names it in findings.
@@ -174,8 +277,66 @@ pub fn clean_entry(entry: &mut Value, place: &str, f: &mut Findings) {
             }
         }
     }
+    // Encoded bodies were decoded and cleaned above; read as text, random
+    // base64 would now and then look like a key, and a rewrite would break it.
+    let mut encoded = take_encoded(entry);
     let mut path = String::new();
     scrub_strings(entry, &mut path, place, f);
+    put_back_encoded(entry, &mut encoded);
+}
+
+/// The encoded strings of an entry (a base64 body, binary frames), taken out.
+fn take_encoded(entry: &mut Value) -> Vec<String> {
+    encoded_slots(entry)
+        .into_iter()
+        .filter_map(|slot| match slot {
+            Value::String(s) => Some(std::mem::take(s)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn put_back_encoded(entry: &mut Value, taken: &mut Vec<String>) {
+    let mut it = taken.drain(..);
+    for slot in encoded_slots(entry) {
+        if let (Value::String(s), Some(t)) = (slot, it.next()) {
+            *s = t;
+        }
+    }
+}
+
+/// The base64 body and binary frames of an entry, in a fixed order.
+fn encoded_slots(entry: &mut Value) -> Vec<&mut Value> {
+    let mut slots = Vec::new();
+    let Value::Object(o) = entry else {
+        return slots;
+    };
+    let mut body = None;
+    let mut frames = None;
+    for (k, v) in o.iter_mut() {
+        match k.as_str() {
+            "response" => body = v.get_mut("content"),
+            "_webSocketMessages" => frames = v.as_array_mut(),
+            _ => {}
+        }
+    }
+    if let Some(content) = body {
+        let encoded = content
+            .get("encoding")
+            .and_then(Value::as_str)
+            .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+        if let Some(t) = content.get_mut("text").filter(|t| encoded && t.is_string()) {
+            slots.push(t);
+        }
+    }
+    for frame in frames.into_iter().flatten() {
+        if frame.get("opcode").and_then(Value::as_u64) == Some(2) {
+            if let Some(d) = frame.get_mut("data").filter(|d| d.is_string()) {
+                slots.push(d);
+            }
+        }
+    }
+    slots
 }
 
 /// Every string of `v` through the vocabulary; `path` is the JSON path so far.
@@ -348,4 +509,35 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
                 .iter()
                 .find_map(|e| e.decode(trimmed).ok())
         })
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_copied_byte_for_byte() {
+        let raw = br#"{"time":0.30000000000000004,"n":1e3,"big":123456789012345678901234567890,"s":"a\"1.5","t":[-0.0,2.50]}"#;
+        let v: Value = serde_json::from_slice(raw).unwrap();
+        let mut out = Vec::new();
+        write_keeping_numbers(&mut out, &v, raw).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(raw.to_vec()).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_har_copy_keeps_every_number() {
+        let har = r#"{"log":{"version":"1.2","creator":{"name":"x","version":"1"},"pages":[{"pageTimings":{"onLoad":1234.5670000000001}}],"entries":[{"startedDateTime":"2024-05-01T10:00:00Z","time":0.27399999999999997,"request":{"method":"GET","url":"https://a/?sig=NUMCANARY","headers":[],"headersSize":-1,"bodySize":0},"response":{"status":200,"headers":[],"content":{"size":1E2,"mimeType":"text/plain","text":"x"}},"timings":{"wait":12.300000000000001}}]}}"#;
+        let mut out = Vec::new();
+        let mut f = Findings::default();
+        copy(har.as_bytes(), "n.har", &mut out, &mut f, 1 << 20).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for n in ["0.27399999999999997", "1E2", "12.300000000000001", "-1"] {
+            assert!(text.contains(n), "{n} changed: {text}");
+        }
+        assert!(!text.contains("NUMCANARY"));
+        serde_json::from_str::<Value>(&text).unwrap();
+    }
 }

@@ -30,7 +30,6 @@ use batchdiag_parser::walk::{self, Content, Member, Visitor, ZipSource};
 use batchdiag_parser::Limits;
 
 use crate::findings::Findings;
-use crate::vocabulary::redact_noting;
 
 /// Where a copy is written: any writer that may be handed to another
 /// thread (archive members are cleaned on the walk's threads).
@@ -539,12 +538,14 @@ impl Visitor for CopyMembers<'_, '_> {
             }
         };
         // The name is data: written as a relative path that cannot climb,
-        // with any credential in it removed.
-        let safe = walk::safe_name(&m.name);
-        let name = redact_noting(&safe, &mut |k| {
+        // with any credential in it removed. Secrets are removed from the name as stored (separators and all:
+        // `https://user:pw@host` only looks like a URL before it is made
+        // safe), then the name is made a path that cannot climb.
+        let clean = crate::vocabulary::redact_path_noting(&m.name, &mut |k| {
             f.secret(|| format!("{place} (member name)"), k)
         })
         .into_owned();
+        let name = walk::safe_name(&clean);
         let mut buf = Bounded {
             bytes: Vec::new(),
             limit: self.copier.opts.max_member_bytes,
@@ -701,5 +702,7 @@ fn chain<'r>(head: Vec<u8>, rest: Box<dyn Read + 'r>) -> Box<dyn Read + 'r> {
     Box::new(io::Cursor::new(head).chain(rest))
 }
 
+#[cfg(test)]
+mod canary_props;
 #[cfg(test)]
 mod tests;

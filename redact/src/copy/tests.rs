@@ -33,7 +33,7 @@ const CANARIES: &[&str] = &[
     "LOGCANARY",
 ];
 
-fn copy_bytes(name: &str, bytes: &[u8], keep_unread: bool) -> (Vec<u8>, Outcome) {
+pub(super) fn copy_bytes(name: &str, bytes: &[u8], keep_unread: bool) -> (Vec<u8>, Outcome) {
     let copier = Copier::new(CopyOptions {
         keep_unread,
         ..CopyOptions::default()
@@ -105,6 +105,15 @@ fn collect_base64(v: &Value, all: &mut String) {
     }
 }
 
+/// The canary appears nowhere in the copy, at any depth, decoded.
+pub(super) fn assert_gone(copy: &[u8], canary: &str, what: &str) {
+    let text = unpacked(copy);
+    assert!(
+        !text.contains(canary),
+        "{what}: {canary} left in the copy:\n{text:.2000}"
+    );
+}
+
 fn assert_clean(copy: &[u8], what: &str) {
     let text = unpacked(copy);
     for c in CANARIES.iter().chain([&JWT]) {
@@ -112,13 +121,13 @@ fn assert_clean(copy: &[u8], what: &str) {
     }
 }
 
-fn gz(data: &[u8]) -> Vec<u8> {
+pub(super) fn gz(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
 
-fn tar_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+pub(super) fn tar_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut tar = tar::Builder::new(Vec::new());
     for (name, data) in files {
         let mut h = tar::Header::new_gnu();
@@ -130,7 +139,7 @@ fn tar_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
     tar.into_inner().unwrap()
 }
 
-fn zip_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+pub(super) fn zip_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for (n, b) in files {
         w.start_file(*n, zip::write::SimpleFileOptions::default())

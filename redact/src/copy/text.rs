@@ -5,7 +5,7 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 use crate::findings::Findings;
-use crate::vocabulary::redact_noting;
+use crate::vocabulary::{opens_context, redact_context_value, redact_noting, REDACTED};
 
 /// Lines are read in pieces of at most this many bytes.
 const PIECE: usize = 1 << 20;
@@ -26,6 +26,7 @@ pub fn copy<R: Read>(
     let mut line = Vec::new();
     let mut carry: Vec<u8> = Vec::new();
     let mut number = 0u64;
+    let mut ctx = Context::default();
     loop {
         line.clear();
         line.extend_from_slice(&carry);
@@ -39,7 +40,7 @@ pub fn copy<R: Read>(
             Err(e) => {
                 // What was read of the line is still written, cleaned.
                 if line.len() > before || !line.is_empty() {
-                    write_clean(&line, place, number + 1, out, f)?;
+                    write_clean(&line, place, number + 1, out, f, &mut ctx)?;
                 }
                 f.unread(
                     || format!("{place}:{}", number + 1),
@@ -51,7 +52,7 @@ pub fn copy<R: Read>(
         };
         if n == 0 {
             if !line.is_empty() {
-                write_clean(&line, place, number + 1, out, f)?;
+                write_clean(&line, place, number + 1, out, f, &mut ctx)?;
             }
             break;
         }
@@ -67,12 +68,23 @@ pub fn copy<R: Read>(
         } else {
             number += 1;
         }
-        write_clean(&line, place, current, out, f)?;
+        write_clean(&line, place, current, out, f, &mut ctx)?;
         if whole {
             f.lines += 1;
         }
     }
     out.flush()
+}
+
+/// What earlier lines say about the next ones.
+#[derive(Default)]
+struct Context {
+    /// Inside a PEM private key that began on an earlier line.
+    in_private_key: bool,
+    /// Lines left in which a `"value"` is a credential (see [`opens_context`]).
+    value_lines: u32,
+    /// The bracket that ends the context.
+    closer: char,
 }
 
 fn write_clean(
@@ -81,8 +93,36 @@ fn write_clean(
     number: u64,
     out: &mut dyn Write,
     f: &mut Findings,
+    ctx: &mut Context,
 ) -> io::Result<()> {
     let text = String::from_utf8_lossy(line);
+    if ctx.in_private_key {
+        // The key's body lines go whole; its END line stays.
+        let end = text.find("-----END");
+        ctx.in_private_key = end.is_none();
+        f.secret(|| format!("{place}:{number}"), "private-key");
+        let newline = if text.ends_with('\n') { "\n" } else { "" };
+        let rest = end.map_or(newline, |e| &text[e..]);
+        return write!(out, "{REDACTED}{rest}");
+    }
+    if text.contains("PRIVATE KEY-----")
+        && text.contains("-----BEGIN")
+        && !text.contains("-----END")
+    {
+        ctx.in_private_key = true;
+    }
+    if let Some((n, closer)) = opens_context(&text) {
+        ctx.value_lines = n;
+        ctx.closer = closer;
+    } else if text.trim_start().starts_with(ctx.closer) {
+        ctx.value_lines = 0;
+    } else if ctx.value_lines > 0 {
+        ctx.value_lines -= 1;
+        if let Some(clean) = redact_context_value(&text) {
+            f.secret(|| format!("{place}:{number}"), "context-value");
+            return out.write_all(clean.as_bytes());
+        }
+    }
     let mut hits: Vec<&'static str> = Vec::new();
     match redact_noting(&text, &mut |k| hits.push(k)) {
         std::borrow::Cow::Owned(o) => {
@@ -165,5 +205,22 @@ mod tests {
         copy(Cut(b"one\ntwo\nthr"), "c.log", &mut out, &mut f).unwrap();
         assert_eq!(out, b"one\ntwo\nthr");
         assert_eq!(f.unread, 1);
+    }
+
+    #[test]
+    fn context_across_lines() {
+        let text = "-----BEGIN PRIVATE KEY-----\nPEMBODYCANARY1\nPEMBODYCANARY2\n-----END PRIVATE KEY-----\n{\n  \"id\": \"https://kv.vault.azure.net/secrets/db/1\",\n  \"name\": \"db\",\n  \"value\": \"KVLINECANARY\"\n}\n\"adminPassword\": {\n  \"value\": \"ARMLINECANARY\"\n}\n\"environmentSettings\": [\n  {\n    \"name\": \"MODE\",\n    \"value\": \"ENVLINECANARY\"\n  }\n]\n{\"name\": \"FilePath\",\n \"value\": \"/mnt/x\"}\n";
+        let mut out = Vec::new();
+        let mut f = Findings::default();
+        copy(text.as_bytes(), "x.json", &mut out, &mut f).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(!out.contains("CANARY"), "{out}");
+        assert!(
+            out.contains("-----END PRIVATE KEY-----")
+                && out.contains("MODE")
+                && out.contains("/mnt/x"),
+            "{out}"
+        );
+        assert_eq!(out.lines().count(), text.lines().count());
     }
 }
