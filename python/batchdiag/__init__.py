@@ -34,6 +34,8 @@ __all__ = [
     "redact_bytes",
     "rules",
     "contains_secret",
+    "exit_code_of",
+    "redact_message",
     "set_threads",
     "threads",
 ]
@@ -41,6 +43,8 @@ __all__ = [
 set_threads = _native.set_threads
 threads = _native.threads
 contains_secret = _native.contains_secret
+exit_code_of = _native.exit_code_of
+redact_message = _native.redact_message
 redact_bytes = _native.redact_bytes
 
 

@@ -260,6 +260,21 @@ fn contains_secret(text: &str) -> bool {
     batchdiag_redact::contains_secret(text)
 }
 
+/// The exit code the CLI gives a report it printed (`-f json`, one report):
+/// its verdict, which the JSON does not hold as a field.
+#[pyfunction]
+fn exit_code_of(report_json: &str) -> PyResult<u8> {
+    let report: batchdiag_analyzer::Report = serde_json::from_str(report_json)
+        .map_err(|e| PyValueError::new_err(format!("not a batchdiag JSON report: {e}")))?;
+    Ok(report.verdict().exit_code())
+}
+
+/// A message (an exception's text) with every secret removed.
+#[pyfunction]
+fn redact_message(text: &str) -> String {
+    batchdiag_redact::redact_message(text)
+}
+
 /// The module.
 #[pymodule]
 #[pyo3(name = "_native")]
@@ -270,6 +285,8 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(redact_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(rules_json, m)?)?;
     m.add_function(wrap_pyfunction!(contains_secret, m)?)?;
+    m.add_function(wrap_pyfunction!(exit_code_of, m)?)?;
+    m.add_function(wrap_pyfunction!(redact_message, m)?)?;
     m.add_function(wrap_pyfunction!(set_threads, m)?)?;
     m.add_function(wrap_pyfunction!(threads, m)?)?;
     Ok(())
