@@ -5,6 +5,7 @@ import glob
 import os
 import re
 import subprocess
+import sys
 
 import pyarrow.parquet as pq
 
@@ -109,7 +110,7 @@ def test_same_aggregate_as_cli_and_summarize(spark, fleet, workdir):
     assert local.html() == agg.html()
     # And through the command line, as the README shows it.
     shell = subprocess.run(
-        ["python", "-m", "batchdiag.summarize"], input=cli.stdout, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "batchdiag.summarize"], input=cli.stdout, capture_output=True, text=True, check=True
     )
     assert shell.stdout == agg.markdown()
 
