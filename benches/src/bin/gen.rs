@@ -2,6 +2,8 @@
 //!
 //! Usage:
 //!   batchdiag-gen corpus DIR          write the sample bundles
+//!   batchdiag-gen fleet N DIR         write N labelled one-file bundles (DIR/bundles/,
+//!                                     DIR/labels.jsonl) of every kind, a few corrupt
 //!   batchdiag-gen har SIZE_MB FILE    write a Chrome HAR of about SIZE_MB megabytes
 //!   batchdiag-gen logs SIZE_MB DIR [PARTS]
 //!                                     write "upload batch logs" for 80 nodes (8 stuck) of about
@@ -22,6 +24,12 @@ fn main() -> ExitCode {
         .as_slice()
     {
         ["corpus", dir] => batchdiag_benches::corpus::write_corpus(Path::new(dir)),
+        ["fleet", n, dir] => match n.parse::<usize>() {
+            Ok(n) => batchdiag_benches::fleet::write_fleet(n, Path::new(dir)),
+            Err(_) => Err(std::io::Error::other(format!(
+                "{n:?} is not a number of bundles"
+            ))),
+        },
         ["har", size_mb, file] => match size_mb.parse::<u64>() {
             Ok(mb) => std::fs::File::create(file).and_then(|f| {
                 let mut w = BufWriter::with_capacity(1 << 20, f);
@@ -43,7 +51,7 @@ fn main() -> ExitCode {
             }
         }
         _ => {
-            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR [PARTS]");
+            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen fleet N DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR [PARTS]");
             return ExitCode::from(2);
         }
     };
