@@ -186,6 +186,18 @@ pub static TABLE: &[Detector] = &[
                 .then_some(Format::Json)
         },
     },
+    // Agent logs are most of a bundle's files: recognized by their name or
+    // marker before the costlier probe shapes are tried (measured: the
+    // probe row first cost ~25% of a log directory's time).
+    Detector {
+        format: Format::AgentLog,
+        recognized_by: "text named agent*.log*, or text with a health=Status. report",
+        recognize: |h| {
+            let named = h.name.starts_with("agent") && h.name.contains(".log");
+            let marker = memchr::memmem::find(h.bytes, crate::agent::line::HEALTH_MARKER).is_some();
+            ((named || marker) && looks_textual(h.bytes)).then_some(Format::AgentLog)
+        },
+    },
     Detector {
         format: Format::Probe,
         recognized_by:
@@ -195,15 +207,6 @@ pub static TABLE: &[Detector] = &[
                 && (crate::probe::looks_like_probe(h.bytes)
                     || crate::printed::looks_like_printed(h.bytes)))
             .then_some(Format::Probe)
-        },
-    },
-    Detector {
-        format: Format::AgentLog,
-        recognized_by: "text named agent*.log*, or text with a health=Status. report",
-        recognize: |h| {
-            let named = h.name.starts_with("agent") && h.name.contains(".log");
-            let marker = memchr::memmem::find(h.bytes, crate::agent::line::HEALTH_MARKER).is_some();
-            ((named || marker) && looks_textual(h.bytes)).then_some(Format::AgentLog)
         },
     },
     Detector {
