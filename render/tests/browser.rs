@@ -19,7 +19,7 @@
 //! request.
 //!
 //! Screenshots at 1280 px (top and timeline) and 390 px wide go to `$BATCHDIAG_SCREENSHOTS`, or
-//! `/tmp/batchdiag-screenshots/` (outside the repository, overwritten on
+//! `target/tmp/batchdiag-screenshots/` (untracked, overwritten on
 //! every run). Chromium and chromedriver are installed when missing (as
 //! root, `apt-get install -y chromium chromium-driver`).
 
@@ -174,7 +174,10 @@ fn the_html_report_in_headless_chromium() {
         .expect("page written");
     let shots = std::env::var_os("BATCHDIAG_SCREENSHOTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/tmp/batchdiag-screenshots"));
+        // Under target/ (untracked, removed by cargo clean), not in /tmp.
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("batchdiag-screenshots")
+        });
     std::fs::create_dir_all(&shots).expect("screenshot dir");
     let (_driver, port) = start_driver();
     let page_url = format!("file://{}", page.display());
