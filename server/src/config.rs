@@ -18,7 +18,9 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Analyses and copies at once (503 with `Retry-After` above).
     pub max_concurrent: usize,
-    /// Largest zip spooled to a temporary file for a sanitized copy.
+    /// Largest uploaded zip spooled to an unlinked temporary file to be
+    /// analysed (it also counts against `max_body_bytes`), and the largest
+    /// held in memory for a sanitized copy.
     pub max_spool_bytes: u64,
     /// How long in-flight requests may go on after a shutdown signal.
     pub shutdown_grace: Duration,
@@ -87,6 +89,9 @@ pub struct Config {
     pub settings: batchdiag_analyzer::Settings,
     /// Where log lines go.
     pub log: LogTarget,
+    /// The directory of spooled uploads (`None`: the system's temporary
+    /// directory, `TMPDIR`). Files there are unlinked from the start.
+    pub spool_dir: Option<std::path::PathBuf>,
 }
 
 /// A configuration that cannot be served.
@@ -117,6 +122,7 @@ impl Config {
             read: Default::default(),
             settings: batchdiag_analyzer::Settings::default(),
             log: LogTarget::Stderr,
+            spool_dir: None,
         }
     }
 
