@@ -75,8 +75,16 @@ pub(crate) struct Item<'r> {
     pub depth: u32,
     /// The compression already removed around it, if any.
     pub compression: Option<String>,
-    /// A path on disk, when the content is a whole local file (lets zip seek and logs map).
-    pub disk_path: Option<std::path::PathBuf>,
+    /// Where the content is on disk, when it is a whole local file (lets zip seek and logs map).
+    pub disk_path: Option<Disk>,
+}
+
+/// A whole local file an input's content also is.
+pub(crate) enum Disk {
+    /// A file by its path.
+    Path(std::path::PathBuf),
+    /// An open file without a path to reopen (an unlinked temporary file).
+    File(std::sync::Arc<std::fs::File>),
 }
 
 fn file_name(loc: &Location) -> String {
@@ -312,7 +320,8 @@ fn read_zip(item: Item<'_>, run: &Run) -> Found {
     };
     let bytes;
     let source = match item.disk_path {
-        Some(path) => ZipSource::Path(path),
+        Some(Disk::Path(path)) => ZipSource::Path(path),
+        Some(Disk::File(file)) => ZipSource::File(file),
         None => match walk::zip_bytes(item.reader, run.budget) {
             Ok(b) => {
                 bytes = b;
@@ -376,7 +385,8 @@ fn read_log(item: Item<'_>, format: Format, run: &Run) -> Found {
     let mut rep = InputReport::new(&item.loc, format.kind());
     rep.compression = item.compression.clone();
     let mapped = match (&item.disk_path, &item.compression) {
-        (Some(path), None) => map_file(path),
+        (Some(Disk::Path(path)), None) => std::fs::File::open(path).ok().and_then(|f| map_file(&f)),
+        (Some(Disk::File(file)), None) => map_file(file),
         _ => None,
     };
     let r = match &mapped {
@@ -562,8 +572,7 @@ const MMAP_MAX_BYTES: u64 = 64 << 20;
 
 /// Maps a local file read-only, or `None` (then the caller streams it).
 #[allow(unsafe_code)]
-fn map_file(path: &std::path::Path) -> Option<memmap2::Mmap> {
-    let file = std::fs::File::open(path).ok()?;
+fn map_file(file: &std::fs::File) -> Option<memmap2::Mmap> {
     let len = file.metadata().ok()?.len();
     if len == 0 || len > MMAP_MAX_BYTES {
         return None;
@@ -573,7 +582,7 @@ fn map_file(path: &std::path::Path) -> Option<memmap2::Mmap> {
     // lost pages fault (SIGBUS); that is the documented risk of every mmap
     // reader (ripgrep takes the same one) and is accepted for the speed of
     // scanning page-cache pages in place.
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()?;
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file) }.ok()?;
     Some(map)
 }
 

@@ -62,6 +62,7 @@ pub mod input;
 pub mod jwt;
 pub mod limits;
 pub mod location;
+mod positioned;
 mod reader;
 pub mod utf16;
 pub mod walk;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::agent::assemble::assemble;
-use crate::dispatch::{read_item, Found, Item, ReadOptions, Run};
+use crate::dispatch::{read_item, Disk, Found, Item, ReadOptions, Run};
 use crate::error::InputErrorKind;
 use crate::evidence::Evidence;
 use crate::input::{virtual_path, InputKind, InputReport};
@@ -181,7 +181,7 @@ impl Reader {
         let (reader, disk_path): (Box<dyn Read>, _) = match src.origin {
             Origin::Stdin => (Box::new(io::stdin()), None),
             Origin::File(p) => match File::open(&p) {
-                Ok(f) => (Box::new(f), Some(p)),
+                Ok(f) => (Box::new(f), Some(Disk::Path(p))),
                 Err(e) => {
                     return one(InputReport::failed(
                         &loc,
@@ -255,7 +255,7 @@ impl Session {
     /// disk: a zip is then read with random access, not held in memory).
     pub fn read_file(&mut self, name: &str, path: &Path) {
         match File::open(path) {
-            Ok(f) => self.read_item(name, Box::new(f), Some(path.to_path_buf())),
+            Ok(f) => self.read_item(name, Box::new(f), Some(Disk::Path(path.to_path_buf()))),
             Err(e) => self.found.push(one(InputReport::failed(
                 &Location::file(name),
                 InputKind::Unreadable,
@@ -264,7 +264,23 @@ impl Session {
         }
     }
 
-    fn read_item(&mut self, name: &str, reader: Box<dyn Read + '_>, disk_path: Option<PathBuf>) {
+    /// Reads an open file from its start, named `name` in the report: an
+    /// upload spooled to an unlinked temporary file, which has no path to
+    /// reopen. A zip is read with random access (by positional reads, so its
+    /// members are still read in parallel), not held in memory.
+    pub fn read_spooled(&mut self, name: &str, file: File) {
+        let file = Arc::new(file);
+        match crate::positioned::FileAt::new(file.clone()) {
+            Ok(at) => self.read_item(name, Box::new(at), Some(Disk::File(file))),
+            Err(e) => self.found.push(one(InputReport::failed(
+                &Location::file(name),
+                InputKind::Unreadable,
+                InputErrorKind::Io(e.to_string()),
+            ))),
+        }
+    }
+
+    fn read_item(&mut self, name: &str, reader: Box<dyn Read + '_>, disk_path: Option<Disk>) {
         let run = Run {
             opts: &self.reader.opts,
             budget: &self.budget,
@@ -516,6 +532,29 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(b.inputs[0].log.as_ref().map(|l| l.join_reports), Some(3));
         assert_eq!(b.evidence.len(), 1);
+    }
+
+    #[test]
+    fn a_spooled_zip_reads_as_the_same_file_by_path() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../corpus/bd201-zip/upload-batch-logs.zip"
+        );
+        // The memory limit would refuse the zip if it were read as a stream.
+        let mut opts = ReadOptions::default();
+        opts.limits.max_in_memory_bytes = 10;
+        let reader = Reader::new(opts);
+        let mut by_path = reader.session();
+        by_path.read_file("logs.zip", Path::new(path));
+        let mut spooled = reader.session();
+        let mut file = tempfile::tempfile().unwrap();
+        io::copy(&mut File::open(path).unwrap(), &mut file).unwrap();
+        spooled.read_spooled("logs.zip", file);
+        let (a, b) = (by_path.finish(), spooled.finish());
+        assert!(a.inputs.iter().all(|i| i.error.is_none()), "{:?}", a.inputs);
+        assert!(a.inputs.len() > 2 && !a.evidence.is_empty());
+        assert_eq!(a.inputs, b.inputs);
+        assert_eq!(a.evidence, b.evidence);
     }
 
     #[test]

@@ -136,8 +136,11 @@ pub fn safe_name(name: &str) -> String {
 pub enum ZipSource<'b> {
     /// A local file.
     Path(PathBuf),
-    /// Bytes in memory (stdin, a nested zip, an upload).
+    /// Bytes in memory (stdin, a nested zip).
     Bytes(&'b [u8]),
+    /// An open file with no path to reopen (an upload spooled to an
+    /// unlinked temporary file): each worker reads it at its own offset.
+    File(std::sync::Arc<File>),
 }
 
 /// Reads a whole stream into memory to open it as a zip (zip needs random
@@ -172,6 +175,12 @@ pub fn zip<V: Visitor>(source: ZipSource<'_>, budget: &Budget, visitor: &V) -> W
                     .ok()
                     .map(|f| Box::new(BufReader::new(f)) as Box<dyn Read>)
             };
+            walk_zip(open, rewind, budget, visitor)
+        }
+        ZipSource::File(file) => {
+            let at = || crate::positioned::FileAt::new(file.clone()).map(BufReader::new);
+            let open = || at().map_err(ZipError::Io).and_then(ZipArchive::new);
+            let rewind = || at().ok().map(|r| Box::new(r) as Box<dyn Read>);
             walk_zip(open, rewind, budget, visitor)
         }
         ZipSource::Bytes(bytes) => {

@@ -16,6 +16,7 @@ use tokio::time::Instant;
 
 use crate::body::{self, BodyLimits, Cut, CutCell};
 use crate::guard::BytesIn;
+use crate::spool::{self, SpoolError, SpoolOptions, Upload};
 use crate::Shared;
 
 /// Most files in one multipart upload.
@@ -171,6 +172,20 @@ fn cut_response(st: &Shared, cut: Cut, limits: &crate::Limits) -> Response {
     }
 }
 
+fn spool_response(st: &Shared, e: &SpoolError) -> Response {
+    match e {
+        SpoolError::TooLarge(_) => {
+            st.metrics.reject("too_large");
+            plain(StatusCode::PAYLOAD_TOO_LARGE, &e.to_string())
+        }
+        SpoolError::Upload(_) => {
+            st.metrics.reject("disconnected");
+            plain(StatusCode::BAD_REQUEST, &e.to_string())
+        }
+        SpoolError::Disk(_) => plain(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
+    }
+}
+
 fn boundary(h: &HeaderMap) -> Option<String> {
     let ct = h.get(header::CONTENT_TYPE)?.to_str().ok()?;
     if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
@@ -182,8 +197,9 @@ fn boundary(h: &HeaderMap) -> Option<String> {
 /// Reads one input from a stream of chunks on a blocking thread, while
 /// the chunks arrive: into `session` when the input is one part of a
 /// multipart upload (the bundle is built once all parts are read), alone
-/// otherwise (as the CLI reads a file it is given). `None` when the
-/// deadline passed first.
+/// otherwise (as the CLI reads a file it is given). A zip is spooled to an
+/// unlinked temporary file first and read from there, as the CLI reads a
+/// local zip. `None` when the deadline passed first.
 async fn read_one<S>(
     st: &Shared,
     run: &Running,
@@ -191,18 +207,37 @@ async fn read_one<S>(
     stream: S,
     deadline: Instant,
     session: Option<Session>,
-) -> Option<Read>
+) -> Option<Result<Read, SpoolError>>
 where
     S: futures_util::Stream<Item = io::Result<Bytes>> + Unpin,
 {
     let (feed, rd) = body::channel();
     let reader = Reader::new(st.config.read.clone()).with_cancel(run.cancel.clone());
-    let task = tokio::task::spawn_blocking(move || match session {
-        Some(mut s) => {
-            s.read(&name, rd);
-            Read::Part(s)
-        }
-        None => Read::Whole(reader.read_reader(&name, rd)),
+    let opts = SpoolOptions {
+        dir: st.config.spool_dir.clone(),
+        max_bytes: st.config.limits.max_spool_bytes,
+    };
+    let st2 = st.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let (upload, spooled) = spool::prepare(&name, rd, &opts)?;
+        st2.metrics.spooled(spooled);
+        Ok(match (upload, session) {
+            (Upload::Stream(s), Some(mut session)) => {
+                session.read(&name, s);
+                Read::Part(session)
+            }
+            // The file is closed, and so gone, when its read ends.
+            (Upload::Spooled(f), Some(mut session)) => {
+                session.read_spooled(&name, f);
+                Read::Part(session)
+            }
+            (Upload::Stream(s), None) => Read::Whole(reader.read_reader(&name, s)),
+            (Upload::Spooled(f), None) => {
+                let mut session = reader.session();
+                session.read_spooled(&name, f);
+                Read::Whole(session.finish())
+            }
+        })
     });
     body::pump(stream, feed).await;
     let mut task = task;
@@ -274,6 +309,7 @@ pub(crate) async fn analyze(
             .session(),
     );
     let mut timed_out = false;
+    let mut spool_failed = None;
     if let Some(b) = boundary(&parts.headers) {
         let mut mp = multer::Multipart::new(stream, b);
         loop {
@@ -304,9 +340,13 @@ pub(crate) async fn analyze(
             }
             let chunks = field.map(|r| r.map_err(io::Error::other));
             match read_one(&st, &run, name, chunks, deadline, session.take()).await {
-                Some(Read::Part(s)) => {
+                Some(Ok(Read::Part(s))) => {
                     session = Some(s);
                     files += 1;
+                }
+                Some(Err(e)) => {
+                    spool_failed = Some(e);
+                    break;
                 }
                 _ => {
                     timed_out = true;
@@ -320,13 +360,18 @@ pub(crate) async fn analyze(
     } else {
         let name = raw_name(&parts.headers);
         match read_one(&st, &run, name, stream, deadline, None).await {
-            Some(Read::Whole(b)) => bundle = Some(b),
+            Some(Ok(Read::Whole(b))) => bundle = Some(b),
+            Some(Err(e)) => spool_failed = Some(e),
             _ => timed_out = true,
         }
     }
     if let Some(c) = *cut.lock().unwrap_or_else(|e| e.into_inner()) {
         run.stop();
         return cut_response(&st, c, &limits);
+    }
+    if let Some(e) = spool_failed {
+        run.stop();
+        return spool_response(&st, &e);
     }
     if timed_out || run.cancel.is_cancelled() {
         run.stop();

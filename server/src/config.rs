@@ -18,7 +18,9 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Analyses and copies at once (503 with `Retry-After` above).
     pub max_concurrent: usize,
-    /// Largest zip spooled to a temporary file for a sanitized copy.
+    /// Largest uploaded zip spooled to an unlinked temporary file to be
+    /// analysed (it also counts against `max_body_bytes`), and the largest
+    /// held in memory for a sanitized copy.
     pub max_spool_bytes: u64,
     /// How long in-flight requests may go on after a shutdown signal.
     pub shutdown_grace: Duration,
@@ -70,6 +72,19 @@ impl LogTarget {
     }
 }
 
+/// HAR window of each read: a HAR is read through two windows of this
+/// size (one framed while the other is parsed). The CLI's 4 MiB runs one
+/// read at a time; a service runs one per upload, and 16 uploads of 4 MiB
+/// windows peaked at 273 MB resident (16 MB HARs, the load test).
+const SERVICE_HAR_WINDOW: usize = 1 << 20;
+
+/// The reader's options for a service: the CLI's, with smaller HAR windows.
+fn service_read_options() -> batchdiag_parser::ReadOptions {
+    let mut o = batchdiag_parser::ReadOptions::default();
+    o.har.chunk_bytes = SERVICE_HAR_WINDOW;
+    o
+}
+
 /// Everything `serve` needs.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -87,6 +102,9 @@ pub struct Config {
     pub settings: batchdiag_analyzer::Settings,
     /// Where log lines go.
     pub log: LogTarget,
+    /// The directory of spooled uploads (`None`: the system's temporary
+    /// directory, `TMPDIR`). Files there are unlinked from the start.
+    pub spool_dir: Option<std::path::PathBuf>,
 }
 
 /// A configuration that cannot be served.
@@ -114,9 +132,10 @@ impl Config {
             tokens,
             no_auth: false,
             limits: Limits::default(),
-            read: Default::default(),
+            read: service_read_options(),
             settings: batchdiag_analyzer::Settings::default(),
             log: LogTarget::Stderr,
+            spool_dir: None,
         }
     }
 

@@ -5,7 +5,8 @@
 //! default, byte for byte what `batchdiag analyze -f json` prints; or
 //! `?format=markdown`), `POST /api/v1/redact` (the sanitized copy),
 //! `GET /healthz`, `GET /metrics`. Uploads are streamed into the reader as
-//! they arrive; nothing is kept after the response.
+//! they arrive (a zip, which needs random access, is spooled to an unlinked
+//! temporary file first); nothing is kept after the response.
 
 mod api;
 pub mod auth;
@@ -15,6 +16,7 @@ mod guard;
 mod metrics;
 mod page;
 pub mod redact;
+mod spool;
 
 use std::collections::HashMap;
 use std::future::Future;

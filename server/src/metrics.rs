@@ -21,6 +21,7 @@ pub struct Metrics {
     bytes_out: AtomicU64,
     in_flight: AtomicI64,
     cancelled: AtomicU64,
+    spooled: AtomicU64,
 }
 
 #[derive(Default, Clone)]
@@ -74,6 +75,11 @@ impl Metrics {
     /// An analysis stopped because its client went away or time ran out.
     pub fn cancelled(&self) {
         self.cancelled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Bytes of an uploaded zip written to a temporary file.
+    pub fn spooled(&self, n: u64) {
+        self.spooled.fetch_add(n, Ordering::Relaxed);
     }
 
     /// An analysis starts (+1) or ends (-1).
@@ -149,6 +155,7 @@ impl Metrics {
         }
         let _ = writeln!(o, "# HELP batchdiag_analyses_in_flight Analyses and copies running now.\n# TYPE batchdiag_analyses_in_flight gauge\nbatchdiag_analyses_in_flight {}", self.in_flight.load(Ordering::Relaxed));
         let _ = writeln!(o, "# HELP batchdiag_analyses_cancelled_total Analyses stopped early (client gone, time limit, shutdown).\n# TYPE batchdiag_analyses_cancelled_total counter\nbatchdiag_analyses_cancelled_total {}", self.cancelled.load(Ordering::Relaxed));
+        let _ = writeln!(o, "# HELP batchdiag_spooled_bytes_total Bytes of uploaded zips written to unlinked temporary files.\n# TYPE batchdiag_spooled_bytes_total counter\nbatchdiag_spooled_bytes_total {}", self.spooled.load(Ordering::Relaxed));
         o
     }
 }
@@ -164,6 +171,7 @@ mod tests {
         m.reject("too_large");
         m.diagnosis("BD101");
         m.bytes_in(10);
+        m.spooled(7);
         let t = m.render();
         assert!(
             t.contains("batchdiag_requests_total{route=\"analyze\",code=\"200\"} 1\n"),
@@ -178,5 +186,6 @@ mod tests {
         assert!(t.contains("batchdiag_rejections_total{reason=\"too_large\"} 1\n"));
         assert!(t.contains("batchdiag_diagnoses_total{code=\"BD101\"} 1\n"));
         assert!(t.contains("batchdiag_received_bytes_total 10\n"));
+        assert!(t.contains("batchdiag_spooled_bytes_total 7\n"));
     }
 }

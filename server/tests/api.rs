@@ -370,6 +370,80 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every file of corpus bundle `b` as one multipart form, named as the CLI names them.
+fn bundle_form(root: &Path, b: &str) -> reqwest::multipart::Form {
+    let mut files = Vec::new();
+    walk(&root.join("corpus").join(b), &mut files);
+    let mut form = reqwest::multipart::Form::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let part = reqwest::multipart::Part::bytes(std::fs::read(f).unwrap()).file_name(rel);
+        form = form.part("file", part);
+    }
+    form
+}
+
+/// Open files of this process inside `dir` (an unlinked file still shows
+/// there, as `dir/#N (deleted)`).
+fn open_files_in(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter(|p| p.starts_with(dir))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn uploaded_zips_are_spooled_read_as_the_cli_reads_them_and_gone() {
+    let spool = tempfile::tempdir().unwrap();
+    let dir = spool.path().to_path_buf();
+    let s = start(|c| {
+        c.spool_dir = Some(dir.clone());
+        // Read from memory, these zips would fail: only a spooled read gives the CLI's report.
+        c.read.limits.max_in_memory_bytes = 16;
+    })
+    .await;
+    let root = root();
+    for b in ["bd201-zip", "mixed-bd101-bd201", "bd201-nested"] {
+        let want = std::fs::read_to_string(root.join(format!("corpus/expected/{b}.json"))).unwrap();
+        let r = client()
+            .post(format!("{}/api/v1/analyze", s.url))
+            .bearer_auth(T1)
+            .multipart(bundle_form(&root, b))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{b}");
+        assert_eq!(r.text().await.unwrap(), want, "multipart {b}");
+    }
+    // A raw body too.
+    let name = "corpus/bd201-zip/upload-batch-logs.zip";
+    let r = raw(&s, name, std::fs::read(root.join(name)).unwrap(), Some(T1)).await;
+    assert_eq!(r.status(), 200);
+    let want = std::fs::read_to_string(root.join("corpus/expected/bd201-zip.json")).unwrap();
+    assert_eq!(r.text().await.unwrap(), want, "raw body");
+    assert!(metric(&s, "batchdiag_spooled_bytes_total").await > 0.0);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    assert_eq!(open_files_in(&dir), Vec::<PathBuf>::new());
+    // Over the spool limit: 413, and nothing left either.
+    drop(s);
+    let s = start(|c| {
+        c.spool_dir = Some(dir.clone());
+        c.limits.max_spool_bytes = 1000;
+    })
+    .await;
+    let r = raw(&s, name, std::fs::read(root.join(name)).unwrap(), Some(T1)).await;
+    assert_eq!(r.status(), 413);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    assert_eq!(open_files_in(&dir), Vec::<PathBuf>::new());
+}
+
 #[tokio::test]
 async fn api_json_equals_the_cli_json_on_every_corpus_bundle() {
     let s = start(|_| {}).await;
@@ -382,18 +456,7 @@ async fn api_json_equals_the_cli_json_on_every_corpus_bundle() {
     bundles.sort();
     let mut failures = Vec::new();
     for b in &bundles {
-        let mut files = Vec::new();
-        walk(&root.join("corpus").join(b), &mut files);
-        let mut form = reqwest::multipart::Form::new();
-        for f in &files {
-            let rel = f
-                .strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            let part = reqwest::multipart::Part::bytes(std::fs::read(f).unwrap()).file_name(rel);
-            form = form.part("file", part);
-        }
+        let form = bundle_form(&root, b);
         let r = client()
             .post(format!("{}/api/v1/analyze", s.url))
             .bearer_auth(T1)
