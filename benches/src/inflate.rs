@@ -12,7 +12,8 @@ pub const OUTPUT_BUFFER: usize = 2 << 20;
 
 /// Inflates every gzip member of `source` and returns the decompressed size.
 pub fn inflate_count<R: Read>(source: R) -> io::Result<u64> {
-    let mut gz = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(SOURCE_BUFFER, source));
+    let mut gz =
+        flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(SOURCE_BUFFER, source));
     let mut buf = vec![0u8; OUTPUT_BUFFER];
     let mut total = 0u64;
     loop {
