@@ -1,10 +1,12 @@
 //! Agent-log throughput in bytes and lines (scan only, streamed, in memory) and archive
-//! reading (tar.gz inflated as one stream, zip members in parallel).
+//! reading (tar.gz inflated as one stream, zip members in parallel; the tar.gz's
+//! stream inflated alone, its floor), and a log of blank lines.
 //!
 //! `cargo bench -p batchdiag-benches --bench logs`
 
 use std::hint::black_box;
 
+use batchdiag_benches::inflate::inflate_count;
 use batchdiag_benches::log_gen::{bundle_files, fleet, write_tar_gz, write_zip};
 use batchdiag_parser::agent::scan::scan_chunk;
 use batchdiag_parser::agent::{read_agent_log, read_agent_slice, LogOptions};
@@ -61,6 +63,22 @@ fn logs(c: &mut Criterion) {
             b.iter(|| black_box(reader.read_bytes("bench", bytes).evidence.len()))
         });
     }
+    // The floor of the tar.gz row: the same stream inflated alone, with the
+    // same inflater and buffers (the target is the tar.gz within 1.1x of it).
+    g.bench_function(format!("inflate-only/{}MB", total >> 20), |b| {
+        b.iter(|| black_box(inflate_count(&tgz[..]).expect("in memory")))
+    });
+    g.finish();
+
+    // Blank lines (a decompression bomb of newlines): the timestamp search
+    // skips lines without a digit in blocks instead of trying each line.
+    let blank = vec![b'\n'; 16 << 20];
+    let mut g = c.benchmark_group("parser/agent-log-blank");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(blank.len() as u64));
+    g.bench_function("scan/16MB-of-newlines", |b| {
+        b.iter(|| black_box(scan_chunk(black_box(&blank), 0, 1 << 20).lines))
+    });
     g.finish();
 }
 

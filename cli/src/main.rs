@@ -208,8 +208,11 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
     }
     // One bundle per path. A window of bundles is analysed in parallel and
     // written in path order before the next starts: output keeps pace with
-    // the work and memory stays bounded however many paths are given.
-    let window = pool.current_num_threads() * 4;
+    // the work and memory stays bounded however many paths are given. The
+    // window is wide because each one waits for its slowest bundle (a bomb
+    // takes ~100x a small bundle) while the other threads idle; reports are
+    // a few kilobytes, so 32 per thread still holds little.
+    let window = pool.current_num_threads() * 32;
     for paths in a.paths.chunks(window) {
         let reports: Vec<anyhow::Result<Redacted>> = pool.install(|| {
             paths

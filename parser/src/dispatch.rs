@@ -196,7 +196,9 @@ fn read_utf16(item: Item<'_>, head: &[u8], format: Format, run: &Run) -> Found {
 
 fn read_gzip(item: Item<'_>, run: &Run) -> Found {
     let (counted, count) = Counted::new(item.reader);
-    let decoder: Box<dyn Read + '_> = Box::new(flate2::read::MultiGzDecoder::new(
+    // The bufread decoder inflates straight from this buffer; the read one
+    // would copy every compressed byte through a second, 32 KiB buffer.
+    let decoder: Box<dyn Read + '_> = Box::new(flate2::bufread::MultiGzDecoder::new(
         io::BufReader::with_capacity(256 << 10, counted),
     ));
     // A .tar.gz is many members in one stream: the per-member limit

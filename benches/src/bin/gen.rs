@@ -10,6 +10,8 @@
 //!                                     SIZE_MB megabytes as DIR/, DIR.tar.gz and DIR.zip; each
 //!                                     node's log rotated into PARTS files (default 1: none),
 //!                                     agent-debug.log, .1, then .2.gz, .3.gz... compressed
+//!   batchdiag-gen inflate FILE        inflate a gzip stream (all members) and print its size:
+//!                                     the floor of reading a .tar.gz, with batchdiag's inflater
 
 use std::io::BufWriter;
 use std::path::Path;
@@ -50,8 +52,11 @@ fn main() -> ExitCode {
                 ))),
             }
         }
+        ["inflate", file] => std::fs::File::open(file)
+            .and_then(batchdiag_benches::inflate::inflate_count)
+            .map(|n| println!("{n}")),
         _ => {
-            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen fleet N DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR [PARTS]");
+            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen fleet N DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR [PARTS] | batchdiag-gen inflate FILE");
             return ExitCode::from(2);
         }
     };
