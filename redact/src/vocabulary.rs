@@ -875,8 +875,12 @@ pub fn secret_pair(name: &str, value: &str) -> bool {
 /// Every pattern's hints in one automaton (any case): text without any of
 /// them holds no secret this vocabulary knows, so no pattern runs on it.
 pub static HINTS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    // A DFA: every string of every copied entry is scanned for all hints
+    // (overlapping), and a DFA takes one table step a byte where the
+    // default NFA takes several (the scan was a fifth of `redact`'s time).
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(PATTERNS.iter().flat_map(|p| p.hints.iter()))
         .expect("constant literals")
 });

@@ -10,6 +10,8 @@
 //! unread. A capture cut short still gives a valid file, with a `_batchdiag`
 //! note of where it was cut.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 
 use base64::Engine as _;
@@ -17,13 +19,15 @@ use batchdiag_parser::har::framing::LogField;
 use batchdiag_parser::har::stream::{Part, Parts};
 use serde_json::Value;
 
+use super::ordered::Ordered;
 use crate::findings::Findings;
 use crate::vocabulary::{redact_noting, secret_header, secret_pair, HINTS, REDACTED};
 
 /// Largest decompressed gzip body read inside an entry.
 const MAX_INNER_BODY: u64 = 64 << 20;
 
-/// Copies a HAR capture from `reader` to `out`, cleaned.
+/// Copies a HAR capture from `reader` to `out`, cleaned, with entries
+/// cleaned on one thread per core.
 pub fn copy<R: Read>(
     reader: R,
     place: &str,
@@ -31,7 +35,26 @@ pub fn copy<R: Read>(
     f: &mut Findings,
     max_entry_bytes: usize,
 ) -> io::Result<()> {
-    copy_with(reader, place, out, f, max_entry_bytes, 4 << 20)
+    copy_threaded(reader, place, out, f, max_entry_bytes, 0)
+}
+
+/// [`copy`] with `threads` cleaning threads (0: one per core; 1: all on
+/// the calling thread). The copy is the same whatever the count.
+pub fn copy_threaded<R: Read>(
+    reader: R,
+    place: &str,
+    out: &mut dyn Write,
+    f: &mut Findings,
+    max_entry_bytes: usize,
+    threads: usize,
+) -> io::Result<()> {
+    let how = How {
+        max_entry_bytes,
+        chunk_bytes: 4 << 20,
+        threads,
+        batch_bytes: BATCH_BYTES,
+    };
+    copy_how(reader, place, out, f, &how)
 }
 
 /// [`copy`] with an explicit read size (tests use small ones).
@@ -43,35 +66,64 @@ pub fn copy_with<R: Read>(
     max_entry_bytes: usize,
     chunk_bytes: usize,
 ) -> io::Result<()> {
-    let mut parts = Parts::new(reader, max_entry_bytes, chunk_bytes);
-    let mut fields: Vec<(LogField, Vec<u8>)> = Vec::new();
-    let mut buf = Vec::new();
-    let mut opened = false;
-    let mut written = 0u64;
-    let mut cut = None;
-    loop {
-        let part = match parts.next_part() {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(e) => {
-                cut = Some(e);
-                break;
-            }
-        };
-        match part {
-            Part::Field { field, value } => {
-                let mut v: Value = serde_json::from_slice(value).unwrap_or(Value::Null);
-                let mut path = format!("log.{field:?}").to_ascii_lowercase();
-                scrub_strings(&mut v, &mut path, place, f);
-                let mut bytes = Vec::new();
-                write_keeping_numbers(&mut bytes, &v, value)?;
-                fields.push((field, bytes));
-            }
-            Part::Entry { index, bytes, .. } => {
-                if !opened {
-                    open(out, &fields)?;
-                    opened = true;
-                }
+    let how = How {
+        max_entry_bytes,
+        chunk_bytes,
+        threads: 0,
+        batch_bytes: BATCH_BYTES,
+    };
+    copy_how(reader, place, out, f, &how)
+}
+
+/// Entries go to the cleaning threads in batches of about this many bytes:
+/// large enough that handing them over costs nothing next to cleaning them.
+const BATCH_BYTES: usize = 1 << 20;
+
+/// Bytes of entries handed to the cleaning threads and not yet written
+/// (what pipelining adds to memory, beyond one entry larger than this).
+const IN_FLIGHT_BYTES: usize = 8 << 20;
+
+/// How a capture is copied.
+pub(crate) struct How {
+    pub(crate) max_entry_bytes: usize,
+    pub(crate) chunk_bytes: usize,
+    pub(crate) threads: usize,
+    pub(crate) batch_bytes: usize,
+}
+
+/// Entries in a row, as the framing gave them, to be cleaned together.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    items: Vec<Item>,
+}
+
+enum Item {
+    Entry { index: u64, end: usize },
+    Skipped { index: u64, len: u64 },
+}
+
+/// A batch cleaned: the written entries end to end, and their findings.
+struct Cleaned {
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    findings: Findings,
+}
+
+/// Cleans a batch as the one-thread copy would, entry by entry.
+fn clean_batch(batch: Batch, place: &str, max_entry_bytes: usize) -> io::Result<Cleaned> {
+    let mut c = Cleaned {
+        out: Vec::with_capacity(batch.bytes.len()),
+        ends: Vec::with_capacity(batch.items.len()),
+        findings: Findings::default(),
+    };
+    let f = &mut c.findings;
+    let mut start = 0;
+    for item in batch.items {
+        match item {
+            Item::Entry { index, end } => {
+                let bytes = &batch.bytes[start..end];
+                start = end;
                 let entry_place = || format!("{place}: log.entries[{index}]");
                 let mut v: Value = match serde_json::from_slice(bytes) {
                     Ok(v) => v,
@@ -81,38 +133,134 @@ pub fn copy_with<R: Read>(
                     }
                 };
                 clean_entry(&mut v, &entry_place(), f);
-                out.write_all(if written > 0 { b",\n" } else { b"\n" })?;
-                buf.clear();
-                write_keeping_numbers(&mut buf, &v, bytes)?;
-                out.write_all(&buf)?;
-                written += 1;
+                write_keeping_numbers(&mut c.out, &v, bytes)?;
+                c.ends.push(c.out.len());
                 f.entries += 1;
             }
-            Part::Skipped { index, len, .. } => f.unread(
+            Item::Skipped { index, len } => f.unread(
                 || format!("{place}: log.entries[{index}]"),
                 format!("an entry of {len} bytes, over the {max_entry_bytes} byte limit"),
                 false,
             ),
         }
     }
-    if !opened {
-        open(out, &fields)?;
+    Ok(c)
+}
+
+/// Where cleaned batches are written, in order.
+struct Sink<'o, 'f> {
+    out: &'o mut dyn Write,
+    f: &'f mut Findings,
+    written: u64,
+}
+
+impl Sink<'_, '_> {
+    fn emit(&mut self, cleaned: io::Result<Cleaned>) -> io::Result<()> {
+        let c = cleaned?;
+        let mut start = 0;
+        for &end in &c.ends {
+            self.out
+                .write_all(if self.written > 0 { b",\n" } else { b"\n" })?;
+            self.out.write_all(&c.out[start..end])?;
+            start = end;
+            self.written += 1;
+        }
+        self.f.extend(c.findings);
+        Ok(())
     }
-    out.write_all(b"\n]")?;
-    if let Some(e) = cut {
-        let at = e.offset().map_or_else(
-            || format!("after {} bytes", parts.bytes_read()),
-            |o| format!("at byte {o}"),
-        );
-        let why = format!(
-            "the capture is cut or damaged {at} ({e}); {written} entries before it are in the copy"
-        );
-        write!(out, ",\"_batchdiag\":")?;
-        serde_json::to_writer(&mut *out, &why).map_err(io::Error::other)?;
-        f.unread(|| place.to_string(), why, false);
-    }
-    out.write_all(b"}}\n")?;
-    Ok(())
+}
+
+fn copy_how<R: Read>(
+    reader: R,
+    place: &str,
+    out: &mut dyn Write,
+    f: &mut Findings,
+    how: &How,
+) -> io::Result<()> {
+    let threads = match how.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let max_entry_bytes = how.max_entry_bytes;
+    let work = |b: Batch| clean_batch(b, place, max_entry_bytes);
+    std::thread::scope(|scope| {
+        let mut pool = Ordered::new(scope, &work, threads, IN_FLIGHT_BYTES);
+        let mut sink = Sink { out, f, written: 0 };
+        let mut parts = Parts::new(reader, max_entry_bytes, how.chunk_bytes);
+        let mut fields: Vec<(LogField, Vec<u8>)> = Vec::new();
+        let mut batch = Batch::default();
+        let mut opened = false;
+        let mut cut = None;
+        loop {
+            let part = match parts.next_part() {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(e) => {
+                    cut = Some(e);
+                    break;
+                }
+            };
+            match part {
+                Part::Field { field, value } => {
+                    // A field after entries (rare) keeps its findings after theirs.
+                    if !batch.items.is_empty() {
+                        let b = std::mem::take(&mut batch);
+                        let weight = b.bytes.len();
+                        pool.submit(b, weight, &mut |c| sink.emit(c))?;
+                    }
+                    pool.finish(&mut |c| sink.emit(c))?;
+                    let mut v: Value = serde_json::from_slice(value).unwrap_or(Value::Null);
+                    let mut path = format!("log.{field:?}").to_ascii_lowercase();
+                    scrub_strings(&mut v, &mut path, place, sink.f);
+                    let mut bytes = Vec::new();
+                    write_keeping_numbers(&mut bytes, &v, value)?;
+                    fields.push((field, bytes));
+                }
+                Part::Entry { index, bytes, .. } => {
+                    if !opened {
+                        open(sink.out, &fields)?;
+                        opened = true;
+                    }
+                    batch.bytes.extend_from_slice(bytes);
+                    batch.items.push(Item::Entry {
+                        index,
+                        end: batch.bytes.len(),
+                    });
+                }
+                Part::Skipped { index, len, .. } => batch.items.push(Item::Skipped { index, len }),
+            }
+            if batch.bytes.len() >= how.batch_bytes {
+                let b = std::mem::take(&mut batch);
+                let weight = b.bytes.len();
+                pool.submit(b, weight, &mut |c| sink.emit(c))?;
+            }
+        }
+        if !batch.items.is_empty() {
+            let weight = batch.bytes.len();
+            pool.submit(batch, weight, &mut |c| sink.emit(c))?;
+        }
+        pool.finish(&mut |c| sink.emit(c))?;
+        let written = sink.written;
+        let (out, f) = (sink.out, sink.f);
+        if !opened {
+            open(out, &fields)?;
+        }
+        out.write_all(b"\n]")?;
+        if let Some(e) = cut {
+            let at = e.offset().map_or_else(
+                || format!("after {} bytes", parts.bytes_read()),
+                |o| format!("at byte {o}"),
+            );
+            let why = format!(
+                "the capture is cut or damaged {at} ({e}); {written} entries before it are in the copy"
+            );
+            write!(out, ",\"_batchdiag\":")?;
+            serde_json::to_writer(&mut *out, &why).map_err(io::Error::other)?;
+            f.unread(|| place.to_string(), why, false);
+        }
+        out.write_all(b"}}\n")?;
+        Ok(())
+    })
 }
 
 fn open(out: &mut dyn Write, fields: &[(LogField, Vec<u8>)]) -> io::Result<()> {
@@ -354,7 +502,8 @@ fn scrub_strings(v: &mut Value, path: &mut String, place: &str, f: &mut Findings
         Value::Array(a) => {
             for (i, x) in a.iter_mut().enumerate() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                // Written in place: a path per array element was an allocation each.
+                let _ = write!(path, "[{i}]");
                 scrub_strings(x, path, place, f);
                 path.truncate(len);
             }
@@ -499,11 +648,17 @@ fn clean_encoded(text: &mut Value, place: &str, field: &str, f: &mut Findings) {
 /// use the URL-safe alphabet, with or without padding. Every form is read.
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-    let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    // Browsers never wrap lines: only a wrapped body is copied without its breaks.
+    let compact: Cow<'_, str> = if text.bytes().any(|b| b.is_ascii_whitespace()) {
+        Cow::Owned(text.chars().filter(|c| !c.is_ascii_whitespace()).collect())
+    } else {
+        Cow::Borrowed(text)
+    };
+    let compact = &*compact;
     let trimmed = compact.trim_end_matches('=');
     [&STANDARD, &URL_SAFE]
         .iter()
-        .find_map(|e| e.decode(&compact).ok())
+        .find_map(|e| e.decode(compact).ok())
         .or_else(|| {
             [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD]
                 .iter()
@@ -539,5 +694,60 @@ mod number_tests {
         }
         assert!(!text.contains("NUMCANARY"));
         serde_json::from_str::<Value>(&text).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod thread_tests {
+    use super::*;
+
+    /// A capture whose entries span many batches, with an entry over the
+    /// limit, one that is not JSON and a `log` field after the entries.
+    fn capture() -> String {
+        let mut entries = Vec::new();
+        for i in 0..300 {
+            entries.push(match i % 50 {
+                7 => format!(r#"{{"big":"{}"}}"#, "x".repeat(3000)),
+                13 => r#"{"broken": tru}"#.to_string(),
+                _ => format!(
+                    r#"{{"time":{i}.10000000000000001,"request":{{"url":"https://sa/c?sv=1&sig=THREADCANARY{i}","headers":[{{"name":"Authorization","value":"Bearer abcdefghijklmnopqrstuvwxyz{i}"}}]}},"response":{{"content":{{"text":"ok {i}"}}}}}}"#
+                ),
+            });
+        }
+        format!(
+            r#"{{"log":{{"version":"1.2","entries":[{}],"creator":{{"name":"late ?sig=FIELDCANARY"}}}}}}"#,
+            entries.join(",")
+        )
+    }
+
+    fn run(doc: &str, threads: usize, batch_bytes: usize) -> (Vec<u8>, Vec<String>, u64) {
+        let how = How {
+            max_entry_bytes: 2048,
+            chunk_bytes: 1000,
+            threads,
+            batch_bytes,
+        };
+        let mut out = Vec::new();
+        let mut f = Findings::default();
+        copy_how(doc.as_bytes(), "t.har", &mut out, &mut f, &how).unwrap();
+        let listed = f.listed.iter().map(|x| x.to_string()).collect();
+        (out, listed, f.entries)
+    }
+
+    #[test]
+    fn the_copy_is_the_same_on_any_number_of_threads() {
+        let doc = capture();
+        let one = run(&doc, 1, 1 << 20);
+        assert!(one.2 > 250 && one.1.len() > 500, "{}", one.1.len());
+        assert!(!String::from_utf8_lossy(&one.0).contains("CANARY"));
+        assert!(one.1.iter().any(|l| l.contains("over the 2048 byte limit")));
+        assert!(one.1.iter().any(|l| l.contains("not valid JSON")));
+        for (threads, batch) in [(2, 1), (2, 700), (3, 4096), (8, 50_000)] {
+            assert_eq!(
+                run(&doc, threads, batch),
+                one,
+                "{threads} threads, batches of {batch}"
+            );
+        }
     }
 }

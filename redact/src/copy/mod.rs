@@ -18,6 +18,7 @@
 //! still a valid file, and the findings say what was cut.
 
 pub mod har;
+mod ordered;
 pub mod text;
 
 use std::io::{self, BufReader, Read, Write};
@@ -48,6 +49,9 @@ pub struct CopyOptions {
     /// Copy parts that could not be read unchanged instead of leaving them
     /// out (they are still listed, and `--check` still fails on them).
     pub keep_unread: bool,
+    /// Threads that clean a HAR capture's entries (0: one per core; 1:
+    /// none besides the caller's). The copy is the same whatever the count.
+    pub threads: usize,
 }
 
 impl Default for CopyOptions {
@@ -57,6 +61,7 @@ impl Default for CopyOptions {
             max_entry_bytes: batchdiag_parser::HarOptions::default().max_entry_bytes,
             max_member_bytes: 512 << 20,
             keep_unread: false,
+            threads: 0,
         }
     }
 }
@@ -219,12 +224,13 @@ impl Copier {
             }
             Handling::Archive => self.tar(ctx, part, chain(head, reader), out, f),
             Handling::Entries => {
-                har::copy(
+                har::copy_threaded(
                     chain(head, reader),
                     part.place,
                     out,
                     f,
                     self.opts.max_entry_bytes,
+                    self.opts.threads,
                 )?;
                 Ok(Copied::Written)
             }
