@@ -91,7 +91,7 @@ impl Canary {
             Alphabet::Upper => 'B',
         };
         let mut s = m.clone();
-        if len >= 2 * m.len() + 1 {
+        if len > 2 * m.len() {
             s.extend(std::iter::repeat_n(pad, len - 2 * m.len()));
             s.push_str(&m);
         } else {
