@@ -76,10 +76,21 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----)(?s:.*?)(-----END|\r?\n\z|\z)",
             T("$1[REDACTED]$2"),
         ),
+        // JWTs. Sources: RFC 7519; gitleaks `config/gitleaks.toml` (`jwt`,
+        // `jwt-base64`); detect-secrets `detect_secrets/plugins/jwt.py`;
+        // microsoft/security-utilities `GeneratedRegexPatterns/
+        // MediumConfidenceSecurityModels.json` (SEC101/528 `UnclassifiedJwt`:
+        // a header of `{ "` or `{\n` starts `eyAi` or `ewog`).
         p(
             "jwt",
             &["eyJ"],
             r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*",
+            T("[REDACTED:jwt]"),
+        ),
+        p(
+            "jwt",
+            &["eyAi", "ewog"],
+            r"(?-u:\b)(?:eyAi|ewog)[A-Za-z0-9_=-]{20,}\.e[A-Za-z0-9_=-]{20,}\.[A-Za-z0-9_=-]{20,}",
             T("[REDACTED:jwt]"),
         ),
         // A JWT encoded once more in base64 (`eyJ` is `ZXlK`).
@@ -90,6 +101,9 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             T("$1[REDACTED:jwt]"),
         ),
         // Entra refresh tokens and authorization codes (opaque, not JWTs).
+        // Sources: trufflehog `pkg/detectors/azure_entra/refreshtoken/
+        // refreshtoken.go` (`[01]\.A[\w-]{50,}(\.\d)?\.Ag[\w-]{250,}...`,
+        // which this looser rule covers: dots and dashes included).
         p(
             "entra-token",
             &["0.A", "1.A"],
@@ -103,14 +117,25 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             r"(^|[^A-Za-z0-9+/_-])Ew[A-D][A-Za-z0-9+/_-]{100,}={0,2}",
             T("$1[REDACTED]"),
         ),
-        // Entra client secrets: three characters, a digit, `Q~`.
+        // Entra client secrets: three characters, a digit, `Q~`. Sources:
+        // gitleaks `azure-ad-client-secret`; trufflehog `pkg/detectors/
+        // azure_entra/serviceprincipal/v2/spv2.go`; microsoft/security-utilities
+        // `GeneratedRegexPatterns/PreciselyClassifiedSecurityKeys.json`
+        // (SEC101/156, `7Q~`/`8Q~`). The three may hold `-` (both sources).
         p(
             "entra-client-secret",
             &["Q~"],
-            r"(^|[^A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
+            r"(^|[^A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
             T("$1[REDACTED]"),
         ),
         // Azure's identifiable keys (the signature in the middle says whose).
+        // Source for every rule of this group: microsoft/security-utilities
+        // `GeneratedRegexPatterns/PreciselyClassifiedSecurityKeys.json` and
+        // `src/Microsoft.Security.Utilities.Core/PreciselyClassifiedSecurityKeys/`
+        // (SEC101/152-184, 199); cross-checked with trufflehog
+        // `pkg/detectors/azurecontainerregistry`. 32-byte keys are 44
+        // characters: 33, the signature, one of `[A-P]`, 5, `=`; 64-byte keys
+        // are 88: 76, the signature, 5, one of `[AQgw]`, `==`.
         p(
             "azure-function-key",
             &["AzFu"],
@@ -126,25 +151,25 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "azure-redis-key",
             &["AzCa"],
-            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{33}AzCa[A-P][A-Za-z0-9]{5}=",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{33}AzCa[A-P][A-Za-z0-9+/]{5}=",
             T("$1[REDACTED]"),
         ),
         p(
             "azure-container-registry-key",
             &["+ACR"],
-            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{42}\+ACR[A-Za-z0-9+/]{6}",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{42}\+ACR[A-D][A-Za-z0-9+/]{5}",
             T("$1[REDACTED]"),
         ),
         p(
             "azure-apim-key",
             &["APIM"],
-            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{76}APIM[A-Za-z0-9]{5}[AQgw]==",
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{76}APIM[A-Za-z0-9+/]{5}[AQgw]==",
             T("$1[REDACTED]"),
         ),
         p(
             "azure-sas-key",
-            &["+ASb", "+AEh", "+ARm", "AIoT"],
-            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{33}(?:\+ASb|\+AEh|\+ARm|AIoT)[A-Za-z0-9+/]{5}=",
+            &["+ASb", "+AEh", "+ARm", "AIoT", "AZEG"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{33}(?:\+ASb|\+AEh|\+ARm|AIoT|AZEG)[A-P][A-Za-z0-9+/]{5}=",
             T("$1[REDACTED]"),
         ),
         p(
@@ -153,23 +178,57 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{52}JQQJ9[0-9][A-Za-z0-9][A-Za-z0-9]{17}AZDO[A-Za-z0-9]{4}",
             T("$1[REDACTED]"),
         ),
+        // Every other "common annotated security key" (84 characters, or 88
+        // in the long form): AI services, Azure OpenAI, Maps, App
+        // Configuration, Event Grid... (`CommonAnnotatedKeyRegexPattern` in
+        // `src/Microsoft.Security.Utilities.Core/IdentifiableSecrets.cs`).
+        p(
+            "azure-common-annotated-key",
+            &["JQQJ9"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9]{52}JQQJ9[9DH][A-Za-z0-9][A-L][A-Za-z0-9]{16}[A-Za-z][A-Za-z0-9]{7}(?:[A-Za-z0-9]{2}==)?",
+            T("$1[REDACTED]"),
+        ),
+        // 64-byte identifiable keys: Storage `+ASt`, Cosmos DB `ACDb`, Batch
+        // `+ABa`, Machine Learning classic `+AMC` (the generic rule below
+        // would take them too, as `storage-key`; this one names them).
+        p(
+            "azure-identifiable-key",
+            &["+ASt", "ACDb", "+ABa", "+AMC"],
+            r"(^|[^A-Za-z0-9+/_-])[A-Za-z0-9+/]{76}(?:\+ASt|ACDb|\+ABa|\+AMC)[A-Za-z0-9+/]{5}[AQgw]==",
+            T("$1[REDACTED]"),
+        ),
         // 64-byte keys (Storage, Batch, Cosmos DB), 88 base64 characters.
+        // Sources: detect-secrets `detect_secrets/plugins/azure_storage_key.py`;
+        // trufflehog `pkg/detectors/azure_storage`, `azure_batch`,
+        // `azure_cosmosdb`; security-utilities SEC101/104, 106 (legacy keys).
         p(
             "storage-key",
             &["=="],
             r"(^|[^A-Za-z0-9+])[A-Za-z0-9+/]{86}==",
             T("$1[REDACTED]"),
         ),
+        // Other services' tokens a start task or a script may carry. Sources:
+        // gitleaks `config/gitleaks.toml` (each rule's id is named where it
+        // differs from the kind); detect-secrets `detect_secrets/plugins/`
+        // (`github_token.py`, `gitlab_token.py`, `npm.py`, `pypi_token.py`,
+        // `slack.py`, `stripe.py`, `aws.py`, ...); trufflehog `pkg/detectors/`
+        // (`dockerhub`, `nugetapikey`, `npmtokenv2`).
         p(
             "github-token",
             &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-            r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})",
+            // GitHub allows these to grow to 255 (trufflehog `pkg/detectors/
+            // github/v2/github.go`); the first 36 alone would leave a tail.
+            r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{82,244})",
             T("[REDACTED]"),
         ),
         p(
             "gitlab-token",
-            &["glpat-"],
-            r"glpat-[A-Za-z0-9_-]{20}",
+            &[
+                "glpat-", "gldt-", "glrt-", "glsoat-", "glft-", "glimt-", "glagent-", "gloas-",
+                "glffct-", "glcbt-", "glptt-",
+            ],
+            // Routable tokens are longer and end `.xx1234567`: all of it goes.
+            r"(?-u:\b)(?:(?:glpat|gldt|glrt|glsoat|glft|glimt|glagent|gloas|glffct)-[A-Za-z0-9_-]{20,300}(?:\.[0-9a-z]{9})?|glcbt-(?:[0-9a-fA-F]{1,5}_)?[A-Za-z0-9_-]{20,50}|glptt-[A-Za-z0-9_-]{40})",
             T("[REDACTED]"),
         ),
         p(
@@ -193,19 +252,40 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "slack-webhook",
             &["hooks.slack.com"],
-            r"(hooks\.slack\.com/services/)[A-Za-z0-9/]+",
+            r"(hooks\.slack\.com/(?:services|workflows|triggers)/)[A-Za-z0-9+/]+",
             T("$1[REDACTED]"),
         ),
         p(
             "stripe-key",
-            &["_live_", "_test_"],
-            r"(?-u:\b)(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{24,}",
+            &["_live_", "_test_", "_prod_"],
+            r"(?-u:\b)(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{24,}",
             T("[REDACTED]"),
         ),
         p(
             "npm-token",
             &["npm_"],
             r"(?-u:\b)npm_[A-Za-z0-9]{36}",
+            T("[REDACTED]"),
+        ),
+        p(
+            "docker-hub-token",
+            &["dckr_pat_", "dckr_oat_"],
+            r"(?-u:\b)(?:dckr_pat_[A-Za-z0-9_-]{27}|dckr_oat_[A-Za-z0-9_-]{32})",
+            T("[REDACTED]"),
+        ),
+        // security-utilities SEC101/031 `NuGetApiKey`.
+        p(
+            "nuget-api-key",
+            &["oy2"],
+            r"(?i)(?-u:\b)oy2[a-z2-7]{43}(?-u:\b)",
+            T("[REDACTED]"),
+        ),
+        // security-utilities SEC101/055 `Pkcs12CertificatePrivateKeyBundle`:
+        // a PFX in base64 wherever it stands, not only under a `data` field.
+        p(
+            "pkcs12-certificate",
+            &["IBAzCC"],
+            r"MI[I-L][0-9A-Za-z/+]{2}[AQgw]IBAzCC[A-Za-z0-9+/]*={0,2}",
             T("[REDACTED]"),
         ),
         p(
@@ -241,7 +321,7 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             "databricks-token",
             &["dapi"],
-            r"(?-u:\b)dapi[a-f0-9]{32}",
+            r"(?-u:\b)dapi[a-f0-9]{32}(?:-\d)?",
             T("[REDACTED]"),
         ),
         p(
@@ -404,6 +484,23 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             "certificate-data",
             &["MII"],
             r#"(?i)("(?:data|certificateData|pfxData|pfx|certificate|value)"\s*:\s*")MII[A-Za-z0-9+/=\\]{60,}"#,
+            T("$1[REDACTED]"),
+        ),
+        // A registry login as Docker stores it (`~/.docker/config.json`,
+        // `{"auths": {"reg": {"auth": "base64(user:password)"}}}`). Source:
+        // trufflehog `pkg/detectors/docker/docker.go`.
+        p(
+            "docker-config-auth",
+            &["\"auth\"", "auth\\\""],
+            r#"((?:\\?")auth(?:\\?")\s*:\s*(?:\\?"))[A-Za-z0-9+/]{8,}={0,2}"#,
+            T("$1[REDACTED]"),
+        ),
+        // A NuGet feed's password in `nuget.config`. Source: gitleaks
+        // `nuget-config-password`.
+        p(
+            "nuget-config-password",
+            &["<add"],
+            r#"(?i)(<add\s+key=\\?"(?:ClearText)?Password\\?"\s+value=\\?")[^"\\]+"#,
             T("$1[REDACTED]"),
         ),
         // Token and key fields in JSON: the whole string, whatever it holds.
@@ -1103,9 +1200,9 @@ mod shape_tests {
             ("azure-function-key", format!("{}AzFu{}A==", b(44), b(5)), format!("{}AzFu", b(44))),
             ("azure-search-key", format!("{}AzSeA{}", b(42), b(5)), "AzSeA".into()),
             ("azure-redis-key", format!("{}AzCaA{}=", b(33), b(5)), "AzCaA=".into()),
-            ("azure-container-registry-key", format!("{}+ACR{}", b(42), b(6)), "+ACR".into()),
+            ("azure-container-registry-key", format!("{}+ACRA{}", b(42), b(5)), format!("{}+ACRz{}", b(42), b(5))),
             ("azure-apim-key", format!("{}APIM{}A==", b(76), b(5)), "APIM gateway".into()),
-            ("azure-sas-key", format!("{}+ASb{}=", b(33), b(5)), format!("{}+ASb", b(10))),
+            ("azure-sas-key", format!("{}+ASbA{}=", b(33), b(5)), format!("{}+ASb{}=", b(33), b(5))),
             ("azure-devops-pat", format!("{}JQQJ99b{}AZDO{}", b(52), b(17), b(4)), "AZDO pipeline".into()),
             ("github-token", format!("ghp_{}", b(36)), format!("ghp_{}", b(20))),
             ("github-token", format!("github_pat_{}", b(82)), "github_pat_".into()),
@@ -1151,6 +1248,203 @@ mod shape_tests {
                 "{} has no hint: it would never run",
                 p.kind
             );
+        }
+    }
+
+    /// The shapes read from the public rule sets in the second pass, each
+    /// with the source it was checked against, a sample and a near miss
+    /// (the near misses are what a looser rule took before, or the nearest
+    /// text that is not the credential).
+    #[test]
+    fn published_shapes_and_near_misses() {
+        let b = |n| rep('b', n);
+        let cases: Vec<(&str, String, String)> = vec![
+            // security-utilities SEC101/171: a real Service Bus key has one
+            // of `[A-P]` after `+ASb` (the rule missed every real key).
+            (
+                "azure-sas-key",
+                format!("{}+ASbC{}=", b(33), b(5)),
+                format!("{}+ASbC{}", b(33), b(5)),
+            ),
+            (
+                "azure-sas-key",
+                format!("{}AZEGP{}=", b(33), b(5)),
+                format!("{}AZEGQ{}=", b(33), b(5)),
+            ),
+            (
+                "azure-sas-key",
+                format!("{}AIoTA{}=", b(33), b(5)),
+                format!("{}AIoTA{}=", b(20), b(5)),
+            ),
+            // SEC101/154: `+` and `/` stand in Redis keys too.
+            (
+                "azure-redis-key",
+                format!("a+/{}AzCaB{}=", b(30), "b+/bb"),
+                format!("{}AzCaZ{}=", b(33), b(5)),
+            ),
+            // SEC101/181-184: APIM keys are base64 (`+`, `/`).
+            (
+                "azure-apim-key",
+                format!("{}+/{}APIMbbbbbQ==", b(40), b(34)),
+                format!("{}APIMbbbbbQ==", b(70)),
+            ),
+            // SEC101/152, 160, 163, 170.
+            (
+                "azure-identifiable-key",
+                format!("{}+ASt{}g==", b(76), b(5)),
+                format!("{}+ASt{}", b(76), b(5)),
+            ),
+            (
+                "azure-identifiable-key",
+                format!("{}ACDb{}w==", b(76), b(5)),
+                format!("{}ACDb{}w=", b(70), b(5)),
+            ),
+            (
+                "azure-identifiable-key",
+                format!("{}+ABa{}A==", b(76), b(5)),
+                "+ABa batch".into(),
+            ),
+            (
+                "azure-identifiable-key",
+                format!("{}+AMC{}Q==", b(76), b(5)),
+                "+AMC".into(),
+            ),
+            // `CommonAnnotatedKeyRegexPattern` (IdentifiableSecrets.cs): 84, and 88 long.
+            (
+                "azure-common-annotated-key",
+                format!("{}JQQJ99bA{}Bbbbbbbb", b(52), b(16)),
+                format!("{}JQQJ98bA{}Bbbbbbbb", b(52), b(16)),
+            ),
+            (
+                "azure-common-annotated-key",
+                format!("{}JQQJ9DbL{}zbbbbbbbbb==", b(52), b(16)),
+                format!("{}JQQJ9DbM{}zbbbbbbb", b(52), b(16)),
+            ),
+            // gitleaks `azure-ad-client-secret`, trufflehog spv2: `-` in the first three.
+            (
+                "entra-client-secret",
+                format!("a-c8Q~{}", b(34)),
+                format!("a-c8Q~{}", b(20)),
+            ),
+            // SEC101/528: a header written `{ "` or `{\n`.
+            (
+                "jwt",
+                format!(
+                    "eyAidHlwIjoiSldUIiwiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.{}",
+                    b(30)
+                ),
+                "eyAi.eyJ.x".into(),
+            ),
+            (
+                "jwt",
+                format!(
+                    "ewogICJhbGciOiAiSFMyNTYiCn0.ewogICJzdWIiOiAiMTIzNDU2Nzg5MCIKfQ.{}",
+                    b(30)
+                ),
+                "ewog is a word here".into(),
+            ),
+            // trufflehog github/v2: up to 255; the first 36 alone leave a tail.
+            (
+                "github-token",
+                format!("ghs_{}", b(80)),
+                format!("ghs_{}", b(30)),
+            ),
+            // gitleaks `gitlab-pat-routable`, `gitlab-deploy-token`, `gitlab-runner-authentication-token`, `gitlab-ptt`; detect-secrets gitlab_token.py.
+            (
+                "gitlab-token",
+                format!("glpat-{}.01abcdefg", b(27)),
+                "glpat-short".into(),
+            ),
+            ("gitlab-token", format!("gldt-{}", b(20)), "gldt-x".into()),
+            ("gitlab-token", format!("glrt-{}", b(20)), "glrt-".into()),
+            (
+                "gitlab-token",
+                format!("glptt-{}", rep('a', 40)),
+                "glptt-a".into(),
+            ),
+            // gitleaks `slack-webhook-url`: workflows and triggers too.
+            (
+                "slack-webhook",
+                format!("https://hooks.slack.com/workflows/{}", b(44)),
+                "https://hooks.slack.com/apps".into(),
+            ),
+            // gitleaks `stripe-access-token`: `prod` keys.
+            (
+                "stripe-key",
+                format!("rk_prod_{}", b(24)),
+                "rk_prod_x".into(),
+            ),
+            // gitleaks `databricks-api-token` (and SEC101/110): a `-N` suffix.
+            (
+                "databricks-token",
+                format!("dapi{}-2", rep('a', 32)),
+                format!("dapi{}", rep('g', 32)),
+            ),
+            // trufflehog dockerhub v2.
+            (
+                "docker-hub-token",
+                format!("dckr_pat_{}", b(27)),
+                "dckr_pat_x".into(),
+            ),
+            (
+                "docker-hub-token",
+                format!("dckr_oat_{}", b(32)),
+                "dckr_oat_".into(),
+            ),
+            // security-utilities SEC101/031.
+            (
+                "nuget-api-key",
+                format!("oy2{}", rep('a', 43)),
+                format!("oy2{}", rep('a', 20)),
+            ),
+            // security-utilities SEC101/055.
+            (
+                "pkcs12-certificate",
+                format!("MIIKCQIBAzCC{}==", b(120)),
+                "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A".into(),
+            ),
+            // trufflehog docker.go: a registry login in `~/.docker/config.json`.
+            (
+                "docker-config-auth",
+                r#"{"auths":{"myreg.azurecr.io":{"auth":"dXNlcjpodW50ZXIy"}}}"#.into(),
+                r#"{"auth":"none"}"#.into(),
+            ),
+            (
+                "docker-config-auth",
+                r#"{"auths":{"r":{"auth":"dXNlcjpodW50ZXIy"}}}"#.into(),
+                r#"{"authority":"https://login.microsoftonline.com/x"}"#.into(),
+            ),
+            // gitleaks `nuget-config-password`.
+            (
+                "nuget-config-password",
+                r#"<add key="ClearTextPassword" value="Nu!get-pw" />"#.into(),
+                r#"<add key="Username" value="deploy" />"#.into(),
+            ),
+        ];
+        for (kind, sample, near) in cases {
+            let mut kinds = Vec::new();
+            let out = redact_noting(&sample, &mut |k| kinds.push(k));
+            assert!(
+                kinds.contains(&kind),
+                "{kind}: {sample} -> {out} ({kinds:?})"
+            );
+            assert!(!contains_secret(&out), "{kind}: {out}");
+            assert!(
+                !out.contains("bbbbbbbb") || kind == "docker-config-auth",
+                "{kind}: a tail is left: {out}"
+            );
+            assert!(!contains_secret(&near), "{kind} near miss: {near}");
+        }
+        // Shapes the generic rules already take (detect-secrets npm.py's
+        // `.npmrc` token, trufflehog's App Configuration connection string).
+        for (sample, canary) in [
+            ("//registry.npmjs.org/:_authToken=0f8e4c2a-1b3d-4e5f-8a9b-0c1d2e3f4a5b", "0f8e4c2a"),
+            ("Endpoint=https://cfg.azconfig.io;Id=AbC1-l0-s0:xyz;Secret=APPCFGSECRET1=", "APPCFGSECRET1"),
+            ("-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF0canary\n-----END PGP PRIVATE KEY BLOCK-----", "lQOYBF0canary"),
+            ("-----BEGIN SSH2 ENCRYPTED PRIVATE KEY-----\nP2/56wAAAcanary", "P2/56wAAAcanary"),
+        ] {
+            let out = redact_str(sample);
+            assert!(!out.contains(canary), "{sample} -> {out}");
         }
     }
 

@@ -20,6 +20,7 @@
 pub mod har;
 mod ordered;
 pub mod text;
+mod zip_comment;
 
 use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
@@ -368,6 +369,7 @@ impl Copier {
                 Err(kind) => return self.leave_out(part, &kind.to_string(), f),
             },
         };
+        zip_comment::check(&source, part.place, f);
         let writer = Mutex::new(ArchiveOut::Zip(Box::new(zip::ZipWriter::new_stream(out))));
         self.walk_into(ctx, part, &writer, f, |v| walk::zip(source, ctx.budget, v))?;
         match writer
@@ -420,6 +422,7 @@ impl Copier {
             archive: part,
             writer,
             findings: Mutex::new(Findings::default()),
+            names: Mutex::new(std::collections::HashSet::new()),
         };
         let walked = walk(&visitor);
         f.extend(
@@ -507,14 +510,41 @@ struct CopyMembers<'a, 'w> {
     archive: &'a Part<'a>,
     writer: &'a Mutex<ArchiveOut<'w>>,
     findings: Mutex<Findings>,
+    /// Names written so far: two members whose names differed only in a
+    /// secret would otherwise collide (a zip refuses that, a tar would
+    /// overwrite one with the other when unpacked).
+    names: Mutex<std::collections::HashSet<String>>,
+}
+
+/// `name`, or when it was written already, a variant that was not: the
+/// first `[REDACTED]` numbered (`[REDACTED-2]`), or `~2` appended. A tar
+/// may hold one name twice on purpose (an appended update), so there only
+/// names that redaction made equal are changed.
+fn unique_name(name: String, seen: &mut std::collections::HashSet<String>, zip: bool) -> String {
+    let redacted = name.contains(crate::vocabulary::REDACTED);
+    if seen.insert(name.clone()) || !(zip || redacted) {
+        return name;
+    }
+    (2u64..)
+        .map(|n| {
+            if redacted {
+                name.replacen(crate::vocabulary::REDACTED, &format!("[REDACTED-{n}]"), 1)
+            } else {
+                format!("{name}~{n}")
+            }
+        })
+        .find(|c| seen.insert(c.clone()))
+        .unwrap_or(name)
 }
 
 impl Visitor for CopyMembers<'_, '_> {
     type Output = io::Result<()>;
 
     fn member(&self, m: Member<'_>) -> io::Result<()> {
-        let shown: String = m
-            .name
+        // The place is printed: it names the member without the secrets
+        // its name may hold (found by the binary canary suite: a key as a
+        // directory name was shown by `--check`).
+        let shown: String = crate::vocabulary::redact_path_noting(&m.name, &mut |_| {})
             .chars()
             .map(|c| if c.is_control() { '?' } else { c })
             .collect();
@@ -588,10 +618,19 @@ impl Visitor for CopyMembers<'_, '_> {
         if copied == Copied::Written {
             f.members += 1;
             drop(f);
-            self.writer
+            let mut writer = self
+                .writer
                 .lock()
-                .map_err(|_| io::Error::other("poisoned"))?
-                .add(&name, &buf.bytes, m.mode, m.mtime)?;
+                .map_err(|_| io::Error::other("poisoned"))?;
+            let name = unique_name(
+                name,
+                &mut *self
+                    .names
+                    .lock()
+                    .map_err(|_| io::Error::other("poisoned"))?,
+                matches!(*writer, ArchiveOut::Zip(_)),
+            );
+            writer.add(&name, &buf.bytes, m.mode, m.mtime)?;
         }
         Ok(())
     }

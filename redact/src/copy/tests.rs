@@ -343,6 +343,49 @@ fn hostile_names_are_written_safe_and_cleaned() {
     assert_eq!(back.name_for_index(0).unwrap().unwrap(), "abs/evil.log");
 }
 
+/// Found by the binary canary suite: two members whose names differed only
+/// in a token became one name, and the zip writer refused the copy.
+#[test]
+fn names_made_equal_by_redaction_stay_distinct() {
+    let a = format!("logs/ghp_{}/a.log", "a".repeat(36));
+    let b = format!("logs/ghp_{}/a.log", "b".repeat(36));
+    let z = zip_of(&[(&a, log()), (&b, log())]);
+    let (out, o) = copy_bytes("z.zip", &z, false);
+    let back = zip::ZipArchive::new(Cursor::new(&out)).unwrap();
+    let names: Vec<String> = back.file_names().map(|n| n.unwrap().into_owned()).collect();
+    assert_eq!(names, ["logs/[REDACTED]/a.log", "logs/[REDACTED-2]/a.log"]);
+    assert!(o.findings.secrets >= 2, "both names are findings");
+    let (_, again) = copy_bytes("z.zip", &out, false);
+    assert!(!again.findings.any(), "{:?}", again.findings.listed);
+    // A tar may hold a name twice on purpose: that stays as it was.
+    let t = tar_of(&[("a.log", log()), ("a.log", log())]);
+    let (out, _) = copy_bytes("t.tar", &t, false);
+    let mut back = tar::Archive::new(&out[..]);
+    let names: Vec<String> = back
+        .entries()
+        .unwrap()
+        .map(|e| String::from_utf8_lossy(&e.unwrap().path_bytes()).into_owned())
+        .collect();
+    assert_eq!(names, ["a.log", "a.log"]);
+}
+
+/// Found by the binary canary suite: a finding's place named the member by
+/// its original name, so a key that was a directory name was printed.
+#[test]
+fn a_finding_names_its_member_without_the_secret() {
+    let key = format!("{}AzFubbbbbA==", "K".repeat(44));
+    let z = zip_of(&[(&format!("logs/{key}/a.log"), log())]);
+    let (_, o) = copy_bytes("z.zip", &z, false);
+    assert!(o
+        .findings
+        .listed
+        .iter()
+        .any(|f| f.place.ends_with("(member name)")));
+    for f in &o.findings.listed {
+        assert!(!f.to_string().contains(&key[..44]), "{f}");
+    }
+}
+
 #[test]
 fn a_cut_input_gives_a_valid_copy_that_says_so() {
     let c = capture();
