@@ -35,15 +35,19 @@ fn tail(source: &ZipSource<'_>) -> io::Result<Vec<u8>> {
     let window = (EOCD_LEN + MAX_COMMENT) as u64;
     match source {
         ZipSource::Bytes(b) => Ok(b[b.len().saturating_sub(window as usize)..].to_vec()),
-        ZipSource::Path(p) => {
-            let mut f = std::fs::File::open(p)?;
-            let len = f.seek(SeekFrom::End(0))?;
-            f.seek(SeekFrom::Start(len.saturating_sub(window)))?;
-            let mut out = Vec::new();
-            f.take(window).read_to_end(&mut out)?;
-            Ok(out)
-        }
+        ZipSource::Path(p) => tail_of(std::fs::File::open(p)?, window),
+        // The clone shares the file's offset, which the walk's positional
+        // reads never use, so seeking it disturbs no other reader.
+        ZipSource::File(f) => tail_of(f.try_clone()?, window),
     }
+}
+
+fn tail_of(mut f: std::fs::File, window: u64) -> io::Result<Vec<u8>> {
+    let len = f.seek(SeekFrom::End(0))?;
+    f.seek(SeekFrom::Start(len.saturating_sub(window)))?;
+    let mut out = Vec::new();
+    f.take(window).read_to_end(&mut out)?;
+    Ok(out)
 }
 
 /// Records each secret in the zip's comment as a finding at `place`. The
