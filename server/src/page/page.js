@@ -84,9 +84,15 @@
     var a = document.createElement("a");
     a.href = URL.createObjectURL(data instanceof Blob ? data : new Blob([data], { type: type }));
     a.download = name;
+    // Out of the Tab order and gone at once: left in the page it was an
+    // empty, off-screen stop for Tab. The download keeps the URL alive
+    // only once it started, hence the late revoke.
+    a.hidden = true;
+    a.tabIndex = -1;
     document.body.appendChild(a);
     a.click();
-    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
   }
 
   drop.addEventListener("dragover", function (e) { e.preventDefault(); drop.classList.add("over"); });
