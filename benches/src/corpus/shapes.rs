@@ -256,8 +256,8 @@ fn two_pools_own_config(root: &Path) -> std::io::Result<()> {
 }
 
 /// Start-task resource files (Batch REST API, Pool - Get `startTask`,
-/// Compute Node - Get `startTaskInfo`) and job `commonResourceFiles` (Job
-/// - Get) that all carry their own SAS: their failures implicate no
+/// Compute Node - Get `startTaskInfo`) and job `commonResourceFiles`
+/// (Job - Get) that all carry their own SAS: their failures implicate no
 /// managed identity.
 fn start_task_sas_files(root: &Path) -> std::io::Result<()> {
     let d = root.join("start-task-sas-files");
