@@ -1575,3 +1575,148 @@ fn each_tally_adds_up_and_names_what_was_not_fully_read() {
         "3 bundles: 1 with diagnoses, 1 clean, 1 not fully read (1 with diagnoses): corpus/bd101-truncated."
     );
 }
+
+/// The bundles of issue 13's shapes and verdict fixes, in plain words:
+/// (bundle, codes with confidence, exit code), independent of the goldens.
+#[test]
+fn real_world_shape_bundles_in_plain_words() {
+    let verdict = |path: &str| -> (Vec<String>, i32) {
+        let o = batchdiag(&["analyze", "--format", "json", path], None);
+        let v = json(&o);
+        let mut codes: Vec<String> = v["diagnoses"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}:{}",
+                    d["code"].as_str().unwrap_or(""),
+                    d["confidence"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        codes.sort();
+        (codes, o.status.code().unwrap_or(-1))
+    };
+    let cases: &[(&str, &[&str], i32)] = &[
+        // Nothing understood is nothing analysed, never clean.
+        ("unknown-json-only", &[], 3),
+        // Seen 10 s after allocation: starting, not stuck.
+        ("nodes-starting-fresh", &[], 0),
+        // The nodes' own logs show them joining for 26 minutes.
+        ("nodes-starting-stuck", &["BD201:likely"], 1),
+        // A later idle snapshot replaces the starting one.
+        ("nodes-snapshot-superseded", &[], 0),
+        // A SAS request denied: no identity involved.
+        ("storage-403-sas", &[], 0),
+        // Each pool judged by its own configuration.
+        (
+            "two-pools-own-config",
+            &["BD202:confirmed", "BD203:likely"],
+            1,
+        ),
+        ("start-task-sas-files", &[], 0),
+        ("pool-resize-errors", &[], 0),
+        ("rest-example-wrappers", &["BD203:confirmed"], 1),
+        ("arm-template-export", &["BD201:likely"], 1),
+        ("az-group-export", &["BD204:likely"], 1),
+        ("activity-log-bd101", &["BD101:confirmed"], 1),
+        ("service-log-taskfail", &["BD201:confirmed"], 1),
+        ("az-yaml", &["BD203:confirmed"], 1),
+        ("az-json-all-nulls", &[], 0),
+        (
+            "powershell-imds",
+            &["BD401:confirmed", "BD402:confirmed"],
+            1,
+        ),
+        ("powershell-storage-stripped-xml", &["BD202:confirmed"], 1),
+        (
+            "dotnet-node-storage-errors",
+            &["BD202:possible", "BD403:confirmed"],
+            1,
+        ),
+        ("curl-plain-imds", &["BD203:confirmed"], 1),
+        ("utf16-agent-log", &["BD201:likely"], 1),
+        (
+            "sdk-test-proxy-recording",
+            &["BD101:confirmed", "BD201:confirmed"],
+            1,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (b, codes, exit) in cases {
+        let want = (
+            codes.iter().map(|c| c.to_string()).collect::<Vec<_>>(),
+            *exit,
+        );
+        let got = verdict(&format!("corpus/{b}"));
+        if got != want {
+            wrong.push(format!("{b}: got {got:?}, want {want:?}"));
+        }
+    }
+    // The starting snapshot alone (its answer's Date 19 minutes after the
+    // node entered the state) is a stuck node: only the later one clears it.
+    let alone = verdict("corpus/nodes-snapshot-superseded/recording-1220.json");
+    if alone.0 != ["BD201:possible"] {
+        wrong.push(format!("the starting snapshot alone: {alone:?}"));
+    }
+    // Every layout of the Activity Log is read, and each counts for BD101.
+    for f in ["az-activity-log.json", "rest-activity-log.json"] {
+        let v = json(&batchdiag(
+            &[
+                "analyze",
+                "-f",
+                "json",
+                &format!("corpus/activity-log-bd101/{f}"),
+            ],
+            None,
+        ));
+        if v["diagnoses"][0]["code"] != "BD101" || v["inputs"][0]["shapes"][0] != "activity_log" {
+            wrong.push(format!("{f}: {}", v["diagnoses"]));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// No diagnosis of any corpus bundle asks for an input the bundle holds:
+/// read from the reviewed goldens (which `corpus_golden_outputs` keeps equal
+/// to the binary's output), by what each line asks for.
+#[test]
+fn missing_evidence_never_asks_for_what_the_bundle_holds() {
+    let mut wrong = Vec::new();
+    for b in bundles() {
+        let path = root().join("corpus/expected").join(format!("{b}.json"));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let v: serde_json::Value = serde_json::from_str(&text).expect("golden JSON");
+        let held = |kind: &str| {
+            v["evidence"]
+                .as_array()
+                .expect("array")
+                .iter()
+                .any(|e| e["kind"] == kind)
+        };
+        for d in v["diagnoses"].as_array().expect("array") {
+            for line in d["missing_evidence"].as_array().expect("array") {
+                let line = line.as_str().unwrap_or_default();
+                let asks = [
+                    ("The Batch account JSON", "account_config"),
+                    ("The pool JSON", "pool_config"),
+                    ("A storage probe", "storage_request"),
+                ];
+                for (opening, kind) in asks {
+                    if line.starts_with(opening) && held(kind) {
+                        wrong.push(format!(
+                            "{b} {}: asks for {kind}, which the bundle holds: {line}",
+                            d["code"]
+                        ));
+                    }
+                }
+                if !asks.iter().any(|(o, _)| line.starts_with(o)) {
+                    wrong.push(format!("{b}: a line this test does not know: {line}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -68,6 +68,11 @@ const READ: &[(&str, &[&str])] = &[
         &["pool_config"],
     ),
     ("jssdk-recordings/node_get_idle.body.json", &["node_status"]),
+    // A whole test-proxy recording: its exchanges read as a HAR's entries.
+    (
+        "jssdk-recordings/recording_pooloperations_get_test.json",
+        &["pool_config"],
+    ),
     (
         "jssdk-recordings/tasks_list_outputfiles.body.json",
         &["task_result"],
@@ -297,4 +302,43 @@ fn every_real_artifact_is_read_or_reported_as_not_understood() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The SDK test-proxy recording is read exchange by exchange: the pool its
+/// GET answered, at the answer's `Date`, the same as the body extracted from it.
+#[test]
+fn a_test_proxy_recording_reads_as_its_http_exchanges() {
+    let dir = real_dir();
+    let run = |rel: &str| -> serde_json::Value {
+        let out = Command::new(env!("CARGO_BIN_EXE_batchdiag"))
+            .args(["analyze", "-f", "json"])
+            .arg(dir.join(rel))
+            .output()
+            .expect("the binary runs");
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let rec = run("jssdk-recordings/recording_pooloperations_get_test.json");
+    let body = run("jssdk-recordings/arm_pool_get_resize_error.body.json");
+    assert_eq!(
+        rec["inputs"][0]["shapes"],
+        serde_json::json!(["http_recording"])
+    );
+    let (r, b) = (&rec["evidence"][0], &body["evidence"][0]);
+    assert_eq!(r["source"]["entry"], 0);
+    assert_eq!(r["time"], "2022-11-10T09:07:34Z", "the answer's Date");
+    for field in [
+        "kind",
+        "pool",
+        "account",
+        "plane",
+        "identities",
+        "resize_errors",
+    ] {
+        assert_eq!(r[field], b[field], "{field}");
+    }
+    assert_eq!(
+        rec["diagnoses"],
+        serde_json::json!([]),
+        "a healthy recording"
+    );
 }

@@ -25,7 +25,7 @@ pub use rules::Settings;
 
 /// Builds the report: numbers the evidence, applies every rule, and records what was checked.
 pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Settings) -> Report {
-    let evidence = with_job_files(evidence);
+    let evidence = with_log_times(with_job_files(evidence));
     let evidence: Vec<report::EvidenceItem> = evidence
         .into_iter()
         .enumerate()
@@ -34,16 +34,20 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
             evidence: e,
         })
         .collect();
+    let counted = |i: &&InputReport| {
+        i.error.is_none() || i.evidence_count > 0 || i.har.as_ref().is_some_and(|h| h.entries > 0)
+    };
+    let shapes: Vec<batchdiag_parser::Shape> = inputs
+        .iter()
+        .filter(counted)
+        .flat_map(|i| i.shapes.iter().copied())
+        .collect();
     let kinds: Vec<InputKind> = inputs
         .iter()
         // An input that failed counts only for what it gave: a HAR that
         // could not be read at all (empty, not a HAR) shows nothing, and
         // its rules must say "no input could show it", not "not found".
-        .filter(|i| {
-            i.error.is_none()
-                || i.evidence_count > 0
-                || i.har.as_ref().is_some_and(|h| h.entries > 0)
-        })
+        .filter(counted)
         .filter(|i| !lost_every_batch_response(i))
         .map(|i| i.kind)
         .collect();
@@ -54,7 +58,7 @@ pub fn analyze(inputs: Vec<InputReport>, evidence: Vec<Evidence>, settings: &Set
     let world = world::World::new(&evidence);
     for rule in rules::catalog::RULES {
         let found = rule.evaluate(&world, settings);
-        checked.push(rule.check(!found.is_empty(), &kinds));
+        checked.push(rule.check(!found.is_empty(), &kinds, &shapes));
         diagnoses.extend(found);
     }
     // Most certain first; the catalog order breaks ties.
@@ -104,6 +108,57 @@ fn with_job_files(mut evidence: Vec<Evidence>) -> Vec<Evidence> {
             if let Some(j) = job {
                 t.job_files = j.common_resource_files.clone();
             }
+        }
+    }
+    evidence
+}
+
+/// Gives a node snapshot that holds no time after its own
+/// `stateTransitionTime` (no `Date` of the answer that carried it, no later
+/// `...Time` in the node) the time its logs show it still in its join loop:
+/// the node was still starting then. A loop that ended says the node left
+/// the state, so it gives no such time; an earlier log time changes nothing.
+fn with_log_times(mut evidence: Vec<Evidence>) -> Vec<Evidence> {
+    let loops: Vec<(String, Option<String>, jiff::Timestamp)> = evidence
+        .iter()
+        .filter_map(|e| e.fact.as_join_loop())
+        .filter(|j| !j.ended)
+        .filter_map(|j| {
+            let node = rules::real_node_id(j.node.as_deref()?).to_ascii_lowercase();
+            let last = j.last.as_deref()?.parse().ok()?;
+            Some((node, j.pool.clone(), last))
+        })
+        .collect();
+    if loops.is_empty() {
+        return evidence;
+    }
+    for e in &mut evidence {
+        let batchdiag_parser::Fact::NodeStatus(n) = &mut e.fact else {
+            continue;
+        };
+        if !n.state.eq_ignore_ascii_case("starting") {
+            continue;
+        }
+        let Some(since) = n
+            .state_since
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+        else {
+            continue;
+        };
+        let id = rules::real_node_id(&n.node).to_ascii_lowercase();
+        let same_pool = |p: &Option<String>| match (p, &n.pool) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => true,
+        };
+        let latest = loops
+            .iter()
+            .filter(|(node, pool, _)| *node == id && same_pool(pool))
+            .map(|(_, _, t)| *t)
+            .max();
+        let seen = n.observed().unwrap_or(since);
+        if let Some(t) = latest.filter(|t| *t > seen) {
+            n.observed_at = Some(t.to_string());
         }
     }
     evidence
@@ -235,5 +290,92 @@ mod tests {
         let mut cut = har(5, 0);
         cut.error = empty.error.clone();
         assert_eq!(bd101(vec![cut]), report::CheckOutcome::NotFound);
+    }
+
+    #[test]
+    fn an_activity_log_counts_as_looked_at_for_bd101() {
+        let mut json = InputReport::new(&Location::file("events.json"), InputKind::Json);
+        assert_eq!(bd101(vec![json.clone()]), report::CheckOutcome::NoInput);
+        json.shapes = vec![batchdiag_parser::Shape::ActivityLog];
+        assert_eq!(bd101(vec![json.clone()]), report::CheckOutcome::NotFound);
+        json.shapes = vec![batchdiag_parser::Shape::ServiceLog];
+        assert_eq!(bd101(vec![json]), report::CheckOutcome::NoInput);
+    }
+
+    fn starting_node_and_loop(ended: bool) -> Vec<Evidence> {
+        serde_json::from_str(&format!(
+            r#"[{{"source":{{"path":"nodes.json"}},"kind":"node_status","pool":"p","node":"tvm-1_1-20240611t090000z",
+                 "state":"starting","state_since":"2024-06-11T09:10:00Z","observed_at":"2024-06-11T09:10:00Z"}},
+                {{"source":{{"path":"p/tvm-1-1-20240611t090000z/x/agent-debug.log"}},"kind":"join_loop","pool":"p",
+                 "node":"tvm-1-1-20240611t090000z","attribution":"layout","count":300,"first":"2024-06-11T09:11:00Z",
+                 "last":"2024-06-11T09:40:00Z","duration_seconds":1740,"ended":{ended},"last_source":{{"path":"l"}},"files":[]}}]"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_starting_node_without_a_later_time_is_seen_when_its_logs_still_join() {
+        let r = analyze(
+            Vec::new(),
+            starting_node_and_loop(false),
+            &Settings::default(),
+        );
+        let n = r.evidence[0].evidence.fact.as_node().unwrap();
+        assert_eq!(n.observed_at.as_deref(), Some("2024-06-11T09:40:00Z"));
+        assert_eq!(n.in_state_seconds(), Some(1800));
+        // A loop that ended says the node left the state: no such time.
+        let r = analyze(
+            Vec::new(),
+            starting_node_and_loop(true),
+            &Settings::default(),
+        );
+        let n = r.evidence[0].evidence.fact.as_node().unwrap();
+        assert_eq!(n.observed_at.as_deref(), Some("2024-06-11T09:10:00Z"));
+    }
+
+    #[test]
+    fn missing_evidence_never_asks_for_an_input_the_bundle_holds() {
+        // A storage probe denied with a bearer token, and the pool JSON:
+        // BD202 would help with the account JSON only.
+        let ev: Vec<Evidence> = serde_json::from_str(
+            r#"[{"source":{"path":"probe.txt"},"kind":"storage_request","url":"https://sa.blob.core.windows.net/c/b","status":403,
+                 "error_code":"AuthorizationPermissionMismatch","bearer":true,"request_known":true,"x_ms_version":"2021-08-06"},
+                {"source":{"path":"pool.json"},"kind":"pool_config","pool":"p","plane":"data","identity_type":"UserAssigned",
+                 "identities":[{"resource_id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/u"}]}]"#,
+        )
+        .unwrap();
+        let r = analyze(Vec::new(), ev, &Settings::default());
+        let d = r
+            .diagnoses
+            .iter()
+            .find(|d| d.code == "BD202")
+            .expect("BD202");
+        assert!(!d.missing_evidence.is_empty());
+        for line in &d.missing_evidence {
+            assert!(line.starts_with("The Batch account JSON"), "{line}");
+        }
+    }
+
+    #[test]
+    fn one_application_version_however_its_id_is_cased() {
+        let id = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/alpine/applications/transcode/versions/3.0.1";
+        let item = |id: &str| {
+            format!(
+                r#"{{"source":{{"path":"a.json"}},"kind":"arm_error","method":"PUT","url":"{id}","status":409,"code":"AutoStorageNoPermission",
+                   "resource":{}}}"#,
+                serde_json::to_string(&batchdiag_parser::ArmResourceId::parse(id).unwrap())
+                    .unwrap()
+            )
+        };
+        let ev: Vec<Evidence> =
+            serde_json::from_str(&format!("[{},{}]", item(&id.to_uppercase()), item(id))).unwrap();
+        let r = analyze(Vec::new(), ev, &Settings::default());
+        let d = &r.diagnoses[0];
+        assert!(d.summary.contains("account alpine "), "{}", d.summary);
+        assert!(
+            d.summary.ends_with("could not store transcode 3.0.1."),
+            "{}",
+            d.summary
+        );
     }
 }

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde_json::json;
 
+mod shapes;
+
 use crate::har_gen::{Browser, Rng, Session, Tenant};
 use crate::log_gen::{
     bundle_files, node_log, write_dir, write_tar_gz, write_zip, BundleFile, Layout, NodeSpec,
@@ -216,7 +218,7 @@ pub fn write_corpus(root: &Path) -> std::io::Result<()> {
     write_log_bundles(root)?;
     write_hostile(root)?;
     write_resource_bundles(root)?;
-    Ok(())
+    shapes::write_shape_bundles(root)
 }
 
 fn json_file(dir: &Path, name: &str, v: &serde_json::Value) -> std::io::Result<()> {

@@ -219,7 +219,10 @@ pub static TABLE: &[Detector] = &[
                 .next()
                 .and_then(crate::agent::line::find_timestamp)
                 .is_some();
-            (stamped && looks_textual(h.bytes)).then_some(Format::Log)
+            // A YAML node list opens with a node id, which holds a time
+            // (`- affinityId: TVM:tvm-..._1-20240611t180000z`).
+            (stamped && looks_textual(h.bytes) && !looks_like_yaml(h.bytes))
+                .then_some(Format::Log)
         },
     },
     Detector {
@@ -252,7 +255,9 @@ fn looks_like_yaml(head: &[u8]) -> bool {
         return false;
     };
     let top: Vec<&&str> = lines.iter().filter(|l| !l.starts_with(' ')).collect();
-    let keyed = top.iter().filter(|l| key(l)).count();
+    // PyYAML (which az uses) writes a key's sequence unindented: `- item`
+    // lines at the top level are structure too.
+    let keyed = top.iter().filter(|l| key(l) || l.starts_with("- ")).count();
     key(first) && lines.len() >= 3 && keyed * 10 >= top.len() * 9
 }
 

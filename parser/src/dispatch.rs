@@ -487,6 +487,7 @@ fn read_document(item: Item<'_>, format: Format) -> Found {
                 rep.warnings.push(not_understood(r.objects));
             }
             rep.evidence_count = r.evidence.len();
+            rep.shapes = r.shapes;
             Found {
                 inputs: vec![rep],
                 evidence: r.evidence,

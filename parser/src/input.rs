@@ -92,6 +92,24 @@ pub struct InputReport {
     /// Number of evidence items this input gave (join loops are counted on the node's first file).
     #[serde(default)]
     pub evidence_count: usize,
+    /// What a JSON input held besides resources (Activity Log events, Batch
+    /// service-log records, recorded HTTP exchanges), so checks count it for
+    /// the causes those can show; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shapes: Vec<Shape>,
+}
+
+/// A kind of record a JSON input can hold besides resource objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// Azure Activity Log events (`az monitor activity-log list`, the REST
+    /// list, the diagnostic-setting archive).
+    ActivityLog,
+    /// Batch service-log records (diagnostic-setting category `ServiceLog`).
+    ServiceLog,
+    /// HTTP exchanges recorded by the Azure SDK test proxy.
+    HttpRecording,
 }
 
 impl InputReport {
@@ -109,6 +127,7 @@ impl InputReport {
             log: None,
             members: None,
             evidence_count: 0,
+            shapes: Vec::new(),
         }
     }
 

@@ -93,7 +93,7 @@ pub use evidence::{
     ResourceFile, StorageRequest, TaskFailure, TaskResult,
 };
 pub use har::{HarOptions, HarSummary};
-pub use input::{InputKind, InputReport, LogStats};
+pub use input::{InputKind, InputReport, LogStats, Shape};
 pub use jwt::TokenClaims;
 pub use limits::{Cancel, Limits};
 pub use location::Location;

@@ -14,6 +14,7 @@ use crate::evidence::{
     AccountConfig, AutoStorage, CodeMessage, Evidence, Fact, IdentityRef, NodeStatus, Plane,
     PoolConfig, ResourceFile, ResourceFileKind, TaskFailure, TaskResult,
 };
+use crate::input::Shape;
 use crate::location::Location;
 
 /// Resource documents larger than this are not read: exports are far smaller.
@@ -29,6 +30,9 @@ pub struct ResourceResult {
     /// Objects of a known shape that showed nothing wrong (an Activity Log
     /// event that succeeded): understood, though no evidence.
     pub understood: usize,
+    /// The record shapes the document held (Activity Log, service log), so
+    /// checks know which inputs could have shown a cause.
+    pub shapes: Vec<Shape>,
 }
 
 /// The value at `path`; `null` is no value (`az` prints every attribute,
@@ -51,6 +55,9 @@ pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, St
         // The diagnostic-setting archive writes one record per line.
         Err(e) => records::json_lines(bytes).ok_or_else(|| syntax_error(&e))?,
     };
+    if let Some(entries) = recording::entries_of(&doc) {
+        return Ok(recording::read(entries, loc));
+    }
     let mut out = ResourceResult::default();
     if let Some(t) = template::template_of(&doc) {
         for (ty, account_name, v) in template::batch_resources(t) {
@@ -82,7 +89,10 @@ pub fn read_resources(bytes: &[u8], loc: &Location) -> Result<ResourceResult, St
         };
         out.objects += items.len();
         for item in items {
-            if let Some(found) = records::record(item) {
+            if let Some((shape, found)) = records::record(item) {
+                if !out.shapes.contains(&shape) {
+                    out.shapes.push(shape);
+                }
                 match found {
                     Some(fact) => out.evidence.push(Evidence {
                         source: loc.clone(),
@@ -560,6 +570,7 @@ fn resource_file(v: &Value) -> Option<ResourceFile> {
     })
 }
 
+mod recording;
 mod records;
 mod template;
 

@@ -616,6 +616,8 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             W(tool_flags),
         ),
         // Header lines that carry credentials (also as JSON or Python dicts).
+        // A value opening an object is not one: an Activity Log event's
+        // `"authorization": {"action", "scope"}` names who may, not a secret.
         p(
             "credential-header",
             &[
@@ -629,7 +631,7 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
                 "api-key",
             ],
             &format!(
-                r#"(?i)((?:^|[\s"'{{,;(\[])(?:{HEADER_NAMES})(?:\\?["'])?\s*:\s*(?:\\?["'])?)((?:[^\s"'\\\[]|\\[^"'\\])(?:[^\r\n"'\\]|\\[^"'\\])*)"#
+                r#"(?i)((?:^|[\s"'{{,;(\[])(?:{HEADER_NAMES})(?:\\?["'])?\s*:\s*(?:\\?["'])?)((?:[^\s"'\\\[{{]|\\[^"'\\])(?:[^\r\n"'\\]|\\[^"'\\])*)"#
             ),
             W(keep_stand_ins),
         ),
@@ -1228,6 +1230,16 @@ mod shape_tests {
             ("newrelic-key", format!("NRAK-{}", rep('B', 27)), "NRAK-x".into()),
             ("telegram-bot-token", format!("123456789:AA{}", b(33)), "123456789:AA".into()),
         ]
+    }
+
+    #[test]
+    fn an_activity_log_authorization_object_is_no_credential() {
+        // The Activity Log event schema's `authorization` is {action, scope}.
+        let event = r#"{"authorization": {"action": "Microsoft.Batch/batchAccounts/applications/versions/write", "scope": "/subscriptions/s"}}"#;
+        assert!(!contains_secret(event), "{event}");
+        assert!(contains_secret(
+            r#"{"authorization": "Bearer abcdefghijklmnopqrstuvwxyz0123456789"}"#
+        ));
     }
 
     #[test]

@@ -441,7 +441,9 @@ mod tests {
         let all = [
             "account_config",
             "arm_error",
+            "batch_error",
             "imds_token",
+            "job_config",
             "join_loop",
             "node_status",
             "pool_config",

@@ -9,7 +9,7 @@ pub mod catalog;
 
 use std::collections::BTreeMap;
 
-use batchdiag_parser::{Evidence, InputKind};
+use batchdiag_parser::{Evidence, InputKind, Shape};
 
 use crate::report::{
     ApplicationVersion, Check, CheckOutcome, Command, Confidence, Diagnosis, EvidenceItem, NodeRef,
@@ -60,6 +60,10 @@ pub struct Rule {
     pub missing_evidence: &'static [(Needs, &'static str)],
     /// Input kinds able to show this cause (drives `checked`).
     pub seen_in: &'static [InputKind],
+    /// Records a JSON input can hold that are able to show this cause
+    /// (Activity Log events, service logs, recorded HTTP exchanges): an
+    /// input holding them counts as looked at, even when its kind does not.
+    pub seen_in_shapes: &'static [Shape],
     /// Node-agent releases that fixed a failure like this one: a node
     /// running an older agent gets a note on the diagnosis.
     pub agent_fixes: &'static [AgentFix],
@@ -87,28 +91,31 @@ pub struct AgentFix {
     pub what: &'static str,
 }
 
-/// The input a "would help" line asks for: it is not shown when the bundle
-/// (seen from the diagnosis's account) already holds it.
+/// The input a "would help" line asks for. The engine never shows a line
+/// whose input the bundle holds (any account, pool or storage answer in
+/// the bundle, whichever account it is for): asking a support engineer for
+/// what they already sent reads as if batchdiag had not looked at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
     /// The Batch account JSON.
     Account,
     /// The pool JSON.
     Pool,
-    /// Both the account and the pool JSON.
-    AccountAndPool,
-    /// Something no JSON export gives (a probe from a node, ...).
-    Other,
+    /// A Storage request from a node and its answer (a probe, a capture).
+    StorageProbe,
 }
 
 impl Needs {
-    fn met_by(self, world: &World) -> bool {
-        let (account, pool) = world.has_config();
+    /// Whether the bundle already holds what this line asks for. Judged
+    /// on every item of the bundle, not the diagnosis's scope.
+    pub fn held_by(self, items: &[EvidenceItem]) -> bool {
+        let has = |f: fn(&Evidence) -> bool| items.iter().any(|i| f(&i.evidence));
+        let account = || has(|e| e.fact.as_account().is_some());
+        let pool = || has(|e| e.fact.as_pool().is_some());
         match self {
-            Needs::Account => account,
-            Needs::Pool => pool,
-            Needs::AccountAndPool => account && pool,
-            Needs::Other => false,
+            Needs::Account => account(),
+            Needs::Pool => pool(),
+            Needs::StorageProbe => has(|e| e.fact.as_storage().is_some()),
         }
     }
 }
@@ -498,7 +505,7 @@ impl Rule {
             missing_evidence: if undecided || confidence != Confidence::Confirmed {
                 self.missing_evidence
                     .iter()
-                    .filter(|(needs, _)| !needs.met_by(world))
+                    .filter(|(needs, _)| !needs.held_by(world.items()))
                     .map(|(_, s)| s.to_string())
                     .collect()
             } else {
@@ -509,11 +516,14 @@ impl Rule {
         }
     }
 
-    /// What `checked` says about this rule, given the diagnoses and input kinds.
-    pub fn check(&self, fired: bool, kinds: &[InputKind]) -> Check {
+    /// What `checked` says about this rule, given the diagnoses, the input
+    /// kinds and the record shapes the inputs held.
+    pub fn check(&self, fired: bool, kinds: &[InputKind], shapes: &[Shape]) -> Check {
         let outcome = if fired {
             CheckOutcome::Found
-        } else if self.seen_in.iter().any(|k| kinds.contains(k)) {
+        } else if self.seen_in.iter().any(|k| kinds.contains(k))
+            || self.seen_in_shapes.iter().any(|s| shapes.contains(s))
+        {
             CheckOutcome::NotFound
         } else {
             CheckOutcome::NoInput
@@ -685,6 +695,11 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
         }
     }
     for t in items.iter().filter_map(|i| i.evidence.fact.as_task()) {
+        // A task names its pool when the export kept `nodeInfo` (service
+        // logs always do): the fix is for that pool.
+        if let Some(p) = &t.pool {
+            push_unique(&mut s.pools, p.clone());
+        }
         push_unique(
             &mut s.tasks,
             format!("{}/{}", t.job.as_deref().unwrap_or("<job>"), t.task),
@@ -756,8 +771,13 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
         else {
             continue;
         };
-        if s.account.is_none() {
-            if let Some(acct) = r.name_of("batchAccounts") {
+        // The diagnostic-setting archive upper-cases resource ids: the id
+        // as the service wrote it elsewhere names the account better.
+        if s.account.as_deref().is_none_or(shouting) {
+            if let Some(acct) = r
+                .name_of("batchAccounts")
+                .filter(|a| s.account.is_none() || !shouting(a))
+            {
                 s.subscription = Some(r.subscription.clone());
                 s.resource_group = r.resource_group.clone();
                 s.account = Some(acct.to_string());
@@ -781,17 +801,32 @@ fn subjects(items: &[&EvidenceItem], world: &World) -> (Subjects, Vec<String>) {
             }
         }
         if let Some(app) = r.name_of("applications") {
-            push_unique(
-                &mut s.applications,
-                ApplicationVersion {
-                    application: app.to_string(),
-                    version: r.name_of("versions").map(str::to_string),
-                },
-            );
+            let new = ApplicationVersion {
+                application: app.to_string(),
+                version: r.name_of("versions").map(str::to_string),
+            };
+            // ARM names compare without case: one version, however written.
+            let same = |a: &ApplicationVersion| {
+                a.application.eq_ignore_ascii_case(&new.application)
+                    && a.version.as_deref().map(str::to_ascii_lowercase)
+                        == new.version.as_deref().map(str::to_ascii_lowercase)
+            };
+            match s.applications.iter_mut().find(|a| same(a)) {
+                Some(old) if shouting(&old.application) && !shouting(&new.application) => {
+                    *old = new
+                }
+                Some(_) => {}
+                None => s.applications.push(new),
+            }
         }
     }
     s.applications.sort();
     (s, used)
+}
+
+/// A name written all in capitals, as the Azure Monitor archive writes ids.
+fn shouting(name: &str) -> bool {
+    name.bytes().any(|b| b.is_ascii_uppercase()) && !name.bytes().any(|b| b.is_ascii_lowercase())
 }
 
 /// Fills a command template; a command (a line, with its `\` continuation

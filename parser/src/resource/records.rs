@@ -19,6 +19,7 @@
 use serde_json::Value;
 
 use crate::evidence::{ArmError, BatchError, Fact, TaskFailure, TaskResult};
+use crate::input::Shape;
 
 fn get<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |v, k| v.get(k))
@@ -38,18 +39,19 @@ fn word(v: &Value, key: &str) -> Option<String> {
     })
 }
 
-/// The fact a record shows, if it is an Activity Log or service-log record.
-pub fn record(v: &Value) -> Option<Option<Fact>> {
+/// The fact a record shows, if it is an Activity Log or service-log
+/// record, with which of the two it is.
+pub fn record(v: &Value) -> Option<(Shape, Option<Fact>)> {
     let operation = word(v, "operationName")?;
     let category = word(v, "category").unwrap_or_default();
     if category.eq_ignore_ascii_case("ServiceLog") {
-        return Some(service_log(v, &operation));
+        return Some((Shape::ServiceLog, service_log(v, &operation)));
     }
     let activity = v.get("eventTimestamp").is_some()
         || v.get("resultType").is_some()
         || v.get("correlationId").is_some()
         || category.eq_ignore_ascii_case("Administrative");
-    activity.then(|| activity_error(v, &operation))
+    activity.then(|| (Shape::ActivityLog, activity_error(v, &operation)))
 }
 
 /// HTTP status from the words the Activity Log writes (`Conflict`, `Forbidden`, ...).

@@ -448,3 +448,35 @@ name: acct\ntype: Microsoft.Batch/batchAccounts\n";
         assert_ne!(crate::detect::detect(&crate::detect::Head { bytes: text.as_bytes(), name: "x.txt" }), crate::detect::Format::Yaml);
     }
 }
+
+#[test]
+fn az_yaml_as_pyyaml_writes_it_is_yaml_not_a_log() {
+    // Keys sorted, a key's sequence unindented, a node id (holding a time) first.
+    let nodes = "- affinityId: TVM:tvm-8801234567_1-20240611t180000z\n  allocationTime: '2024-06-11T18:00:00Z'\n  errors:\n  - code: ApplicationPackageError\n    message: One or more application packages specified for the pool are\n      invalid\n  id: tvm-8801234567_1-20240611t180000z\n  state: unusable\n";
+    let head = crate::detect::Head { bytes: nodes.as_bytes(), name: "nodes.yaml" };
+    assert_eq!(crate::detect::detect(&head), crate::detect::Format::Yaml);
+    let account = "accountEndpoint: a.westeurope.batch.azure.com\nallowedAuthenticationModes:\n- SharedKey\n- AAD\n- TaskAuthenticationToken\nautoStorage:\n  authenticationMode: BatchAccountManagedIdentity\nid: /subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a\nname: a\n";
+    let head = crate::detect::Head { bytes: account.as_bytes(), name: "account.yaml" };
+    assert_eq!(crate::detect::detect(&head), crate::detect::Format::Yaml);
+    let r = read_resources(&yaml_as_json(nodes.as_bytes()).unwrap(), &Location::file("n.yaml")).unwrap();
+    let Fact::NodeStatus(n) = &r.evidence[0].fact else {
+        panic!("{:?}", r.evidence)
+    };
+    assert_eq!(n.errors[0].message.as_deref(), Some("One or more application packages specified for the pool are invalid"));
+    // A log whose first line starts with a time stays a log.
+    let log = "2024-06-11T18:00:00.123Z INFO [agent.core] main:12: starting\n2024-06-11T18:00:01.000Z INFO [agent.core] main:13: more\n";
+    let head = crate::detect::Head { bytes: log.as_bytes(), name: "other.log" };
+    assert_eq!(crate::detect::detect(&head), crate::detect::Format::Log);
+}
+
+#[test]
+fn activity_and_service_log_records_name_their_shape() {
+    let ok = r#"{"time":"2024-05-01T10:00:30Z","resourceId":"/SUBSCRIPTIONS/S","operationName":"MICROSOFT.BATCH/BATCHACCOUNTS/WRITE","category":"Administrative","resultType":"Success"}"#;
+    let r = read_resources(format!("{ok}\n{ok}\n").as_bytes(), &Location::file("PT1H.json")).unwrap();
+    assert_eq!(r.shapes, vec![Shape::ActivityLog]);
+    let svc = r#"{"time":"2024-05-01T10:15:00Z","resourceId":"/S","category":"ServiceLog","operationName":"PoolResizeCompleteEvent","properties":{"id":"p","resultCode":"Success"}}"#;
+    let r = read_resources(svc.as_bytes(), &Location::file("PT1H.json")).unwrap();
+    assert_eq!(r.shapes, vec![Shape::ServiceLog]);
+    let r = read_resources(br#"{"id":"p1","vmSize":"a"}"#, &Location::file("p.json")).unwrap();
+    assert!(r.shapes.is_empty());
+}

@@ -1,7 +1,7 @@
 //! BD101 (`autostorage-no-permission`): its catalog row and the samples that must and must not
 //! make it fire.
 
-use batchdiag_parser::InputKind;
+use batchdiag_parser::{InputKind, Shape};
 
 use crate::report::Confidence;
 use crate::rules::{Condition, GroupBy, Needs, RemediationTemplate, Rule, Sample, Symptom};
@@ -60,6 +60,7 @@ az role assignment create --assignee-object-id \"$principal\" --assignee-princip
         (Needs::Account, "The Batch account JSON (`az batch account show` or the portal's JSON View) would name the account's identity and its autostorage account, so the fix could name them too."),
     ],
     seen_in: &[InputKind::Har],
+    seen_in_shapes: &[Shape::ActivityLog, Shape::HttpRecording],
     agent_fixes: &[],
     samples: &[
         Sample {

@@ -1,7 +1,7 @@
 //! BD201 (`node-identity-reference-missing`): its catalog row and the samples that must and must not
 //! make it fire.
 
-use batchdiag_parser::InputKind;
+use batchdiag_parser::{InputKind, Shape};
 
 use crate::report::{Confidence, Scenario, ScenarioTable};
 use crate::rules::{
@@ -74,6 +74,7 @@ az batch pool show --pool-id {pool} --query identity -o json",
         (Needs::Pool, "The pool JSON (`az batch pool show`) would name the identity the reference should point to."),
     ],
     seen_in: &[InputKind::AgentLog, InputKind::Log, InputKind::Json],
+    seen_in_shapes: &[Shape::ServiceLog],
     agent_fixes: &[AgentFix { fixed_in: (1, 11, 5), what: "1.11.5 fixed nodes stuck in join-pool-in-progress" }],
     samples: &[
         Sample {

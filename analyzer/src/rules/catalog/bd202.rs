@@ -1,7 +1,7 @@
 //! BD202 (`node-identity-insufficient-permission`): its catalog row and the samples that must and must not
 //! make it fire.
 
-use batchdiag_parser::InputKind;
+use batchdiag_parser::{InputKind, Shape};
 
 use super::PACKAGE_IDENTITY_FIXES;
 use crate::report::{Confidence, Scenario, ScenarioTable};
@@ -60,10 +60,12 @@ account JSON tells the two apart.",
         ],
     },
     missing_evidence: &[
-        (Needs::AccountAndPool, "The Batch account JSON (`az batch account show`) and the pool JSON (`az batch pool show`) decide: a node identity reference that is set and listed among the pool identities confirms this cause; a missing reference means BD201, a reference the pool lacks means BD203."),
-        (Needs::Other, "A storage probe from a node (Get Blob with the node's IMDS token) answering 403 AuthorizationPermissionMismatch would show it directly."),
+        (Needs::Account, "The Batch account JSON (`az batch account show`) decides, with the pool's identities: a node identity reference that is set and listed among the pool identities confirms this cause; a missing reference means BD201, a reference the pool lacks means BD203."),
+        (Needs::Pool, "The pool JSON (`az batch pool show`) decides, with the account's node identity reference: the reference listed among the pool's identities confirms this cause; a reference the pool lacks means BD203."),
+        (Needs::StorageProbe, "A storage probe from a node (Get Blob with the node's IMDS token) answering 403 AuthorizationPermissionMismatch would show it directly."),
     ],
     seen_in: &[InputKind::Json],
+    seen_in_shapes: &[Shape::ServiceLog],
     agent_fixes: PACKAGE_IDENTITY_FIXES,
     samples: &[
         Sample {

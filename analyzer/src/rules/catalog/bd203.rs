@@ -1,7 +1,7 @@
 //! BD203 (`node-identity-not-in-pool`): its catalog row and the samples that must and must not
 //! make it fire.
 
-use batchdiag_parser::InputKind;
+use batchdiag_parser::{InputKind, Shape};
 
 use super::PACKAGE_IDENTITY_FIXES;
 use crate::report::{Confidence, Scenario, ScenarioTable};
@@ -58,9 +58,11 @@ identity has permission on the storage account does not matter.",
         ],
     },
     missing_evidence: &[
-        (Needs::AccountAndPool, "The Batch account JSON and the pool JSON decide: the account's nodeIdentityReference missing from the pool's userAssignedIdentities confirms this cause."),
+        (Needs::Account, "The Batch account JSON (`az batch account show`) decides, with the pool's identities: its autostorage.nodeIdentityReference missing from the pool's userAssignedIdentities confirms this cause."),
+        (Needs::Pool, "The pool JSON (`az batch pool show`) decides, with the account's node identity reference: that identity missing from the pool's userAssignedIdentities confirms this cause."),
     ],
     seen_in: &[InputKind::Json],
+    seen_in_shapes: &[Shape::ServiceLog],
     agent_fixes: PACKAGE_IDENTITY_FIXES,
     samples: &[
         Sample {

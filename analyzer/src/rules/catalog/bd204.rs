@@ -45,6 +45,7 @@ resource files from autostorage.",
         (Needs::Account, "The Batch account JSON would show whether autostorage uses BatchAccountManagedIdentity, which is what makes the pool identity necessary."),
     ],
     seen_in: &[InputKind::Json],
+    seen_in_shapes: &[],
     agent_fixes: PACKAGE_IDENTITY_FIXES,
     samples: &[
         Sample {

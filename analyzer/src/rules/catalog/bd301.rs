@@ -41,6 +41,7 @@ identity, and autoStorageContainerName files always use the account's node ident
     },
     missing_evidence: &[],
     seen_in: &[InputKind::Json],
+    seen_in_shapes: &[],
     agent_fixes: &[],
     samples: &[
         Sample {

@@ -1,7 +1,7 @@
 //! BD401 (`imds-client-id-mismatch`): its catalog row and the samples that must and must not
 //! make it fire.
 
-use batchdiag_parser::InputKind;
+use batchdiag_parser::{InputKind, Shape};
 
 use super::IMDS_CURL;
 use crate::report::Confidence;
@@ -40,6 +40,7 @@ ones that were granted.",
     },
     missing_evidence: &[(Needs::Pool, "The pool JSON (`az batch pool show`) lists each identity's clientId, against which the IMDS answer is compared.")],
     seen_in: &[InputKind::Har, InputKind::Probe, InputKind::Json],
+    seen_in_shapes: &[Shape::HttpRecording],
     agent_fixes: &[],
     samples: &[
         Sample {

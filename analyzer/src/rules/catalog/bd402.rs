@@ -1,7 +1,7 @@
 //! BD402 (`imds-identity-not-specified`): its catalog row and the samples that must and must not
 //! make it fire.
 
-use batchdiag_parser::InputKind;
+use batchdiag_parser::{InputKind, Shape};
 
 use super::IMDS_CURL;
 use crate::report::Confidence;
@@ -37,6 +37,7 @@ identities exist, please specify the clientId / resourceId of the identity in th
     },
     missing_evidence: &[],
     seen_in: &[InputKind::Har, InputKind::Probe, InputKind::Json],
+    seen_in_shapes: &[Shape::HttpRecording],
     agent_fixes: &[],
     samples: &[
         Sample {

@@ -1,7 +1,7 @@
 //! BD403 (`storage-request-missing-version`): its catalog row and the samples that must and must not
 //! make it fire.
 
-use batchdiag_parser::InputKind;
+use batchdiag_parser::{InputKind, Shape};
 
 use crate::report::Confidence;
 use crate::rules::{Condition, GroupBy, RemediationTemplate, Rule, Sample, Symptom};
@@ -41,6 +41,7 @@ curl -sS -o /dev/null -w '%{{http_code}}\\n' -H \"Authorization: Bearer $token\"
     },
     missing_evidence: &[],
     seen_in: &[InputKind::Har, InputKind::Probe],
+    seen_in_shapes: &[Shape::HttpRecording],
     agent_fixes: &[],
     samples: &[
         Sample {
