@@ -657,6 +657,21 @@ pub struct JoinLoop {
     pub log_end: Option<String>,
     /// The node's log files, oldest first.
     pub files: Vec<String>,
+    /// The first and last timestamp of each of `files`, in the same order:
+    /// where one rotated file ends and the next begins.
+    #[serde(default)]
+    pub file_times: Vec<FileTimes>,
+}
+
+/// The time span of one log file: its first and last timestamped line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileTimes {
+    /// The first timestamp (RFC 3339, UTC); `None` when no line had one.
+    #[serde(default)]
+    pub first: Option<String>,
+    /// The last timestamp.
+    #[serde(default)]
+    pub last: Option<String>,
 }
 
 /// One `health=Status.<Name>` report.

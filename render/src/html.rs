@@ -73,6 +73,9 @@ fn report_body(out: &mut String, red: &Redacted, p: &str, h: u8) {
     section_open(out, p, "timeline", "Timeline", h);
     out.push_str(
         "<p class=\"legend\"><span><span class=\"sw fail\"></span>failing call or probe</span>\
+         <span><span class=\"sw okcall\"></span>/batch call that went well</span>\
+         <span><span class=\"sw cb\"></span>/batch calls counted per slice of time (darker: more)</span>\
+         <span><span class=\"sw rot\"></span>one rotated log file gives way to the next</span>\
          <span><span class=\"sw ok\"></span>successful probe; ◆ another health status ended the join loop</span>\
          <span><span class=\"sw stuck\"></span>join loop that never ended (dashed: still going when the logs stop)</span>\
          <span><span class=\"sw ended\"></span>join loop that ended</span>\

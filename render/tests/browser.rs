@@ -243,6 +243,28 @@ async fn checks(
             .is_empty(),
         "the stuck node on the timeline"
     );
+    // The /batch row: the bundle's three calls that went well and the
+    // failing one (its link to the evidence is checked by the unit tests:
+    // the canary member here is no longer the HAR's path).
+    assert_eq!(
+        c.find_all(Locator::Css("svg.tl rect.call.ok")).await?.len(),
+        3,
+        "the successful /batch calls on the timeline"
+    );
+    c.find(Locator::Css("svg.tl rect.call.fail")).await?;
+    // Where agent-debug.log.1 gives way to agent-debug.log on the node's row.
+    let rot = c
+        .execute(
+            "var g=document.querySelector('svg.tl g.rot');return g?g.querySelector('title').textContent:null;",
+            vec![],
+        )
+        .await?;
+    assert!(
+        rot.as_str().is_some_and(
+            |t| t.contains("agent-debug.log.1 ends") && t.contains("agent-debug.log begins")
+        ),
+        "a rotation boundary: {rot}"
+    );
     let timeline = c.find(Locator::Css("#timeline")).await?.text().await?;
     assert!(
         timeline.contains("409 AutoStorageNoPermission"),

@@ -5,11 +5,12 @@
 //!   batchdiag-gen fleet N DIR         write N labelled one-file bundles (DIR/bundles/,
 //!                                     DIR/labels.jsonl) of every kind, a few corrupt
 //!   batchdiag-gen har SIZE_MB FILE    write a Chrome HAR of about SIZE_MB megabytes
-//!   batchdiag-gen logs SIZE_MB DIR [PARTS]
-//!                                     write "upload batch logs" for 80 nodes (8 stuck) of about
-//!                                     SIZE_MB megabytes as DIR/, DIR.tar.gz and DIR.zip; each
-//!                                     node's log rotated into PARTS files (default 1: none),
-//!                                     agent-debug.log, .1, then .2.gz, .3.gz... compressed
+//!   batchdiag-gen logs SIZE_MB DIR [PARTS [NODES]]
+//!                                     write "upload batch logs" for NODES nodes (default 80;
+//!                                     one in ten stuck) of about SIZE_MB megabytes in all as
+//!                                     DIR/, DIR.tar.gz and DIR.zip; each node's log rotated into
+//!                                     PARTS files (default 1: none), agent-debug.log, .1, then
+//!                                     .2.gz, .3.gz... compressed
 //!   batchdiag-gen inflate FILE        inflate a gzip stream (all members) and print its size:
 //!                                     the floor of reading a .tar.gz, with batchdiag's inflater
 
@@ -41,14 +42,17 @@ fn main() -> ExitCode {
                 "{size_mb:?} is not a size in MB"
             ))),
         },
-        ["logs", size_mb, dir, parts @ ..] if parts.len() <= 1 => {
+        ["logs", size_mb, dir, rest @ ..] if rest.len() <= 2 => {
             match (
                 size_mb.parse::<usize>(),
-                parts.first().map_or(Ok(1), |p| p.parse()),
+                rest.first().map_or(Ok(1), |p| p.parse()),
+                rest.get(1).map_or(Ok(80), |n| n.parse::<usize>()),
             ) {
-                (Ok(mb), Ok(parts)) => write_logs(Path::new(dir), mb << 20, parts),
+                (Ok(mb), Ok(parts), Ok(nodes)) if nodes > 0 => {
+                    write_logs(Path::new(dir), mb << 20, parts, nodes)
+                }
                 _ => Err(std::io::Error::other(format!(
-                    "{size_mb:?} is not a size in MB, or {parts:?} not a number of parts"
+                    "{size_mb:?} is not a size in MB, or {rest:?} not a number of parts and of nodes (at least 1)"
                 ))),
             }
         }
@@ -56,7 +60,7 @@ fn main() -> ExitCode {
             .and_then(batchdiag_benches::inflate::inflate_count)
             .map(|n| println!("{n}")),
         _ => {
-            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen fleet N DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR [PARTS] | batchdiag-gen inflate FILE");
+            eprintln!("usage: batchdiag-gen corpus DIR | batchdiag-gen fleet N DIR | batchdiag-gen har SIZE_MB FILE | batchdiag-gen logs SIZE_MB DIR [PARTS [NODES]] | batchdiag-gen inflate FILE");
             return ExitCode::from(2);
         }
     };
@@ -69,9 +73,10 @@ fn main() -> ExitCode {
     }
 }
 
-fn write_logs(dir: &Path, total: usize, parts: usize) -> std::io::Result<()> {
+fn write_logs(dir: &Path, total: usize, parts: usize, count: usize) -> std::io::Result<()> {
     use batchdiag_benches::log_gen::{bundle_files, fleet, write_dir, write_tar_gz, write_zip};
-    let nodes = fleet(80, 8, total / 80, 1_714_557_600);
+    // One node in ten stuck, as in the 80-node default (8 stuck).
+    let nodes = fleet(count, count.div_ceil(10), total / count, 1_714_557_600);
     let files = bundle_files(&nodes, parts, 42);
     write_dir(dir, &files)?;
     let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("logs");

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::scan::{HealthPoint, Summary};
-use crate::evidence::{Attribution, Evidence, Fact, HealthReport, JoinLoop};
+use crate::evidence::{Attribution, Evidence, Fact, FileTimes, HealthReport, JoinLoop};
 use crate::location::Location;
 
 /// One log file and its summary.
@@ -174,6 +174,13 @@ fn node_loop(mut files: Vec<LogFile>) -> Option<Evidence> {
         last_source: at(last),
         log_end: rfc3339(total.last_time),
         files: files.iter().map(LogFile::virtual_path).collect(),
+        file_times: files
+            .iter()
+            .map(|f| FileTimes {
+                first: rfc3339(f.summary.first_time),
+                last: rfc3339(f.summary.last_time),
+            })
+            .collect(),
     };
     Some(Evidence {
         source: at(first),
@@ -241,6 +248,20 @@ mod tests {
             (Some("pool-x"), Some("tvm-9_1-z"), "layout")
         );
         assert!(j.files[0].ends_with(".log.2.gz") && j.files[2].ends_with("agent-debug.log"));
+        // Where each rotated file begins and ends, in the order of `files`.
+        let spans: Vec<(Option<&str>, Option<&str>)> = j
+            .file_times
+            .iter()
+            .map(|t| (t.first.as_deref(), t.last.as_deref()))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                (Some("2024-05-01T10:00:00Z"), Some("2024-05-01T10:00:05Z")),
+                (Some("2024-05-01T11:00:00Z"), Some("2024-05-01T11:00:00Z")),
+                (Some("2024-05-01T12:00:00Z"), Some("2024-05-01T12:30:00Z")),
+            ]
+        );
         assert_eq!(ev[0].source.line, Some(2));
         assert!(ev[0].source.path.ends_with(".log.2.gz"));
         assert_eq!(j.last_source.line, Some(2));

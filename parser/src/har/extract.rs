@@ -7,6 +7,7 @@ use crate::arm::{
     self, ArmResourceId, BatchRequests, BatchResponses, ErrorBody, ErrorEnvelope, InnerRequest,
 };
 use crate::evidence::{ArmError, Envelope, Evidence, Fact};
+use crate::har::calls::{CallRecord, InnerFailure};
 use crate::har::entry::{decode_body, Entry, Response};
 use crate::location::Location;
 use crate::time::normalize_timestamp;
@@ -20,6 +21,8 @@ pub struct EntryOutcome {
     pub batch_call: bool,
     /// Inner requests seen in a `/batch` call.
     pub inner_requests: u64,
+    /// The `/batch` call for the timeline (set only for `/batch` calls).
+    pub call: Option<CallRecord>,
     /// A `/batch` call whose response body the capture did not keep.
     pub batch_without_response: bool,
     /// A problem worth a warning that did not stop the entry (e.g. a body that is not JSON).
@@ -52,6 +55,16 @@ pub fn extract_entry(bytes: &[u8], loc: &dyn Fn() -> Location) -> Result<EntryOu
         && path_only.eq_ignore_ascii_case("/batch");
     if is_batch {
         out.batch_call = true;
+        out.call = Some(CallRecord {
+            // Parsed from the borrowed text: no allocation.
+            time_ms: entry
+                .started
+                .as_deref()
+                .and_then(|s| s.trim().parse::<jiff::Timestamp>().ok())
+                .map(|t| t.as_millisecond()),
+            status: response.status,
+            ..CallRecord::default()
+        });
         batch_envelope(&entry, response, url, &time, loc, &mut out);
     }
     // IMDS token requests and Storage requests (node-plane probes captured in a HAR).
@@ -198,6 +211,8 @@ fn batch_envelope(
         }
     };
     out.inner_requests = out.inner_requests.max(responses.len() as u64);
+    let mut failed = 0u64;
+    let mut first_failure = None;
 
     // Pair by name: the service does not promise to answer in order.
     let by_name: HashMap<&str, &InnerRequest> = requests
@@ -213,13 +228,20 @@ fn batch_envelope(
         if status < 400 {
             continue;
         }
+        failed += 1;
+        let err = inner.error();
+        if first_failure.is_none() {
+            first_failure = Some(InnerFailure {
+                status,
+                code: err.as_ref().and_then(|e| e.code.clone()),
+            });
+        }
         let request = match inner.name.as_deref() {
             Some(n) => by_name.get(n).copied(),
             // Without names, position is the only pairing left.
             None if all_unnamed && requests.len() == responses.len() => requests.get(i),
             None => None,
         };
-        let err = inner.error();
         out.evidence.push(Evidence {
             source: loc(),
             time: time(),
@@ -235,6 +257,11 @@ fn batch_envelope(
                 }),
             )),
         });
+    }
+    if let Some(c) = out.call.as_mut() {
+        c.responses = responses.len() as u64;
+        c.failed = failed;
+        c.first_failure = first_failure;
     }
 }
 

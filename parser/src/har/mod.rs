@@ -7,6 +7,7 @@
 //! chunk size plus the largest entry (itself capped by
 //! [`HarOptions::max_entry_bytes`]), never by the file.
 
+pub mod calls;
 pub mod entry;
 pub mod extract;
 pub mod framing;
@@ -62,6 +63,10 @@ pub struct HarSummary {
     pub batch_requests: u64,
     /// `/batch` calls whose response body the capture did not keep.
     pub batch_without_response: u64,
+    /// Every `/batch` call in time, successful or not (bounded: in
+    /// buckets past [`calls::CALLS_MAX`]); `None` without any.
+    #[serde(default)]
+    pub batch_timeline: Option<calls::BatchCalls>,
 }
 
 /// Everything [`read_har`] found in one capture.
@@ -82,6 +87,7 @@ const MAX_WARNINGS: usize = 20;
 struct Collector<'l> {
     base_loc: &'l Location,
     result: HarResult,
+    calls: calls::CallLog,
     bad_entries: u64,
     first_bad: Option<String>,
     warnings_dropped: u64,
@@ -141,6 +147,9 @@ impl Collector<'_> {
                     s.batch_calls += u64::from(o.batch_call);
                     s.batch_requests += o.inner_requests;
                     s.batch_without_response += u64::from(o.batch_without_response);
+                    if let Some(call) = o.call {
+                        self.calls.push(call, index);
+                    }
                     self.result.evidence.extend(o.evidence);
                     if let Some(w) = o.warning {
                         self.warn(format!("{}: {w}", self.entry_loc(index, offset)));
@@ -189,6 +198,7 @@ impl Collector<'_> {
 
     fn finish(mut self, entries: u64) -> HarResult {
         self.result.summary.entries = entries;
+        self.result.summary.batch_timeline = std::mem::take(&mut self.calls).finish();
         if self.warnings_dropped > 0 {
             let n = self.warnings_dropped;
             self.result
@@ -272,6 +282,7 @@ pub fn read_har<R: Read>(mut reader: R, loc: &Location, opts: &HarOptions) -> Ha
     let mut c = Collector {
         base_loc: loc,
         result: HarResult::default(),
+        calls: calls::CallLog::default(),
         bad_entries: 0,
         first_bad: None,
         warnings_dropped: 0,

@@ -170,3 +170,33 @@ proptest::proptest! {
         let _ = read_har(&d[..], &Location::file("r.har"), &opts(chunk, 256));
     }
 }
+
+#[test]
+fn batch_calls_are_recorded_with_their_entry_and_time_at_any_chunk_size() {
+    let ok = r#"{"startedDateTime":"2024-05-01T12:00:0#.000+02:00","request":{"method":"POST","url":"https://management.azure.com/batch?api-version=2020-06-01","postData":{"text":"{\"requests\":[{\"name\":\"a\",\"httpMethod\":\"GET\",\"url\":\"/x\"}]}"}},"response":{"status":200,"content":{"text":"{\"responses\":[{\"name\":\"a\",\"httpStatusCode\":200}]}"}}}"#;
+    let noise = r#"{"startedDateTime":"2024-05-01T10:00:00Z","request":{"method":"GET","url":"https://portal.azure.com/a.js"},"response":{"status":200}}"#;
+    let entries: Vec<String> = (0..6)
+        .map(|i| {
+            if i % 2 == 1 {
+                ok.replace('#', &i.to_string())
+            } else {
+                noise.to_string()
+            }
+        })
+        .collect();
+    let d = format!("{{\"log\":{{\"entries\":[{}]}}}}", entries.join(","));
+    let whole = read_har(d.as_bytes(), &Location::file("f.har"), &opts(7, 1 << 20));
+    let t = whole.summary.batch_timeline.as_ref().expect("calls");
+    assert_eq!(
+        t.calls.iter().map(|c| c.entry).collect::<Vec<_>>(),
+        [1, 3, 5]
+    );
+    assert_eq!(t.calls[1].time.as_deref(), Some("2024-05-01T10:00:03Z"));
+    assert!(t.calls.iter().all(|c| c.status == 200 && c.responses == 1));
+    let big = read_har(
+        d.as_bytes(),
+        &Location::file("f.har"),
+        &HarOptions::default(),
+    );
+    assert_eq!(big.summary, whole.summary);
+}

@@ -12,10 +12,12 @@ use sha2::{Digest, Sha256};
 pub(crate) const STYLE: &str = r#"
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1f24;--faint:#5c6670;--line:#d0d7de;--card:#f6f8fa;
 --fail:#c62828;--ok:#2e7d32;--info:#1565c0;--stuck:#d84315;--ended:#78909c;--code:#eef1f4;
---confirmed:#b71c1c;--likely:#e65100;--possible:#6d4c41;--a1:#ffccbc;--a2:#ff8a65;--a3:#f4511e;--a4:#bf360c}
+--confirmed:#b71c1c;--likely:#e65100;--possible:#6d4c41;--a1:#ffccbc;--a2:#ff8a65;--a3:#f4511e;--a4:#bf360c;
+--okcall:#a5d6a7;--c1:#e3f2fd;--c2:#90caf9;--c3:#42a5f5;--c4:#1565c0}
 @media (prefers-color-scheme:dark){:root{--bg:#0f1419;--fg:#e6edf3;--faint:#9aa6b2;--line:#30363d;
 --card:#161b22;--fail:#ff6b6b;--ok:#7ee787;--info:#79c0ff;--stuck:#ff8a50;--ended:#8b949e;--code:#1f2630;
---confirmed:#ff7b72;--likely:#ffa657;--possible:#d2a8ff;--a1:#5a2a1a;--a2:#8a3a1f;--a3:#c04a20;--a4:#ff7043}}
+--confirmed:#ff7b72;--likely:#ffa657;--possible:#d2a8ff;--a1:#5a2a1a;--a2:#8a3a1f;--a3:#c04a20;--a4:#ff7043;
+--okcall:#2f6b3a;--c1:#16324f;--c2:#1f4f7a;--c3:#2f74b5;--c4:#79c0ff}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:1500px;margin:0 auto;padding:1rem}
@@ -42,12 +44,16 @@ svg.tl .m.fail{fill:var(--fail)}svg.tl .m.ok{fill:var(--ok)}svg.tl .m.info{fill:
 svg.tl .bar.stuck{fill:var(--stuck)}svg.tl .bar.ended{fill:var(--ended)}
 svg.tl .open{stroke:var(--stuck);stroke-width:2;stroke-dasharray:4 3}svg.tl .arrow{fill:var(--stuck)}
 svg.tl .endm{fill:var(--ok);stroke:var(--bg)}
+svg.tl .call.ok{fill:var(--okcall)}svg.tl .call.fail{fill:var(--fail)}
+svg.tl .cb.c1{fill:var(--c1)}svg.tl .cb.c2{fill:var(--c2)}svg.tl .cb.c3{fill:var(--c3)}svg.tl .cb.c4{fill:var(--c4)}
+svg.tl .cb.fail{stroke:var(--fail);stroke-width:2}
+svg.tl .rot line{stroke:var(--fg);stroke-width:1.5;stroke-dasharray:2 2}
 svg.tl .agg.a1{fill:var(--a1)}svg.tl .agg.a2{fill:var(--a2)}svg.tl .agg.a3{fill:var(--a3)}svg.tl .agg.a4{fill:var(--a4)}
 svg.tl a:hover rect,svg.tl a:focus rect{stroke:var(--fg);stroke-width:1.5}
 details.pool{margin:.3rem 0}details.pool>summary{cursor:pointer;padding:.2rem 0}
 .legend{display:flex;flex-wrap:wrap;gap:.3rem 1rem;font-size:.85rem;color:var(--faint);margin:.3rem 0}
 .sw{display:inline-block;width:.9rem;height:.7rem;border-radius:2px;vertical-align:middle;margin-right:.25rem}
-.sw.fail{background:var(--fail)}.sw.ok{background:var(--ok)}.sw.stuck{background:var(--stuck)}.sw.ended{background:var(--ended)}.sw.agg{background:var(--a3)}
+.sw.fail{background:var(--fail)}.sw.ok{background:var(--ok)}.sw.stuck{background:var(--stuck)}.sw.ended{background:var(--ended)}.sw.agg{background:var(--a3)}.sw.okcall{background:var(--okcall)}.sw.cb{background:var(--c3)}.sw.rot{border-left:2px dashed var(--fg);border-radius:0;width:.4rem}
 .ev{border-top:1px solid var(--line);padding:.4rem 0;overflow-wrap:anywhere}
 .ev:target,.card:target{outline:2px solid var(--info);outline-offset:2px}
 .ev .loc{margin:.1rem 0;display:flex;flex-wrap:wrap;gap:.1rem 1rem;font-size:.85rem}

@@ -1,16 +1,20 @@
 //! The incident on one time axis, as inline SVG drawn here: the portal's
-//! failing ARM calls, probe results, node and task snapshots that carry a
-//! time, and one row per node with its join loop, grouped by pool.
+//! ARM `/batch` calls (every one, or in time buckets for a large capture)
+//! and its failing ARM calls, probe results, node and task snapshots that
+//! carry a time, and one row per node with its join loop and the points
+//! where one rotated log file gives way to the next, grouped by pool.
 //!
 //! Every SVG shares one scale, so a failing upload and the nodes stuck
 //! after it line up. A pool of many nodes is one aggregate row (how many
 //! nodes were in their join loop over time) with the node rows inside a
 //! `<details>` that opens without script.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use batchdiag_analyzer::report::{EvidenceItem, Report};
 use batchdiag_parser::evidence::JoinLoop;
+use batchdiag_parser::har::calls::BatchCalls;
 use batchdiag_parser::Fact;
 
 use super::escape::{id_part, Esc};
@@ -51,6 +55,33 @@ struct Loop<'a> {
     last: i64,
     end: Option<i64>,
     log_end: Option<i64>,
+}
+
+/// The `/batch` calls of one HAR input.
+struct Calls<'a> {
+    /// The input's path, for the row's label.
+    path: &'a str,
+    calls: &'a BatchCalls,
+    /// Evidence id of a failing inner response, by entry index.
+    evidence: HashMap<u64, &'a str>,
+}
+
+impl Calls<'_> {
+    /// Every time the row draws, bucket ends included.
+    fn times(&self) -> impl Iterator<Item = i64> + '_ {
+        let w = self.calls.bucket_seconds as i64 * 1000;
+        self.calls
+            .calls
+            .iter()
+            .filter_map(|c| ms(c.time.as_deref()))
+            .chain(
+                self.calls
+                    .buckets
+                    .iter()
+                    .filter_map(|b| ms(Some(&b.start)))
+                    .flat_map(move |t| [t, t + w]),
+            )
+    }
 }
 
 /// The time scale shared by every row.
@@ -98,6 +129,7 @@ impl Scale {
 
 /// What the timeline draws from one report.
 pub(crate) struct Timeline<'a> {
+    calls: Vec<Calls<'a>>,
     lanes: Vec<(&'static str, Vec<Mark<'a>>)>,
     pools: Vec<(String, Vec<Loop<'a>>)>,
     /// Items of a drawable kind without a usable time: said, not drawn.
@@ -187,6 +219,32 @@ impl<'a> Timeline<'a> {
                 _ => {}
             }
         }
+        let calls: Vec<Calls<'a>> =
+            r.inputs
+                .iter()
+                .filter_map(|i| {
+                    let calls = i.har.as_ref()?.batch_timeline.as_ref()?;
+                    // A failing call links to the first evidence item of its entry.
+                    let mut evidence = HashMap::new();
+                    for e in &r.evidence {
+                        let src = &e.evidence.source;
+                        let path_matches = match &src.member {
+                            Some(m) => i.path.strip_suffix(m.as_str()).is_some_and(|p| {
+                                p.strip_suffix("!/").is_some_and(|p| p == src.path)
+                            }),
+                            None => i.path == src.path,
+                        };
+                        if let (Some(entry), true) = (src.entry, path_matches) {
+                            evidence.entry(entry).or_insert(e.id.as_str());
+                        }
+                    }
+                    Some(Calls {
+                        path: &i.path,
+                        calls,
+                        evidence,
+                    })
+                })
+                .collect();
         let lanes: Vec<(&'static str, Vec<Mark<'a>>)> = [
             ("Portal: failing ARM calls", arm),
             ("IMDS and Storage probes", probes),
@@ -217,9 +275,19 @@ impl<'a> Timeline<'a> {
         let times = lanes
             .iter()
             .flat_map(|(_, m)| m.iter().map(|m| m.at))
+            .chain(calls.iter().flat_map(Calls::times))
             .chain(pools.iter().flat_map(|(_, v)| {
                 v.iter()
-                    .flat_map(|l| [Some(l.first), Some(l.last), l.end, l.log_end])
+                    .flat_map(|l| {
+                        let bounds =
+                            l.j.file_times
+                                .iter()
+                                .skip(1)
+                                .map(|f| ms(f.first.as_deref()));
+                        [Some(l.first), Some(l.last), l.end, l.log_end]
+                            .into_iter()
+                            .chain(bounds)
+                    })
                     .flatten()
             }));
         let (mut lo, mut hi) = (i64::MAX, i64::MIN);
@@ -236,6 +304,7 @@ impl<'a> Timeline<'a> {
             }
         });
         Timeline {
+            calls,
             lanes,
             pools,
             untimed,
@@ -262,6 +331,15 @@ impl<'a> Timeline<'a> {
             );
         }
         out.push_str("<text class=\"axis\" x=\"4\" y=\"15\">UTC</text></svg>\n");
+        if !self.calls.is_empty() {
+            let h = ROW * self.calls.len() as f64 + 4.0;
+            svg_open(out, h, "the portal's ARM /batch calls");
+            grid(out, scale, &ticks, h);
+            for (n, c) in self.calls.iter().enumerate() {
+                calls_row(out, scale, ROW * n as f64 + 2.0, c, self.calls.len() > 1, p);
+            }
+            out.push_str("</svg>\n");
+        }
         if !self.lanes.is_empty() {
             let h = ROW * self.lanes.len() as f64 + 4.0;
             svg_open(out, h, "failing calls, probes, node and task snapshots");
@@ -295,6 +373,20 @@ impl<'a> Timeline<'a> {
             out.push_str("</svg>\n</details>\n");
         }
         out.push_str("</div>\n");
+        for c in &self.calls {
+            let b = c.calls;
+            if b.aggregated {
+                let total: u64 = b.buckets.iter().map(|x| x.calls).sum::<u64>() + b.untimed;
+                let _ = writeln!(
+                    out,
+                    "<p class=\"faint calls-note\">{total} /batch calls in {}: more than {} to draw one by one, so they are counted in {} slices of {} s (darker: more; red: some failed).</p>",
+                    Esc(c.path),
+                    batchdiag_parser::har::calls::CALLS_MAX,
+                    b.buckets.len(),
+                    b.bucket_seconds,
+                );
+            }
+        }
         if self.untimed > 0 {
             let _ = writeln!(
                 out,
@@ -424,7 +516,135 @@ fn node_row(out: &mut String, scale: &Scale, y: f64, l: &Loop<'_>, p: &str) {
             y + 3.0
         );
     }
+    rotations(out, scale, y, l.j);
     out.push_str("</a>");
+}
+
+/// A tick where each rotated log file gives way to the next (at the first
+/// timestamp of the later file), titled with both files' ends.
+fn rotations(out: &mut String, scale: &Scale, y: f64, j: &JoinLoop) {
+    let name = |i: usize| {
+        j.files
+            .get(i)
+            .map(|f| f.rsplit(['/', '\\']).next().unwrap_or(f))
+            .unwrap_or("")
+    };
+    for (i, pair) in j.file_times.windows(2).enumerate() {
+        let Some(at) = ms(pair[1].first.as_deref()) else {
+            continue;
+        };
+        let x = scale.x(at);
+        let _ = write!(
+            out,
+            "<g class=\"rot\"><title>{} ends {}; {} begins {}</title><line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"/></g>",
+            Esc(name(i)),
+            Esc(pair[0].last.as_deref().unwrap_or("(no time)")),
+            Esc(name(i + 1)),
+            Esc(pair[1].first.as_deref().unwrap_or("")),
+            y + 1.0,
+            y + 17.0,
+        );
+    }
+}
+
+/// Least room between two labels of failing calls, so they do not overlap.
+const LABEL_GAP: f64 = 150.0;
+
+/// One HAR input's `/batch` calls: each a thin tick (light when it went
+/// well, red and labelled with status and code when it failed), or, for a
+/// large capture, one shaded slice per bucket of time.
+fn calls_row(out: &mut String, scale: &Scale, y: f64, c: &Calls<'_>, named: bool, p: &str) {
+    let label = if named {
+        let file = c.path.rsplit(['/', '\\', '!']).next().unwrap_or(c.path);
+        format!("/batch calls: {file}")
+    } else {
+        "Portal: /batch calls".to_string()
+    };
+    let _ = write!(out, "<g class=\"calls\"><title>{}</title>", Esc(c.path));
+    row_label(out, y, &label, "lane");
+    out.push_str("</g>");
+    let b = c.calls;
+    if b.aggregated {
+        let w = b.bucket_seconds as i64 * 1000;
+        let max = b.buckets.iter().map(|x| x.calls).max().unwrap_or(1).max(1);
+        for k in &b.buckets {
+            let Some(t) = ms(Some(&k.start)) else {
+                continue;
+            };
+            let (x1, x2) = (scale.x(t), scale.x(t + w));
+            let level = (k.calls * 4).div_ceil(max).clamp(1, 4);
+            let fail = if k.failed_calls > 0 { " fail" } else { "" };
+            let _ = write!(
+                out,
+                "<rect class=\"cb c{level}{fail}\" x=\"{x1:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"14\"><title>{} /batch call{} from {} ({} s): {} failed; {} inner responses, {} failing</title></rect>",
+                y + 1.0,
+                (x2 - x1).max(1.0),
+                k.calls,
+                if k.calls == 1 { "" } else { "s" },
+                Esc(&k.start),
+                b.bucket_seconds,
+                k.failed_calls,
+                k.responses,
+                k.failed_responses,
+            );
+        }
+        return;
+    }
+    let mut last_label = f64::MIN;
+    for call in &b.calls {
+        let Some(at) = ms(call.time.as_deref()) else {
+            continue;
+        };
+        let x = scale.x(at);
+        let failing = call.status >= 400 || call.failed > 0;
+        let what = match &call.first_failure {
+            Some(f) => format!("{} {}", f.status, f.code.as_deref().unwrap_or("")),
+            None => call.status.to_string(),
+        };
+        let title = format!(
+            "entry {}, {}: outer {}, {} inner response{}, {} failing{}",
+            call.entry,
+            call.time.as_deref().unwrap_or(""),
+            call.status,
+            call.responses,
+            if call.responses == 1 { "" } else { "s" },
+            call.failed,
+            if failing {
+                format!(" ({what})")
+            } else {
+                String::new()
+            },
+        );
+        let link = c.evidence.get(&call.entry).filter(|_| failing);
+        if let Some(id) = link {
+            let _ = write!(out, "<a href=\"#{p}ev-{}\">", id_part(id));
+        }
+        let _ = write!(
+            out,
+            "<rect class=\"call{}\" x=\"{:.1}\" y=\"{:.1}\" width=\"3\" height=\"14\"><title>{}</title></rect>",
+            if failing { " fail" } else { " ok" },
+            x - 1.5,
+            y + 1.0,
+            Esc(&title),
+        );
+        if failing && x - last_label >= LABEL_GAP {
+            last_label = x;
+            let (lx, anchor) = if x > (LABEL + WIDTH) / 2.0 {
+                (x - 6.0, "end")
+            } else {
+                (x + 6.0, "start")
+            };
+            let _ = write!(
+                out,
+                "<text class=\"ml\" x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+                y + 13.0,
+                Esc(what.trim_end()),
+            );
+        }
+        if link.is_some() {
+            out.push_str("</a>");
+        }
+    }
 }
 
 /// One strip per pool: how many of its nodes were in their join loop in
@@ -544,6 +764,69 @@ mod tests {
         assert!(out.contains("1001 nodes in a join loop, <strong>101 never ended</strong>"));
         assert!(out.contains("class=\"agg a4\""));
         assert!(out.len() < 1_000_000, "{} bytes for 1,001 nodes", out.len());
+    }
+
+    #[test]
+    fn every_batch_call_is_drawn_and_the_failing_one_links_to_its_evidence() {
+        let r = report("mixed-bd101-bd201");
+        let mut out = String::new();
+        Timeline::new(&r).write(&mut out, "");
+        let row = out
+            .split("aria-label=\"the portal&#39;s ARM /batch calls\"")
+            .nth(1)
+            .and_then(|s| s.split("</svg>").next())
+            .expect("a /batch row");
+        assert!(row.contains("class=\"call ok\""), "{row}");
+        let fail = row.find("class=\"call fail\"").expect("a failing call");
+        let anchor = row[..fail].rfind("<a href=\"#ev-E").expect("linked");
+        assert!(fail - anchor < 40, "{row}");
+        assert!(row.contains(">409 AutoStorageNoPermission</text>"), "{row}");
+    }
+
+    #[test]
+    fn rotated_files_are_marked_where_the_next_begins() {
+        let r = report("mixed-bd101-bd201");
+        let mut out = String::new();
+        Timeline::new(&r).write(&mut out, "");
+        assert!(
+            out.contains("<g class=\"rot\"><title>agent-debug.log.1 ends 2024-05-01T10:06:54.489Z; agent-debug.log begins 2024-05-01T10:06:54.916Z</title>"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn forty_thousand_calls_are_drawn_as_buckets_and_said_so() {
+        use batchdiag_parser::har::calls::{CallLog, CallRecord};
+        let mut r = report("mixed-bd101-bd201");
+        let mut log = CallLog::default();
+        for i in 0..40_000u64 {
+            let failed = u64::from(i % 5000 == 0);
+            log.push(
+                CallRecord {
+                    time_ms: Some(1_714_557_600_000 + i as i64 * 60),
+                    status: 200,
+                    responses: 2,
+                    failed,
+                    first_failure: None,
+                },
+                i,
+            );
+        }
+        let har = r
+            .inputs
+            .iter_mut()
+            .find_map(|i| i.har.as_mut())
+            .expect("a HAR");
+        har.batch_timeline = log.finish();
+        let mut out = String::new();
+        Timeline::new(&r).write(&mut out, "");
+        let buckets = out.matches("<rect class=\"cb c").count();
+        assert!((30..=300).contains(&buckets), "{buckets}");
+        assert!(out.contains(" fail\" x="), "failing buckets are marked");
+        assert!(out
+            .contains("40000 /batch calls in corpus/mixed-bd101-bd201/portal.har: more than 500"));
+        assert!(!out.contains("class=\"call ok\""));
+        assert!(out.len() < 200_000, "{} bytes", out.len());
     }
 
     #[test]

@@ -85,7 +85,37 @@ fn inner_409_behind_outer_200_paired_by_name() {
         let env = a.envelope.as_ref().unwrap();
         assert_eq!(env.status, 200);
         assert_eq!(env.name.as_deref(), Some("n-put"));
+        let c = out.call.as_ref().expect("the call is recorded");
+        assert_eq!((c.status, c.responses, c.failed), (200, 2, 1));
+        assert_eq!(c.time_ms, Some(1_714_557_600_000));
+        let f = c.first_failure.as_ref().unwrap();
+        assert_eq!(
+            (f.status, f.code.as_deref()),
+            (409, Some("AutoStorageNoPermission"))
+        );
     }
+}
+
+#[test]
+fn a_successful_batch_call_is_recorded_with_its_inner_count() {
+    let req = r#"{"requests":[{"httpMethod":"GET","name":"a","url":"/subscriptions/s"}]}"#;
+    let resp = r#"{"responses":[{"name":"a","httpStatusCode":200,"content":{}}]}"#;
+    let e = entry(
+        "POST",
+        "https://management.azure.com/batch?api-version=2020-06-01",
+        Some(req),
+        200,
+        Some(resp),
+        false,
+    );
+    let out = extract_entry(&e, &loc).unwrap();
+    assert!(out.evidence.is_empty());
+    let c = out.call.expect("recorded");
+    assert_eq!((c.status, c.responses, c.failed), (200, 1, 0));
+    assert!(c.first_failure.is_none());
+    // Any other entry records nothing.
+    let other = entry("GET", PKG, None, 200, Some("{}"), false);
+    assert!(extract_entry(&other, &loc).unwrap().call.is_none());
 }
 
 #[test]
@@ -101,6 +131,7 @@ fn batch_without_bodies_is_counted_not_guessed() {
     let out = extract_entry(&e, &loc).unwrap();
     assert!(out.batch_call && out.batch_without_response);
     assert!(out.evidence.is_empty());
+    assert_eq!(out.call.map(|c| (c.responses, c.failed)), Some((0, 0)));
 }
 
 #[test]
