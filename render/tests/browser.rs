@@ -92,8 +92,9 @@ impl Drop for TempDir {
 }
 
 /// Starts chromedriver on a free loopback port and waits, at most 20 s,
-/// until it accepts connections.
-fn start_driver() -> (Driver, u16) {
+/// until it accepts connections. Chromium writes its profile under `tmp`
+/// (the test's own temp dir), so nothing of it outlives the test.
+fn start_driver(tmp: &std::path::Path) -> (Driver, u16) {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
@@ -101,6 +102,7 @@ fn start_driver() -> (Driver, u16) {
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .arg("--allowed-ips=127.0.0.1")
+        .env("TMPDIR", tmp)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -179,7 +181,7 @@ fn the_html_report_in_headless_chromium() {
             PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("batchdiag-screenshots")
         });
     std::fs::create_dir_all(&shots).expect("screenshot dir");
-    let (_driver, port) = start_driver();
+    let (_driver, port) = start_driver(&dir.0);
     let page_url = format!("file://{}", page.display());
 
     let rt = tokio::runtime::Builder::new_current_thread()
