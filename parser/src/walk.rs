@@ -75,6 +75,10 @@ pub trait Visitor: Sync {
     fn parallel(&self) -> bool {
         true
     }
+
+    /// Sees a zip's archive comment (free text the members do not hold),
+    /// once, before its members; a copier that drops it must still judge it.
+    fn archive_comment(&self, _comment: &[u8]) {}
 }
 
 /// What a walk gave: each member's output in archive order, and what
@@ -203,7 +207,10 @@ where
     V: Visitor,
 {
     let count = match open() {
-        Ok(a) => a.len(),
+        Ok(a) => {
+            visitor.archive_comment(a.comment());
+            a.len()
+        }
         Err(e) => return salvage_zip(e, rewind(), budget, visitor),
     };
     let visit = |archive: &mut zip::result::ZipResult<ZipArchive<R>>, i: usize| {

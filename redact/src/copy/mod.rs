@@ -369,7 +369,6 @@ impl Copier {
                 Err(kind) => return self.leave_out(part, &kind.to_string(), f),
             },
         };
-        zip_comment::check(&source, part.place, f);
         let writer = Mutex::new(ArchiveOut::Zip(Box::new(zip::ZipWriter::new_stream(out))));
         self.walk_into(ctx, part, &writer, f, |v| walk::zip(source, ctx.budget, v))?;
         match writer
@@ -539,6 +538,12 @@ fn unique_name(name: String, seen: &mut std::collections::HashSet<String>, zip: 
 
 impl Visitor for CopyMembers<'_, '_> {
     type Output = io::Result<()>;
+
+    fn archive_comment(&self, comment: &[u8]) {
+        if let Ok(mut f) = self.findings.lock() {
+            zip_comment::check(comment, self.archive.place, &mut f);
+        }
+    }
 
     fn member(&self, m: Member<'_>) -> io::Result<()> {
         // The place is printed: it names the member without the secrets
