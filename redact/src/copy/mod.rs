@@ -549,7 +549,13 @@ impl Visitor for CopyMembers<'_, '_> {
         // The place is printed: it names the member without the secrets
         // its name may hold (found by the binary canary suite: a key as a
         // directory name was shown by `--check`).
-        let shown: String = crate::vocabulary::redact_path_noting(&m.name, &mut |_| {})
+        // Secrets are removed from the name as stored (separators and all:
+        // `https://user:pw@host` only looks like a URL before it is made
+        // safe); the clean name is both what is shown and what is written.
+        let mut in_name = Vec::new();
+        let clean =
+            crate::vocabulary::redact_path_noting(&m.name, &mut |k| in_name.push(k)).into_owned();
+        let shown: String = clean
             .chars()
             .map(|c| if c.is_control() { '?' } else { c })
             .collect();
@@ -558,6 +564,9 @@ impl Visitor for CopyMembers<'_, '_> {
             .findings
             .lock()
             .map_err(|_| io::Error::other("poisoned"))?;
+        for kind in in_name {
+            f.secret(|| format!("{place} (member name)"), kind);
+        }
         let reader = match m.content {
             Content::File(r) => r,
             Content::Link { hard } => {
@@ -578,14 +587,7 @@ impl Visitor for CopyMembers<'_, '_> {
                 return Ok(());
             }
         };
-        // The name is data: written as a relative path that cannot climb,
-        // with any credential in it removed. Secrets are removed from the name as stored (separators and all:
-        // `https://user:pw@host` only looks like a URL before it is made
-        // safe), then the name is made a path that cannot climb.
-        let clean = crate::vocabulary::redact_path_noting(&m.name, &mut |k| {
-            f.secret(|| format!("{place} (member name)"), k)
-        })
-        .into_owned();
+        // The name is data: written as a relative path that cannot climb.
         let name = walk::safe_name(&clean);
         let mut buf = Bounded {
             bytes: Vec::new(),
