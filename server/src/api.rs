@@ -523,21 +523,35 @@ pub(crate) async fn redact(State(st): State<Shared>, req: Request) -> Response {
         return plain(StatusCode::BAD_REQUEST, "no file in the upload");
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(8);
-    let max_spool = limits.max_spool_bytes;
+    let opts = SpoolOptions {
+        dir: st.config.spool_dir.clone(),
+        max_bytes: limits.max_spool_bytes,
+    };
+    let read_limits = st.config.read.limits.clone();
     let copy_of = name.clone();
+    let st2 = st.clone();
     let task = tokio::task::spawn_blocking(move || {
+        // A zip is spooled and read in place, as `batchdiag redact` reads a
+        // local zip, instead of held in memory up to the spool limit.
+        let (upload, spooled) = match spool::prepare(&copy_of, rd, &opts) {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = tx.blocking_send(Err(io::Error::other(e)));
+                return;
+            }
+        };
+        st2.metrics.spooled(spooled);
         let mut w = ChannelWriter {
             tx: tx.clone(),
             buf: Vec::new(),
         };
-        let r = crate::redact::copy(&copy_of, rd, &mut w, max_spool).map(|_| ());
+        let r = crate::redact::copy(&copy_of, upload, &mut w, read_limits).map(|_| ());
         let r = r
             .map_err(|e| redact_message(&e.to_string()))
             .and_then(|()| w.flush().map_err(|e| e.to_string()));
-        if let Err(msg) = &r {
-            let _ = tx.blocking_send(Err(io::Error::other(msg.clone())));
+        if let Err(msg) = r {
+            let _ = tx.blocking_send(Err(io::Error::other(msg)));
         }
-        r
     });
     // Headers wait for the first piece of the copy, so an input refused at
     // once gets a status that says so instead of a cut-off 200.
@@ -548,6 +562,9 @@ pub(crate) async fn redact(State(st): State<Shared>, req: Request) -> Response {
             drop(run);
             if let Some(c) = *cut.lock().unwrap_or_else(|e| e.into_inner()) {
                 return cut_response(&st, c, &limits);
+            }
+            if let Some(se) = e.get_ref().and_then(|i| i.downcast_ref::<SpoolError>()) {
+                return spool_response(&st, se);
             }
             st.metrics.reject("unreadable");
             return plain(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string());

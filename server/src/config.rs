@@ -19,8 +19,7 @@ pub struct Limits {
     /// Analyses and copies at once (503 with `Retry-After` above).
     pub max_concurrent: usize,
     /// Largest uploaded zip spooled to an unlinked temporary file to be
-    /// analysed (it also counts against `max_body_bytes`), and the largest
-    /// held in memory for a sanitized copy.
+    /// analysed or copied (it also counts against `max_body_bytes`).
     pub max_spool_bytes: u64,
     /// How long in-flight requests may go on after a shutdown signal.
     pub shutdown_grace: Duration,

@@ -428,6 +428,26 @@ async fn uploaded_zips_are_spooled_read_as_the_cli_reads_them_and_gone() {
     assert_eq!(r.status(), 200);
     let want = std::fs::read_to_string(root.join("corpus/expected/bd201-zip.json")).unwrap();
     assert_eq!(r.text().await.unwrap(), want, "raw body");
+    // The sanitized copy of a zip is read from the spool too: from memory
+    // it would be left out (an empty copy), spooled it has every member.
+    let zip = std::fs::read(root.join(name)).unwrap();
+    let r = client()
+        .post(format!("{}/api/v1/redact", s.url))
+        .bearer_auth(T1)
+        .header("x-file-name", name)
+        .body(zip.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let copy = r.bytes().await.unwrap();
+    let members = |b: &[u8]| {
+        let z = zip::ZipArchive::new(std::io::Cursor::new(b.to_vec())).unwrap();
+        let mut n: Vec<String> = z.file_names().map(|r| r.unwrap().into_owned()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(members(&copy), members(&zip), "the copy of the spooled zip");
     assert!(metric(&s, "batchdiag_spooled_bytes_total").await > 0.0);
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     assert_eq!(open_files_in(&dir), Vec::<PathBuf>::new());
@@ -440,6 +460,15 @@ async fn uploaded_zips_are_spooled_read_as_the_cli_reads_them_and_gone() {
     .await;
     let r = raw(&s, name, std::fs::read(root.join(name)).unwrap(), Some(T1)).await;
     assert_eq!(r.status(), 413);
+    let r = client()
+        .post(format!("{}/api/v1/redact", s.url))
+        .bearer_auth(T1)
+        .header("x-file-name", name)
+        .body(std::fs::read(root.join(name)).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413, "a copy over the spool limit");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     assert_eq!(open_files_in(&dir), Vec::<PathBuf>::new());
 }

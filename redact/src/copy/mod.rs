@@ -22,9 +22,10 @@ mod ordered;
 pub mod text;
 mod zip_comment;
 
-use std::io::{self, BufReader, Read, Write};
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use batchdiag_parser::detect::{self, Format, Handling, Head, HEAD_BYTES};
 use batchdiag_parser::limits::{Budget, Checks, Compressed, Counted, Guard};
@@ -112,8 +113,24 @@ pub struct Copier {
 pub enum Input<'a> {
     /// A local file (a zip is then read with random access, not held in memory).
     Path(&'a Path),
+    /// An open file, copied from its start, that has no path to reopen (an
+    /// upload spooled to an unlinked temporary file): a zip is read with
+    /// positional reads, members in parallel, as from [`Input::Path`], not
+    /// held in memory.
+    File(Arc<File>),
     /// Any reader (stdin, an upload).
     Reader(Box<dyn Read + 'a>),
+}
+
+/// Reads an open file through its shared offset. Only the content's first
+/// look and non-zip content use it; a zip's workers read at their own
+/// offsets (`ZipSource::File`), so they never race with it.
+struct SharedFile(Arc<File>);
+
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buf)
+    }
 }
 
 impl Copier {
@@ -129,22 +146,23 @@ impl Copier {
         input: Input<'_>,
         out: &mut Out<'_>,
     ) -> Result<Outcome, CopyError> {
-        let (reader, disk): (Box<dyn Read>, _) = match input {
-            Input::Path(p) => match std::fs::File::open(p) {
-                Ok(f) => (Box::new(f), Some(p)),
-                Err(source) => {
-                    return Err(CopyError::Input {
-                        name: name.to_string(),
-                        source,
-                    })
-                }
-            },
-            Input::Reader(r) => (r, None),
-        };
-        let (head, reader) = peek(reader).map_err(|source| CopyError::Input {
+        let input_error = |source: io::Error| CopyError::Input {
             name: name.to_string(),
             source,
-        })?;
+        };
+        let (reader, disk): (Box<dyn Read>, _) = match input {
+            Input::Path(p) => match File::open(p) {
+                Ok(f) => (Box::new(f), Some(Disk::Path(p))),
+                Err(source) => return Err(input_error(source)),
+            },
+            Input::File(f) => {
+                // A spooled file is handed over just written, its offset at the end.
+                (&*f).rewind().map_err(input_error)?;
+                (Box::new(SharedFile(f.clone())), Some(Disk::File(f)))
+            }
+            Input::Reader(r) => (r, None),
+        };
+        let (head, reader) = peek(reader).map_err(input_error)?;
         let format = detect::detect(&Head {
             bytes: &head,
             name: &file_name(name),
@@ -359,8 +377,9 @@ impl Copier {
         f: &mut Findings,
     ) -> io::Result<Copied> {
         let bytes;
-        let source = match part.disk {
-            Some(p) => ZipSource::Path(p.to_path_buf()),
+        let source = match &part.disk {
+            Some(Disk::Path(p)) => ZipSource::Path(p.to_path_buf()),
+            Some(Disk::File(f)) => ZipSource::File(f.clone()),
             None => match walk::zip_bytes(reader, ctx.budget) {
                 Ok(b) => {
                     bytes = b;
@@ -453,9 +472,18 @@ struct Part<'a> {
     /// Its name (for detection hints).
     name: &'a str,
     /// The local file, when the content is one whole.
-    disk: Option<&'a Path>,
+    disk: Option<Disk<'a>>,
     /// How many containers it is inside.
     depth: u32,
+}
+
+/// A whole local file some content also is (a zip is then read from it
+/// with random access instead of from memory).
+enum Disk<'a> {
+    /// A file by its path.
+    Path(&'a Path),
+    /// An open file without a path (an unlinked temporary file).
+    File(Arc<File>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

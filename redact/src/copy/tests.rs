@@ -236,6 +236,51 @@ fn every_container_kind_is_walked_and_written_back() {
     }
 }
 
+/// An open file (an upload spooled to an unlinked temporary file) is
+/// copied as a local path is: a zip in it is read in place, with
+/// positional reads, so an in-memory limit far below its size does not
+/// leave it out, as it does the same zip from a stream.
+#[test]
+fn a_zip_in_an_open_file_is_read_in_place_not_held_in_memory() {
+    let har = capture().into_bytes();
+    let z = zip_of(&[("p/n/agent-debug.log", log()), ("c.har", har.clone())]);
+    let limits = Limits {
+        max_in_memory_bytes: 16,
+        ..Limits::default()
+    };
+    let copier = Copier::new(CopyOptions {
+        limits,
+        ..CopyOptions::default()
+    });
+    let mut out = Vec::new();
+    let o = copier
+        .copy("a.zip", Input::Reader(Box::new(&z[..])), &mut out)
+        .unwrap();
+    assert!(
+        out.is_empty() && o.findings.unread == 1,
+        "a stream is held in memory"
+    );
+
+    for (name, bytes) in [("a.zip", &z), ("c.har", &har)] {
+        let mut file = tempfile::tempfile().unwrap();
+        // Left at its end, as a spool leaves the file it wrote.
+        file.write_all(bytes).unwrap();
+        let mut out = Vec::new();
+        let o = copier
+            .copy(name, Input::File(Arc::new(file)), &mut out)
+            .unwrap();
+        assert_eq!(o.findings.unread, 0, "{name}: {:?}", o.findings.listed);
+        assert!(o.findings.secrets > 0, "{name}");
+        assert_clean(&out, name);
+        let (want, _) = copy_bytes(name, bytes, false);
+        assert_eq!(
+            unpacked(&out),
+            unpacked(&want),
+            "{name}: the copy a stream gives"
+        );
+    }
+}
+
 #[test]
 fn encoded_har_content_is_decoded_before_it_is_cleaned() {
     let token_body = format!("{{\"access_token\":\"{JWT}\",\"client_id\":\"c\"}}");
