@@ -199,7 +199,8 @@ fn boundary(h: &HeaderMap) -> Option<String> {
 /// multipart upload (the bundle is built once all parts are read), alone
 /// otherwise (as the CLI reads a file it is given). A zip is spooled to an
 /// unlinked temporary file first and read from there, as the CLI reads a
-/// local zip. `None` when the deadline passed first.
+/// local zip. With the read, when the body had arrived whole; `None` when
+/// the deadline passed first.
 async fn read_one<S>(
     st: &Shared,
     run: &Running,
@@ -207,7 +208,7 @@ async fn read_one<S>(
     stream: S,
     deadline: Instant,
     session: Option<Session>,
-) -> Option<Result<Read, SpoolError>>
+) -> Option<Result<(Read, Instant), SpoolError>>
 where
     S: futures_util::Stream<Item = io::Result<Bytes>> + Unpin,
 {
@@ -240,9 +241,10 @@ where
         })
     });
     body::pump(stream, feed).await;
+    let received = Instant::now();
     let mut task = task;
     match tokio::time::timeout_at(deadline, &mut task).await {
-        Ok(b) => b.ok(),
+        Ok(b) => b.ok().map(|r| r.map(|read| (read, received))),
         Err(_) => {
             run.stop();
             let _ = task.await;
@@ -310,6 +312,8 @@ pub(crate) async fn analyze(
     );
     let mut timed_out = false;
     let mut spool_failed = None;
+    let started = Instant::now();
+    let mut received = None;
     if let Some(b) = boundary(&parts.headers) {
         let mut mp = multer::Multipart::new(stream, b);
         loop {
@@ -340,9 +344,10 @@ pub(crate) async fn analyze(
             }
             let chunks = field.map(|r| r.map_err(io::Error::other));
             match read_one(&st, &run, name, chunks, deadline, session.take()).await {
-                Some(Ok(Read::Part(s))) => {
+                Some(Ok((Read::Part(s), at))) => {
                     session = Some(s);
                     files += 1;
+                    received = Some(at);
                 }
                 Some(Err(e)) => {
                     spool_failed = Some(e);
@@ -360,7 +365,10 @@ pub(crate) async fn analyze(
     } else {
         let name = raw_name(&parts.headers);
         match read_one(&st, &run, name, stream, deadline, None).await {
-            Some(Ok(Read::Whole(b))) => bundle = Some(b),
+            Some(Ok((Read::Whole(b), at))) => {
+                bundle = Some(b);
+                received = Some(at);
+            }
             Some(Err(e)) => spool_failed = Some(e),
             _ => timed_out = true,
         }
@@ -381,9 +389,15 @@ pub(crate) async fn analyze(
         st.metrics.reject("bad_request");
         return plain(StatusCode::BAD_REQUEST, "no file in the upload");
     };
+    let read = Instant::now();
     let settings = st.config.settings.clone();
     let rendered = tokio::task::spawn_blocking(move || render(bundle, &settings, format)).await;
     run.armed = false;
+    let phases = Phases {
+        upload: received.unwrap_or(read) - started,
+        read: read - started,
+        report: read.elapsed(),
+    };
     let (out, codes, exit) = match rendered {
         Ok(Ok(r)) => r,
         _ => {
@@ -405,7 +419,21 @@ pub(crate) async fn analyze(
     let mut resp = ([(header::CONTENT_TYPE, ct)], out).into_response();
     resp.headers_mut()
         .insert("x-batchdiag-exit-code", HeaderValue::from(u16::from(exit)));
+    resp.extensions_mut().insert(phases);
     resp
+}
+
+/// Where an analysis' time went, for its log line: the upload's last byte,
+/// the end of reading (the bundle built) and analysing, redacting and
+/// writing the report; the first two from the handler's start.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Phases {
+    /// Until the body had arrived whole.
+    pub upload: std::time::Duration,
+    /// Until the last input was read.
+    pub read: std::time::Duration,
+    /// Analysis, redaction and the report's writing.
+    pub report: std::time::Duration,
 }
 
 /// The report's bytes, its diagnosis codes and the CLI's exit code for it.

@@ -29,8 +29,8 @@ fn route_name(path: &str) -> &'static str {
     }
 }
 
-/// Logs one line per request (method, route, status, bytes, milliseconds)
-/// and counts it.
+/// Logs one line per request (method, route, status, bytes, milliseconds,
+/// and for an analysis the milliseconds of its phases) and counts it.
 pub(crate) async fn log_and_count(
     State(st): State<Shared>,
     mut req: Request,
@@ -52,8 +52,21 @@ pub(crate) async fn log_and_count(
     let n = bytes.0.load(Ordering::Relaxed);
     st.metrics.bytes_in(n);
     st.metrics.request(route, status, took);
+    // Durations only: where an analysis' time went, never what it read.
+    let phases = resp
+        .extensions()
+        .get::<crate::api::Phases>()
+        .map(|p| {
+            format!(
+                " (upload {}ms, read {}ms, report {}ms)",
+                p.upload.as_millis(),
+                p.read.as_millis(),
+                p.report.as_millis()
+            )
+        })
+        .unwrap_or_default();
     st.config.log.line(&format!(
-        "{method} {route} {status} in={n}B {}ms",
+        "{method} {route} {status} in={n}B {}ms{phases}",
         took.as_millis()
     ));
     resp

@@ -112,6 +112,29 @@ async fn tokens_are_required_and_each_is_accepted() {
         metric(&s, "batchdiag_rejections_total{reason=\"unauthorized\"}").await,
         3.0
     );
+    // An analysis' log line says where its time went.
+    let log = s.log.lock().unwrap().clone();
+    let line = log
+        .iter()
+        .find(|l| l.starts_with("POST analyze 200 "))
+        .expect("a log line for the analysis");
+    let phases = phases_of(line);
+    assert_eq!(phases.len(), 3, "{line}");
+    assert!(
+        phases[0] <= phases[1],
+        "the upload ends before the read: {line}"
+    );
+}
+
+/// The milliseconds of `(upload Nms, read Nms, report Nms)` in a log line.
+fn phases_of(line: &str) -> Vec<u64> {
+    let Some(rest) = line.split_once(" (upload ").map(|x| x.1) else {
+        return Vec::new();
+    };
+    rest.trim_end_matches(')')
+        .split(", ")
+        .filter_map(|p| p.rsplit(' ').next()?.strip_suffix("ms")?.parse().ok())
+        .collect()
 }
 
 #[tokio::test]
