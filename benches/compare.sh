@@ -214,7 +214,10 @@ stop_server() {
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=
 }
-post() { # file -> the curl command that posts it
+post() { # file -> the curl command that posts it, sending the file as it reads it (-T)
+  echo "curl -sS -o /dev/null -X POST -H 'X-File-Name: $(basename "$1")' -T $1 http://127.0.0.1:$PORT/api/v1/analyze"
+}
+post_buffered() { # file -> the same POST by a client that reads the file whole before it connects
   echo "curl -sS -o /dev/null -H 'X-File-Name: $(basename "$1")' --data-binary @$1 http://127.0.0.1:$PORT/api/v1/analyze"
 }
 
@@ -223,7 +226,8 @@ if want serve; then
   warm "$HAR100"
   base "serve: a $(du -h "$HAR100" | cut -f1) HAR" "batchdiag analyze --format json (the CLI)" "$BD analyze --format json $HAR100"
   if start_server ""; then
-    peer "curl POST /api/v1/analyze (serve --no-auth, loopback)" "$(post "$HAR100")"
+    peer "curl --data-binary @FILE POST (the client reads it whole first)" "$(post_buffered "$HAR100")"
+    peer "curl -T FILE POST /api/v1/analyze (serve --no-auth, loopback)" "$(post "$HAR100")"
     target "serve: 100 MB HAR through the API" "the CLI on the same file" "$(ratio "$PT" "$BT")x" "<= 1.2x" "$(le "$(ratio "$PT" "$BT")" 1.2)"
     echo "  (server peak RSS over the run: $(awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$SERVER_PID/status"))"
     stop_server
