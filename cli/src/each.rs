@@ -167,10 +167,16 @@ mod tests {
     #[test]
     fn nothing_to_do_is_done_at_once() {
         let mut called = false;
-        ordered(&pool(1), &[] as &[u8], 4, |_| (), |()| {
-            called = true;
-            Ok::<_, ()>(())
-        })
+        ordered(
+            &pool(1),
+            &[] as &[u8],
+            4,
+            |_| (),
+            |()| {
+                called = true;
+                Ok::<_, ()>(())
+            },
+        )
         .expect("no error");
         assert!(!called);
     }
