@@ -3,6 +3,7 @@
 //! them together and turns the outcome into an exit code.
 
 mod args;
+mod each;
 mod progress;
 mod redact_cmd;
 mod serve_cmd;
@@ -16,7 +17,6 @@ use batchdiag_analyzer::template::fill;
 use batchdiag_redact::{redact, redact_message};
 use batchdiag_render::{Redacted, SinkOptions};
 use clap::Parser as _;
-use rayon::prelude::*;
 
 use args::{AnalyzeArgs, Cli, ColorChoice, Command, Format, ProgressChoice};
 
@@ -206,24 +206,21 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         sink.finish().context(WRITING)?;
         return Ok(sink.tally().verdict().exit_code());
     }
-    // One bundle per path. A window of bundles is analysed in parallel and
-    // written in path order before the next starts: output keeps pace with
-    // the work and memory stays bounded however many paths are given. The
-    // window is wide because each one waits for its slowest bundle (a bomb
-    // takes ~100x a small bundle) while the other threads idle; reports are
-    // a few kilobytes, so 32 per thread still holds little.
-    let window = pool.current_num_threads() * 32;
-    for paths in a.paths.chunks(window) {
-        let reports: Vec<anyhow::Result<Redacted>> = pool.install(|| {
-            paths
-                .par_iter()
-                .map(|p| one(std::slice::from_ref(p), Some(p)))
-                .collect()
-        });
-        for redacted in reports {
-            write(&mut sink, &redacted?)?;
-        }
-    }
+    // One bundle per path, analysed on every thread and written in path
+    // order. Windows with a barrier between them idled a thread whenever a
+    // window's slowest bundle (a bomb takes ~100x a small one) ran alone;
+    // here a thread that finishes takes the next bundle at once, and only
+    // the bundles ahead of the oldest unwritten one are in flight, so memory
+    // stays bounded however many paths are given.
+    let ahead = pool.current_num_threads() * 32;
+    let one = &one;
+    each::ordered(
+        &pool,
+        &a.paths,
+        ahead,
+        |p: &String| one(std::slice::from_ref(p), Some(p)),
+        |redacted| write(&mut sink, &redacted?),
+    )?;
     if let Some(p) = &progress {
         p.clear();
     }
