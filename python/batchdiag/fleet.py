@@ -21,6 +21,16 @@ from typing import Iterator
 
 DEFAULT_MAX_BUNDLE = 256 << 20
 
+#: What Spark counts opening a file as, in bytes, when it packs files into
+#: tasks. Its default (4 MiB) is made for splitting big files: 2,000 bundles
+#: of 36 KiB then became 64 tasks of 31 bundles each (and, through the
+#: tables' writes and the driver's reads, hundreds of tasks and a job per
+#: partition), far more than their 73 MB of work needs. At 64 KiB they are one
+#: task per core; big bundles still split at spark.sql.files.maxPartitionBytes
+#: (128 MiB), which bounds a task's Arrow batch as before.
+OPEN_COST = 64 << 10
+_OPEN_COST_KEY = "spark.sql.files.openCostInBytes"
+
 BUNDLE_FIELDS = (
     "path string, size long, modification_time timestamp, status string, exit_code int, "
     "diagnosis_count int, input_errors array<string>, error_kinds array<string>, error string"
@@ -38,7 +48,13 @@ SCHEMA = f"{BUNDLE_FIELDS}, diagnoses array<struct<{DIAGNOSIS_FIELDS}>>, evidenc
 
 
 def analyse_batches(batches: Iterator, limits: dict, threads: int = 1) -> Iterator:
-    """mapInArrow: (path, modificationTime, length, content) in; one row per bundle out."""
+    """mapInArrow: (path, modificationTime, length, content) in; one row per bundle out.
+
+    A whole Arrow batch goes into the wheel in one call (analysed in parallel
+    with the GIL released), and the columns come out whole: the bundle's own
+    columns pass through as they arrived, the report columns are built a
+    column at a time.
+    """
     import pyarrow as pa
 
     import batchdiag
@@ -46,24 +62,40 @@ def analyse_batches(batches: Iterator, limits: dict, threads: int = 1) -> Iterat
 
     if batchdiag.threads() != threads:
         batchdiag.set_threads(threads)
-    out_schema = None
+    schema = _arrow_schema()
     for batch in batches:
-        cols = batch.to_pydict()
-        out = []
-        for path, mtime, length, content in zip(
-            cols["path"], cols["modificationTime"], cols["length"], cols["content"]
-        ):
-            base = {"path": path, "size": length, "modification_time": mtime}
+        paths = batch.column("path").to_pylist()
+        contents = [c if c is not None else b"" for c in batch.column("content").to_pylist()]
+        try:
+            outcomes = batchdiag.analyze_many(paths, contents, each=True, **limits)
+        except Exception as e:  # misuse (a bad limit): every bundle of the batch says so
+            msg = batchdiag.redact_message(f"{type(e).__name__}: {e}")
+            outcomes = [(None, 3, msg)] * len(paths)
+        del contents
+        cols = {n: [] for n in _REPORT_COLUMNS}
+        for (text, code, failure) in outcomes:
             try:
-                text, code = batchdiag.analyze_bytes_full(path, content, each=True, **limits)
+                if text is None:
+                    raise RuntimeError(failure)
                 bundle, diagnoses, evidence = rows(json.loads(text), code)
             except Exception as e:  # the wheel reports bad input as fields; this is the last guard
                 msg = batchdiag.redact_message(f"{type(e).__name__}: {e}")
                 bundle, diagnoses, evidence = _error_row("failed", f"analysis failed: {msg}")
-            out.append({**base, **bundle, "diagnoses": diagnoses, "evidence": evidence})
-        if out_schema is None:
-            out_schema = _arrow_schema()
-        yield pa.RecordBatch.from_pylist(out, schema=out_schema)
+            for n in _BUNDLE_REPORT_COLUMNS:
+                cols[n].append(bundle[n])
+            cols["diagnoses"].append(diagnoses)
+            cols["evidence"].append(evidence)
+        arrays = [
+            batch.column("path").cast(pa.string()),
+            batch.column("length").cast(pa.int64()),
+            batch.column("modificationTime").cast(schema.field("modification_time").type),
+        ] + [pa.array(cols[n], type=schema.field(n).type) for n in _REPORT_COLUMNS]
+        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+#: The columns of a bundle row that come from its report (the rest are the file's own).
+_BUNDLE_REPORT_COLUMNS = ("status", "exit_code", "diagnosis_count", "input_errors", "error_kinds", "error")
+_REPORT_COLUMNS = _BUNDLE_REPORT_COLUMNS + ("diagnoses", "evidence")
 
 
 def _same_path(p: str) -> str:
@@ -101,12 +133,31 @@ def _arrow_schema():
 
 def run(spark, input_glob: str, output: str, *, glob: str = "*", max_bundle_size: int = DEFAULT_MAX_BUNDLE,
         limits: dict | None = None, partitions: int | None = None, threads: int = 1):
-    """Runs the job; returns the :class:`batchdiag.aggregate.Aggregate` it wrote."""
+    """Runs the job; returns the :class:`batchdiag.aggregate.Aggregate` it wrote.
+
+    For the run's duration the session's ``spark.sql.files.openCostInBytes``
+    is :data:`OPEN_COST` (restored afterwards), so that small bundles share
+    a task instead of costing one each.
+    """
+    limits = dict(limits or {})
+    conf = spark.conf
+    saved = conf.get(_OPEN_COST_KEY, None)
+    conf.set(_OPEN_COST_KEY, str(OPEN_COST))
+    try:
+        return _run(spark, input_glob, output, glob=glob, max_bundle_size=max_bundle_size, limits=limits,
+                    partitions=partitions, threads=threads)
+    finally:
+        if saved is None:
+            conf.unset(_OPEN_COST_KEY)
+        else:
+            conf.set(_OPEN_COST_KEY, saved)
+
+
+def _run(spark, input_glob, output, *, glob, max_bundle_size, limits, partitions, threads):
     from pyspark.sql import functions as F
 
     from batchdiag.aggregate import Aggregate
 
-    limits = dict(limits or {})
     files = (
         spark.read.format("binaryFile")
         .option("recursiveFileLookup", "true")
@@ -130,7 +181,8 @@ def run(spark, input_glob: str, output: str, *, glob: str = "*", max_bundle_size
     if partitions:
         small = small.repartition(partitions)
     analysed = small.mapInArrow(lambda it: analyse_batches(it, limits, threads), SCHEMA)
-    big = files.filter(F.col("length") > max_bundle_size).select(
+    # Oversized bundles are few and need no work: one task for all of them.
+    big = files.filter(F.col("length") > max_bundle_size).coalesce(1).select(
         F.col("path"),
         F.col("length").alias("size"),
         F.col("modificationTime").alias("modification_time"),
