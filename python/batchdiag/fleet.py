@@ -23,13 +23,28 @@ DEFAULT_MAX_BUNDLE = 256 << 20
 
 #: What Spark counts opening a file as, in bytes, when it packs files into
 #: tasks. Its default (4 MiB) is made for splitting big files: 2,000 bundles
-#: of 36 KiB then became 64 tasks of 31 bundles each (and, through the
-#: tables' writes and the driver's reads, hundreds of tasks and a job per
-#: partition), far more than their 73 MB of work needs. At 64 KiB they are one
-#: task per core; big bundles still split at spark.sql.files.maxPartitionBytes
-#: (128 MiB), which bounds a task's Arrow batch as before.
+#: of 36 KiB became 64 tasks of 31 bundles each (and, through the tables'
+#: writes and the driver's reads, hundreds of tasks and a job per partition),
+#: far more than their 73 MB of work needs. Big bundles still split at
+#: spark.sql.files.maxPartitionBytes (128 MiB), which bounds a task's input.
 OPEN_COST = 64 << 10
-_OPEN_COST_KEY = "spark.sql.files.openCostInBytes"
+#: Tasks per core at least: Spark packs files by bytes, not by work, so one
+#: task per core left a core idle while the other finished a task twice as
+#: long; a few per core even that out.
+TASKS_PER_CORE = 4
+#: Bundles per Arrow batch: the JVM reads the next batch's files while the
+#: Python worker analyses this one (Spark's default, 10,000, made one batch of
+#: a whole task, read in full before any analysis began).
+BATCH_ROWS = 64
+
+
+def _run_conf(spark) -> dict:
+    """The session settings the job runs under (restored when it ends)."""
+    return {
+        "spark.sql.files.openCostInBytes": str(OPEN_COST),
+        "spark.sql.files.minPartitionNum": str(TASKS_PER_CORE * spark.sparkContext.defaultParallelism),
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH_ROWS),
+    }
 
 BUNDLE_FIELDS = (
     "path string, size long, modification_time timestamp, status string, exit_code int, "
@@ -135,22 +150,25 @@ def run(spark, input_glob: str, output: str, *, glob: str = "*", max_bundle_size
         limits: dict | None = None, partitions: int | None = None, threads: int = 1):
     """Runs the job; returns the :class:`batchdiag.aggregate.Aggregate` it wrote.
 
-    For the run's duration the session's ``spark.sql.files.openCostInBytes``
-    is :data:`OPEN_COST` (restored afterwards), so that small bundles share
-    a task instead of costing one each.
+    For the run's duration the session packs small bundles into a few tasks
+    per core and streams them in Arrow batches of :data:`BATCH_ROWS`
+    (:func:`_run_conf`; the session's own settings are restored afterwards).
     """
     limits = dict(limits or {})
     conf = spark.conf
-    saved = conf.get(_OPEN_COST_KEY, None)
-    conf.set(_OPEN_COST_KEY, str(OPEN_COST))
+    want = _run_conf(spark)
+    saved = {k: conf.get(k, None) for k in want}
+    for k, v in want.items():
+        conf.set(k, v)
     try:
         return _run(spark, input_glob, output, glob=glob, max_bundle_size=max_bundle_size, limits=limits,
                     partitions=partitions, threads=threads)
     finally:
-        if saved is None:
-            conf.unset(_OPEN_COST_KEY)
-        else:
-            conf.set(_OPEN_COST_KEY, saved)
+        for k, v in saved.items():
+            if v is None:
+                conf.unset(k)
+            else:
+                conf.set(k, v)
 
 
 def _run(spark, input_glob, output, *, glob, max_bundle_size, limits, partitions, threads):
