@@ -5,7 +5,7 @@
 # which pip then builds into a wheel) overlap the Rust lints, builds and
 # tests instead of adding to them; .ci/fleet.sh waits for it (the lock) and
 # runs it itself when nobody started it. Measured on 2026-12-01 (2 shared
-# cores, no pip cache): see README.md, "Fleet", CI cost.
+# cores, no pip cache): 475 s under a load average of ~10; README.md, "Fleet", CI cost.
 #
 #   bash .ci/fleet-prefetch.sh               # makes $BATCHDIAG_VENV (default target/venv) once
 #   bash .ci/fleet-prefetch.sh --background  # the same, detached, into target/fleet-prefetch.log

@@ -5,10 +5,11 @@
 # background at its start), the wheel built and installed, then the pytest
 # suite (Spark in local[2]).
 #
-# Cost (2026-12-01, 2 cores shared with other builds; README.md, "Fleet", CI
-# cost): the venv alone from nothing, no pip cache, is the long part, and it
-# runs behind the Rust lints and tests; what this script adds after
-# `cargo test` is the debug wheel's build and the pytest suite.
+# Cost (2026-12-01, 2 cores at a load average of ~10 from other builds;
+# README.md, "Fleet", CI cost): the venv from nothing, no pip cache, took
+# 475 s and now runs behind the Rust lints and tests; what this script adds
+# after `cargo test` took 419 s there (7 s venv check, 135 s CLI and debug
+# wheel, 277 s pytest), 172 s on a less loaded day.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
