@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # CI for the wheel and the Spark job (python/, fleet/): a headless JDK from
-# Debian, a venv with pyspark, pyarrow, pandas<3, maturin and pytest, the
-# wheel built and installed, then the pytest suite (Spark in local[2]).
+# Debian if the machine has none, the venv with pyspark, pyarrow, pandas<3,
+# maturin and pytest (.ci/fleet-prefetch.sh, which .ci/run starts in the
+# background at its start), the wheel built and installed, then the pytest
+# suite (Spark in local[2]).
+#
+# Cost (2026-12-01, 2 cores at a load average of ~10 from other builds;
+# README.md, "Fleet", CI cost): the venv from nothing, no pip cache, took
+# 475 s and now runs behind the Rust lints and tests; what this script adds
+# after `cargo test` took 419 s there (7 s venv check, 135 s CLI and debug
+# wheel, 277 s pytest), 172 s on a less loaded day.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -13,19 +21,28 @@ if [ ${#need[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 VENV=${BATCHDIAG_VENV:-target/venv}
-if [ ! -x "$VENV/bin/pytest" ]; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check pyspark pyarrow 'pandas<3' maturin pytest
-fi
-# The CLI and generator the tests compare against (debug: what cargo test built).
+# Waits for the background prefetch (its lock), or makes the venv now; a
+# prefetch that failed (say, before python3-venv was installed above) is redone.
+bash .ci/fleet-prefetch.sh
+if [ -s target/fleet-prefetch.log ]; then cat target/fleet-prefetch.log; fi
+echo "fleet: venv ready after $((SECONDS - start))s here"
+t=$SECONDS
+# The CLI and generator the tests compare against: `cargo test --workspace`
+# built them already (the generator for benches/tests), so nothing compiles.
 cargo build -q --locked -p batchdiag -p batchdiag-benches --bins
 rm -rf target/wheels
-# A debug wheel: it is what the tests need, and builds in a fraction of a release's time.
+# A debug wheel: it is what the tests need, and builds in a fraction of a
+# release's time. It recompiles the libraries under it rather than reusing
+# `cargo test`'s: cargo unifies features over the packages it builds, and the
+# whole workspace turns on more (serde's `alloc`, the parser's `internals`...)
+# than the wheel's own dependencies do, so every crate above serde differs.
 (cd python && "../$VENV/bin/maturin" build --locked -q -o ../target/wheels)
 # The platform tag pyproject.toml pins (maturin audited the symbol versions against it).
 ls target/wheels/batchdiag-*-cp39-abi3-manylinux_2_34_*.whl >/dev/null
-"$VENV/bin/pip" install -q --force-reinstall --no-deps target/wheels/batchdiag-*.whl
-echo "fleet setup: $((SECONDS - start))s"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-compile --force-reinstall --no-deps \
+    target/wheels/batchdiag-*.whl
+echo "fleet: CLI and wheel built and installed in $((SECONDS - t))s"
+t=$SECONDS
 # pytest exits 5 when it collected nothing: that fails here like any other code.
-BATCHDIAG_FLEET_SIZE=${BATCHDIAG_FLEET_SIZE:-200} "$VENV/bin/pytest" -q -p no:cacheprovider python/tests
-echo "fleet CI: $((SECONDS - start))s"
+BATCHDIAG_FLEET_SIZE=${BATCHDIAG_FLEET_SIZE:-200} "$VENV/bin/python" -m pytest -q -p no:cacheprovider python/tests
+echo "fleet: pytest in $((SECONDS - t))s; fleet CI: $((SECONDS - start))s"

@@ -21,6 +21,31 @@ from typing import Iterator
 
 DEFAULT_MAX_BUNDLE = 256 << 20
 
+#: What Spark counts opening a file as, in bytes, when it packs files into
+#: tasks. Its default (4 MiB) is made for splitting big files: 2,000 bundles
+#: of 36 KiB became 64 tasks of 31 bundles each (and, through the tables'
+#: writes and the driver's reads, hundreds of tasks and a job per partition),
+#: far more than their 73 MB of work needs. Big bundles still split at
+#: spark.sql.files.maxPartitionBytes (128 MiB), which bounds a task's input.
+OPEN_COST = 64 << 10
+#: Tasks per core at least: Spark packs files by bytes, not by work, so one
+#: task per core left a core idle while the other finished a task twice as
+#: long; a few per core even that out.
+TASKS_PER_CORE = 4
+#: Bundles per Arrow batch: the JVM reads the next batch's files while the
+#: Python worker analyses this one (Spark's default, 10,000, made one batch of
+#: a whole task, read in full before any analysis began).
+BATCH_ROWS = 64
+
+
+def _run_conf(spark) -> dict:
+    """The session settings the job runs under (restored when it ends)."""
+    return {
+        "spark.sql.files.openCostInBytes": str(OPEN_COST),
+        "spark.sql.files.minPartitionNum": str(TASKS_PER_CORE * spark.sparkContext.defaultParallelism),
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH_ROWS),
+    }
+
 BUNDLE_FIELDS = (
     "path string, size long, modification_time timestamp, status string, exit_code int, "
     "diagnosis_count int, input_errors array<string>, error_kinds array<string>, error string"
@@ -38,7 +63,13 @@ SCHEMA = f"{BUNDLE_FIELDS}, diagnoses array<struct<{DIAGNOSIS_FIELDS}>>, evidenc
 
 
 def analyse_batches(batches: Iterator, limits: dict, threads: int = 1) -> Iterator:
-    """mapInArrow: (path, modificationTime, length, content) in; one row per bundle out."""
+    """mapInArrow: (path, modificationTime, length, content) in; one row per bundle out.
+
+    A whole Arrow batch goes into the wheel in one call (analysed in parallel
+    with the GIL released), and the columns come out whole: the bundle's own
+    columns pass through as they arrived, the report columns are built a
+    column at a time.
+    """
     import pyarrow as pa
 
     import batchdiag
@@ -46,24 +77,40 @@ def analyse_batches(batches: Iterator, limits: dict, threads: int = 1) -> Iterat
 
     if batchdiag.threads() != threads:
         batchdiag.set_threads(threads)
-    out_schema = None
+    schema = _arrow_schema()
     for batch in batches:
-        cols = batch.to_pydict()
-        out = []
-        for path, mtime, length, content in zip(
-            cols["path"], cols["modificationTime"], cols["length"], cols["content"]
-        ):
-            base = {"path": path, "size": length, "modification_time": mtime}
+        paths = batch.column("path").to_pylist()
+        contents = [c if c is not None else b"" for c in batch.column("content").to_pylist()]
+        try:
+            outcomes = batchdiag.analyze_many(paths, contents, each=True, **limits)
+        except Exception as e:  # misuse (a bad limit): every bundle of the batch says so
+            msg = batchdiag.redact_message(f"{type(e).__name__}: {e}")
+            outcomes = [(None, 3, msg)] * len(paths)
+        del contents
+        cols = {n: [] for n in _REPORT_COLUMNS}
+        for (text, code, failure) in outcomes:
             try:
-                text, code = batchdiag.analyze_bytes_full(path, content, each=True, **limits)
+                if text is None:
+                    raise RuntimeError(failure)
                 bundle, diagnoses, evidence = rows(json.loads(text), code)
             except Exception as e:  # the wheel reports bad input as fields; this is the last guard
                 msg = batchdiag.redact_message(f"{type(e).__name__}: {e}")
                 bundle, diagnoses, evidence = _error_row("failed", f"analysis failed: {msg}")
-            out.append({**base, **bundle, "diagnoses": diagnoses, "evidence": evidence})
-        if out_schema is None:
-            out_schema = _arrow_schema()
-        yield pa.RecordBatch.from_pylist(out, schema=out_schema)
+            for n in _BUNDLE_REPORT_COLUMNS:
+                cols[n].append(bundle[n])
+            cols["diagnoses"].append(diagnoses)
+            cols["evidence"].append(evidence)
+        arrays = [
+            batch.column("path").cast(pa.string()),
+            batch.column("length").cast(pa.int64()),
+            batch.column("modificationTime").cast(schema.field("modification_time").type),
+        ] + [pa.array(cols[n], type=schema.field(n).type) for n in _REPORT_COLUMNS]
+        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+#: The columns of a bundle row that come from its report (the rest are the file's own).
+_BUNDLE_REPORT_COLUMNS = ("status", "exit_code", "diagnosis_count", "input_errors", "error_kinds", "error")
+_REPORT_COLUMNS = _BUNDLE_REPORT_COLUMNS + ("diagnoses", "evidence")
 
 
 def _same_path(p: str) -> str:
@@ -101,12 +148,34 @@ def _arrow_schema():
 
 def run(spark, input_glob: str, output: str, *, glob: str = "*", max_bundle_size: int = DEFAULT_MAX_BUNDLE,
         limits: dict | None = None, partitions: int | None = None, threads: int = 1):
-    """Runs the job; returns the :class:`batchdiag.aggregate.Aggregate` it wrote."""
+    """Runs the job; returns the :class:`batchdiag.aggregate.Aggregate` it wrote.
+
+    For the run's duration the session packs small bundles into a few tasks
+    per core and streams them in Arrow batches of :data:`BATCH_ROWS`
+    (:func:`_run_conf`; the session's own settings are restored afterwards).
+    """
+    limits = dict(limits or {})
+    conf = spark.conf
+    want = _run_conf(spark)
+    saved = {k: conf.get(k, None) for k in want}
+    for k, v in want.items():
+        conf.set(k, v)
+    try:
+        return _run(spark, input_glob, output, glob=glob, max_bundle_size=max_bundle_size, limits=limits,
+                    partitions=partitions, threads=threads)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                conf.unset(k)
+            else:
+                conf.set(k, v)
+
+
+def _run(spark, input_glob, output, *, glob, max_bundle_size, limits, partitions, threads):
     from pyspark.sql import functions as F
 
     from batchdiag.aggregate import Aggregate
 
-    limits = dict(limits or {})
     files = (
         spark.read.format("binaryFile")
         .option("recursiveFileLookup", "true")
@@ -130,7 +199,8 @@ def run(spark, input_glob: str, output: str, *, glob: str = "*", max_bundle_size
     if partitions:
         small = small.repartition(partitions)
     analysed = small.mapInArrow(lambda it: analyse_batches(it, limits, threads), SCHEMA)
-    big = files.filter(F.col("length") > max_bundle_size).select(
+    # Oversized bundles are few and need no work: one task for all of them.
+    big = files.filter(F.col("length") > max_bundle_size).coalesce(1).select(
         F.col("path"),
         F.col("length").alias("size"),
         F.col("modificationTime").alias("modification_time"),

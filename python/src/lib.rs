@@ -126,6 +126,91 @@ fn analyze_bytes(
     })
 }
 
+/// What one bundle of [`analyze_many`] came to: `(json, exit_code, None)`,
+/// or `(None, 3, message)` when its analysis failed (the message redacted).
+type Outcome = (Option<String>, u8, Option<String>);
+
+/// Analyses many bundles held in memory in one call, in parallel on the pool
+/// with the GIL released: the Spark job hands a whole Arrow batch over at
+/// once instead of crossing into Rust bundle by bundle. Each `names[i]`,
+/// `datas[i]` gives the JSON of `analyze_bytes(names[i], datas[i], each=...)`.
+/// A bundle whose analysis fails (even by a panic) is an outcome of its own,
+/// so one bad bundle never takes the others with it.
+#[pyfunction]
+#[pyo3(signature = (names, datas, *, each=true, threads=None, **limits))]
+fn analyze_many(
+    py: Python<'_>,
+    names: Vec<String>,
+    datas: Vec<Bound<'_, PyBytes>>,
+    each: bool,
+    threads: Option<usize>,
+    limits: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Vec<Outcome>> {
+    if names.len() != datas.len() {
+        return Err(PyValueError::new_err(format!(
+            "names and datas differ in length: {} names, {} datas",
+            names.len(),
+            datas.len()
+        )));
+    }
+    let opts = Options::from_kwargs(limits)?;
+    let pool = match threads {
+        Some(t) => build_pool(options::threads(t)?)?,
+        None => pool()?,
+    };
+    // bytes objects are immutable, and `datas` keeps them alive for the call.
+    let slices: Vec<&[u8]> = datas.iter().map(|d| d.as_bytes()).collect();
+    Ok(py.detach(|| {
+        pool.install(|| {
+            use rayon::prelude::*;
+            let reader = batchdiag_parser::Reader::new(opts.read_options());
+            names
+                .par_iter()
+                .zip(slices.par_iter())
+                .map(|(name, data)| one_of_many(&reader, &opts, name, data, each))
+                .collect()
+        })
+    }))
+}
+
+/// One bundle of [`analyze_many`], its failure caught as an outcome.
+fn one_of_many(
+    reader: &batchdiag_parser::Reader,
+    opts: &Options,
+    name: &str,
+    data: &[u8],
+    each: bool,
+) -> Outcome {
+    let run = || {
+        finish(
+            reader.read_bytes(name, data),
+            opts,
+            each.then(|| name.to_string()),
+            each,
+        )
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(Ok((json, code))) => (Some(json), code, None),
+        Ok(Err(e)) => (
+            None,
+            3,
+            Some(batchdiag_redact::redact_message(&e.to_string())),
+        ),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            (
+                None,
+                3,
+                Some(batchdiag_redact::redact_message(&format!("panic: {what}"))),
+            )
+        }
+    }
+}
+
 /// Analyses files and directories (read recursively) as one bundle, as
 /// `batchdiag analyze -f json PATH...`; with `each`, every path as a bundle of
 /// its own, as `--each` (JSON Lines, in path order). Returns `(json, exit_code)`,
@@ -282,6 +367,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(analyze_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(analyze_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze_many, m)?)?;
     m.add_function(wrap_pyfunction!(redact_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(rules_json, m)?)?;
     m.add_function(wrap_pyfunction!(contains_secret, m)?)?;

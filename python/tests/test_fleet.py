@@ -119,3 +119,14 @@ def test_capped_run_differs_only_by_the_oversized_bundle(job):
     _, agg = job
     assert agg.status["oversized"] == 1
     assert any("size cap" in e for e in agg.errors)
+
+
+def test_run_restores_the_session_settings(job, spark):
+    from batchdiag.fleet import _run_conf
+
+    # The job packs files and sizes batches for its own run only; the session
+    # fixture set none of these, so after the run none is set.
+    want = _run_conf(spark)
+    assert want["spark.sql.files.minPartitionNum"] == str(4 * spark.sparkContext.defaultParallelism)
+    for k in want:
+        assert spark.conf.get(k, None) is None, k

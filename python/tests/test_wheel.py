@@ -105,3 +105,38 @@ def test_html_aggregate_is_escaped():
     page = a.html()
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;sub&gt;" in page
     assert "a\\|b" in a.markdown()
+
+
+def test_analyze_many_equals_one_call_per_bundle():
+    files = sorted(
+        os.path.join(root, f)
+        for root, _, names in os.walk(os.path.join(REPO, "corpus"))
+        if "expected" not in root
+        for f in names
+        if f.endswith((".zip", ".gz", ".tgz", ".har"))
+    )[:12]
+    assert len(files) >= 4
+    names = files + ["cut.zip", "empty.zip"]
+    datas = [open(f, "rb").read() for f in files] + [b"PK\x03\x04" + b"\xff" * 100, b""]
+    for threads in (1, 2):
+        batchdiag.set_threads(threads)
+        got = batchdiag.analyze_many(names, datas, max_depth=4)
+        want = [(*batchdiag.analyze_bytes_full(n, d, each=True, max_depth=4), None) for n, d in zip(names, datas)]
+        assert got == want
+    assert got[-1][1] == 3 and got[-2][1] == 3
+    assert batchdiag.analyze_many([], []) == []
+    one = batchdiag.analyze_many(names[:1], datas[:1], each=False)[0]
+    assert one[0] == batchdiag.analyze_bytes_json(names[0], datas[0])
+
+
+def test_analyze_many_misuse_raises():
+    with pytest.raises(ValueError, match="differ in length"):
+        batchdiag.analyze_many(["a", "b"], [b""])
+    with pytest.raises(TypeError):
+        batchdiag.analyze_many(["a"], ["not bytes"])
+    with pytest.raises(TypeError):
+        batchdiag.analyze_many("a", [b""])
+    with pytest.raises(TypeError):
+        batchdiag.analyze_many([1], [b""])
+    with pytest.raises(TypeError):
+        batchdiag.analyze_many(["a"], [b""], no_such_limit=1)
