@@ -38,11 +38,18 @@ TASKS_PER_CORE = 4
 BATCH_ROWS = 64
 
 
-def _run_conf(spark) -> dict:
-    """The session settings the job runs under (restored when it ends)."""
+def _run_conf(spark, partitions: int | None = None) -> dict:
+    """The session settings the job runs under (restored when it ends).
+
+    ``partitions`` sets how many tasks the scan splits the files into. It is a
+    setting of the scan, not a ``repartition``: a shuffle would write the
+    bundles' bytes to Spark's local shuffle files, and bundles are never
+    written anywhere.
+    """
+    tasks = partitions or TASKS_PER_CORE * spark.sparkContext.defaultParallelism
     return {
         "spark.sql.files.openCostInBytes": str(OPEN_COST),
-        "spark.sql.files.minPartitionNum": str(TASKS_PER_CORE * spark.sparkContext.defaultParallelism),
+        "spark.sql.files.minPartitionNum": str(tasks),
         "spark.sql.execution.arrow.maxRecordsPerBatch": str(BATCH_ROWS),
     }
 
@@ -156,13 +163,13 @@ def run(spark, input_glob: str, output: str, *, glob: str = "*", max_bundle_size
     """
     limits = dict(limits or {})
     conf = spark.conf
-    want = _run_conf(spark)
+    want = _run_conf(spark, partitions)
     saved = {k: conf.get(k, None) for k in want}
     for k, v in want.items():
         conf.set(k, v)
     try:
         return _run(spark, input_glob, output, glob=glob, max_bundle_size=max_bundle_size, limits=limits,
-                    partitions=partitions, threads=threads)
+                    threads=threads)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -171,7 +178,7 @@ def run(spark, input_glob: str, output: str, *, glob: str = "*", max_bundle_size
                 conf.set(k, v)
 
 
-def _run(spark, input_glob, output, *, glob, max_bundle_size, limits, partitions, threads):
+def _run(spark, input_glob, output, *, glob, max_bundle_size, limits, threads):
     from pyspark.sql import functions as F
 
     from batchdiag.aggregate import Aggregate
@@ -196,8 +203,6 @@ def _run(spark, input_glob, output, *, glob, max_bundle_size, limits, partitions
             "path string, modificationTime timestamp, length long, content binary",
         )
         small = small.unionByName(empty)
-    if partitions:
-        small = small.repartition(partitions)
     analysed = small.mapInArrow(lambda it: analyse_batches(it, limits, threads), SCHEMA)
     # Oversized bundles are few and need no work: one task for all of them.
     big = files.filter(F.col("length") > max_bundle_size).coalesce(1).select(
@@ -268,7 +273,8 @@ def main(argv=None) -> int:
     p.add_argument("--output", required=True, help="directory for the Parquet tables and the summary")
     p.add_argument("--glob", default="*", help="file-name filter (pathGlobFilter), e.g. '*.{zip,gz}' (default: every file)")
     p.add_argument("--max-bundle-size", type=parse_size, default=DEFAULT_MAX_BUNDLE, help="bundles larger than this are error rows, never read (default 256M)")
-    p.add_argument("--partitions", type=int, help="repartition the bundles (default: Spark's split of the files)")
+    p.add_argument("--partitions", type=int, help="how many tasks the scan splits the bundles into, without a shuffle "
+                   "(default: a few per core)")
     p.add_argument("--threads", type=int, default=1, help="analysis threads per Spark task (default 1: Spark runs one task per core)")
     a = p.parse_args(argv)
     from pyspark.sql import SparkSession

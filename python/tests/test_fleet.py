@@ -101,7 +101,8 @@ def test_same_aggregate_as_cli_and_summarize(spark, fleet, workdir):
     from batchdiag.fleet import run
 
     d, labels = fleet
-    agg = run(spark, os.path.join(d, "bundles"), os.path.join(workdir, "out-all"))
+    # With the scan split into an odd number of tasks (no shuffle: --partitions).
+    agg = run(spark, os.path.join(d, "bundles"), os.path.join(workdir, "out-all"), partitions=3)
     paths = [os.path.join(d, l["path"]) for l in labels]
     cli = subprocess.run([BIN, "analyze", "--each", "-f", "json", *paths], capture_output=True, text=True)
     assert cli.returncode == 3, cli.stderr[-2000:]
@@ -128,5 +129,6 @@ def test_run_restores_the_session_settings(job, spark):
     # fixture set none of these, so after the run none is set.
     want = _run_conf(spark)
     assert want["spark.sql.files.minPartitionNum"] == str(4 * spark.sparkContext.defaultParallelism)
+    assert _run_conf(spark, 3)["spark.sql.files.minPartitionNum"] == "3"
     for k in want:
         assert spark.conf.get(k, None) is None, k
