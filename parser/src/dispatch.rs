@@ -386,18 +386,25 @@ fn read_har(item: Item<'_>, run: &Run) -> Found {
 fn read_log(item: Item<'_>, format: Format, run: &Run) -> Found {
     let mut rep = InputReport::new(&item.loc, format.kind());
     rep.compression = item.compression.clone();
-    // Local files are read, not memory-mapped, like compressed ones: the
-    // scan of mapped page-cache pages paid a TLB miss and a page-table
-    // entry per 4 KiB (mapping, then unmapping 800 MB of logs cost as
-    // much CPU as copying them), while reading cycles two buffers that
-    // stay cached and overlaps the copy with the scan of the last chunk.
-    // Streamed logs go through a guard only for the cancel flag.
-    let checks = Checks {
-        member: false,
-        decompressed: None,
+    let mapped = match (&item.disk_path, &item.compression) {
+        (Some(Disk::Path(path)), None) => std::fs::File::open(path).ok().and_then(|f| map_file(&f)),
+        (Some(Disk::File(file)), None) => map_file(file),
+        _ => None,
     };
-    let guarded = Guard::new(item.reader, checks, run.budget);
-    let r = agent::read_agent_log(guarded, &item.loc, &run.opts.log);
+    let r = match &mapped {
+        Some(map) if !run.budget.cancelled() => {
+            agent::read_agent_slice(map, &item.loc, &run.opts.log)
+        }
+        _ => {
+            // Streamed logs go through a guard only for the cancel flag.
+            let checks = Checks {
+                member: false,
+                decompressed: None,
+            };
+            let guarded = Guard::new(item.reader, checks, run.budget);
+            agent::read_agent_log(guarded, &item.loc, &run.opts.log)
+        }
+    };
     if let Some(e) = r.error {
         rep.set_error(e);
     }
@@ -560,6 +567,26 @@ fn unrecognized(item: Item<'_>, head: &[u8], name: &str) -> Found {
         ));
     }
     Found::one(rep)
+}
+
+/// Plain local files up to this size are memory-mapped and scanned in place;
+/// larger ones are streamed, so resident memory never follows the file size.
+const MMAP_MAX_BYTES: u64 = 64 << 20;
+
+/// Maps a local file read-only, or `None` (then the caller streams it).
+#[allow(unsafe_code)]
+fn map_file(file: &std::fs::File) -> Option<memmap2::Mmap> {
+    let len = file.metadata().ok()?.len();
+    if len == 0 || len > MMAP_MAX_BYTES {
+        return None;
+    }
+    // SAFETY: the map is read-only and lives only while this file is
+    // scanned. If another process truncates the file meanwhile, reads of the
+    // lost pages fault (SIGBUS); that is the documented risk of every mmap
+    // reader (ripgrep takes the same one) and is accepted for the speed of
+    // scanning page-cache pages in place.
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file) }.ok()?;
+    Some(map)
 }
 
 /// What an unrecognized input starts with, safe to show: hex for binary
