@@ -19,7 +19,7 @@ use memchr::{memchr, memrchr};
 use crate::error::{InputError, InputErrorKind};
 use crate::location::Location;
 use crate::readbuf::fill_slice;
-use scan::{scan_chunk, Summary};
+use scan::{names, scan_chunk_wanting, Summary, Wanted};
 
 /// Buffer sizes for [`read_agent_log`].
 #[derive(Debug, Clone)]
@@ -96,7 +96,8 @@ pub fn read_agent_log<R: Read>(mut reader: R, loc: &Location, opts: &LogOptions)
         skipping |= head_of_long_line;
         if eof {
             let base = total.bytes;
-            total = total.merge(scan_chunk(&data[..cut], base, max_line));
+            let wanted = Wanted::after(&total);
+            total = total.merge(scan_chunk_wanting(&data[..cut], base, max_line, wanted));
             break;
         }
         let rem = data.len() - cut;
@@ -104,10 +105,12 @@ pub fn read_agent_log<R: Read>(mut reader: R, loc: &Location, opts: &LogOptions)
         let lines = &data[..cut];
         let base = total.bytes;
         let mut summary = None;
+        // Names found in an earlier chunk are not searched for again.
+        let wanted = Wanted::after(&total);
         // The reader need not be Send (archive members are not): it stays here.
         let read = rayon::in_place_scope(|s| {
             let slot = &mut summary;
-            s.spawn(move |_| *slot = Some(scan_chunk(lines, base, max_line)));
+            s.spawn(move |_| *slot = Some(scan_chunk_wanting(lines, base, max_line, wanted)));
             fill_slice(&mut reader, &mut next[rem..])
         });
         let mut summary = summary.unwrap_or_default();
@@ -156,12 +159,21 @@ pub fn read_agent_slice(data: &[u8], loc: &Location, opts: &LogOptions) -> LogRe
         bounds.push(end);
         at = end;
     }
-    let total = bounds
-        .par_windows(2)
-        .map(|w| scan_chunk(&data[w[0]..w[1]], w[0] as u64, max_line))
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold(Summary::default(), Summary::merge);
+    // The names are searched for once over the file's head (they are
+    // usually on its first line), beside the chunks: searching every chunk
+    // in the window cost a whole extra pass over its second chunk.
+    let ((node, pool), total) = rayon::join(
+        || names(data, 0, max_line, Wanted::BOTH),
+        || {
+            bounds
+                .par_windows(2)
+                .map(|w| scan_chunk_wanting(&data[w[0]..w[1]], w[0] as u64, max_line, Wanted::NONE))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .fold(Summary::default(), Summary::merge)
+        },
+    );
+    let total = Summary { node, pool, ..total };
     finish(total, LogResult::default(), loc, max_line)
 }
 

@@ -164,6 +164,7 @@ fn line_around(chunk: &[u8], at: usize) -> (usize, usize) {
 }
 
 /// The value of `key` on the first line that has one, within the first `limit` bytes.
+#[cfg(test)]
 fn first_name(chunk: &[u8], key: &[u8], limit: usize, max_line: usize) -> Option<String> {
     let finder = memmem::Finder::new(key);
     let mut from = 0;
@@ -183,28 +184,50 @@ fn first_name(chunk: &[u8], key: &[u8], limit: usize, max_line: usize) -> Option
     None
 }
 
-/// A health report's line within a chunk, before it is parsed.
+/// A health report within a chunk, before it is parsed: only where its
+/// marker is and which line it is on. The line's bounds are found only for
+/// the few reports a chunk cites.
 #[derive(Debug, Clone, Copy)]
 struct Hit {
-    /// Where the line starts.
-    start: usize,
-    /// Where the read part of the line ends (at most `max_line` bytes, CR included).
-    end: usize,
+    /// Where the marker starts (the first one on its line).
+    at: usize,
     /// Line index within the chunk.
     line: u64,
 }
 
 impl Hit {
-    fn point(self, chunk: &[u8]) -> Option<HealthPoint> {
-        let line = trim_cr(&chunk[self.start..self.end]);
+    fn point(self, chunk: &[u8], max_line: usize) -> Option<HealthPoint> {
+        let (start, end) = line_around(chunk, self.at);
+        let line = trim_cr(&chunk[start..end.min(start + max_line)]);
         Some(HealthPoint {
             status: String::from_utf8_lossy(health_status(line)?).into_owned(),
             time: find_timestamp(line),
             line: self.line,
-            offset: self.start as u64,
+            offset: start as u64,
             file: 0,
         })
     }
+}
+
+/// A byte of a status name (`TvmJoinPoolInProgress`, `Ok`).
+fn is_status_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The length of the status name at the start of `rest` (what follows the marker).
+fn status_len(rest: &[u8]) -> usize {
+    // Most reports of a stuck node are this one: a compare, not a walk.
+    if rest.starts_with(JOIN_IN_PROGRESS)
+        && !rest
+            .get(JOIN_IN_PROGRESS.len())
+            .copied()
+            .is_some_and(is_status_byte)
+    {
+        return JOIN_IN_PROGRESS.len();
+    }
+    rest.iter()
+        .position(|&b| !is_status_byte(b))
+        .unwrap_or(rest.len())
 }
 
 /// The reports a chunk cites, as positions.
@@ -217,18 +240,140 @@ struct Hits {
     last_health: Option<Hit>,
 }
 
+/// Which names a scan still looks for: the first chunk that finds one
+/// settles it for the file, so later chunks need not search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// Look for the node id (`TVMName`).
+    pub node: bool,
+    /// Look for the pool id (`PoolName`).
+    pub pool: bool,
+}
+
+impl Wanted {
+    /// Both names.
+    pub const BOTH: Wanted = Wanted {
+        node: true,
+        pool: true,
+    };
+    /// Neither name.
+    pub const NONE: Wanted = Wanted {
+        node: false,
+        pool: false,
+    };
+
+    /// The names a file whose chunks so far are summarized in `s` still lacks.
+    pub fn after(s: &Summary) -> Wanted {
+        Wanted {
+            node: s.node.is_none(),
+            pool: s.pool.is_none(),
+        }
+    }
+}
+
 /// Summarizes `chunk`, which holds whole lines (the last may lack its newline
 /// only at the end of the input or when it was cut for length) and starts
 /// `base` bytes into its file. Only the first `max_line` bytes of a line are
 /// read: a marker further in is not seen, and the line is counted in
 /// [`Summary::long_lines`].
 pub fn scan_chunk(chunk: &[u8], base: u64, max_line: usize) -> Summary {
+    scan_chunk_wanting(chunk, base, max_line, Wanted::BOTH)
+}
+
+/// [`scan_chunk`], looking only for the names in `wanted` (the others stay `None`).
+pub fn scan_chunk_wanting(chunk: &[u8], base: u64, max_line: usize, wanted: Wanted) -> Summary {
+    let mut s = scan_reports(chunk, max_line);
+    let (node, pool) = names(chunk, base, max_line, wanted);
+    s.node = node;
+    s.pool = pool;
+    s
+}
+
+/// The node and pool ids a chunk starting `base` bytes into its file names
+/// within the file's first [`NAME_WINDOW`] bytes, for the names `wanted`.
+pub fn names(
+    chunk: &[u8],
+    base: u64,
+    max_line: usize,
+    wanted: Wanted,
+) -> (Option<String>, Option<String>) {
+    if base >= NAME_WINDOW || wanted == Wanted::NONE {
+        return (None, None);
+    }
+    let limit = chunk.len().min((NAME_WINDOW - base) as usize);
+    first_names(chunk, limit, max_line, wanted)
+}
+
+/// What [`first_name`] finds for `TVMName` and for `PoolName` (those
+/// `wanted`), in one pass over the window instead of one per key: both end
+/// in `Name`. Half the files of an upload name neither, and each of them
+/// cost two searches of its whole window.
+fn first_names(
+    chunk: &[u8],
+    limit: usize,
+    max_line: usize,
+    wanted: Wanted,
+) -> (Option<String>, Option<String>) {
+    const SUFFIX: &[u8] = b"Name";
+    static FINDER: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(SUFFIX));
+    struct Key {
+        key: &'static [u8],
+        want: bool,
+        found: Option<String>,
+        // Where first_name's next search would start: past the last line tried.
+        from: usize,
+    }
+    let mut keys = [
+        Key {
+            key: b"TVMName",
+            want: wanted.node,
+            found: None,
+            from: 0,
+        },
+        Key {
+            key: b"PoolName",
+            want: wanted.pool,
+            found: None,
+            from: 0,
+        },
+    ];
+    for n in FINDER.find_iter(&chunk[..limit]) {
+        if keys.iter().all(|k| !k.want || k.found.is_some()) {
+            break;
+        }
+        for k in keys.iter_mut().filter(|k| k.want && k.found.is_none()) {
+            let prefix = k.key.len() - SUFFIX.len();
+            let Some(at) = n.checked_sub(prefix) else {
+                continue;
+            };
+            if at < k.from || chunk[at..n] != k.key[..prefix] {
+                continue;
+            }
+            let (start, end) = line_around(chunk, at);
+            k.from = end.min(limit);
+            if at + k.key.len() - start <= max_line {
+                if let Some(v) = field_value(&chunk[start..end.min(start + max_line)], k.key) {
+                    k.found = Some(String::from_utf8_lossy(v).into_owned());
+                }
+            }
+        }
+    }
+    let [node, pool] = keys;
+    (node.found, pool.found)
+}
+
+/// Everything of [`scan_chunk`] but the names.
+fn scan_reports(chunk: &[u8], max_line: usize) -> Summary {
     let mut s = Summary {
         bytes: chunk.len() as u64,
         ..Summary::default()
     };
     // Most chunks hold thousands of reports but cite at most five: reports
-    // are kept as positions and only the cited ones are parsed (time, name).
+    // are kept as marker positions, and only the cited ones are parsed
+    // (line bounds, time, name). Per report there is one newline count over
+    // the bytes since the last one, a compare of its status and a search for
+    // its line's end, so a second marker on the line is not counted.
     let mut hits = Hits::default();
     let mut line_no = 0u64;
     let mut counted_to = 0usize;
@@ -236,29 +381,41 @@ pub fn scan_chunk(chunk: &[u8], base: u64, max_line: usize) -> Summary {
         if at < counted_to {
             continue;
         }
-        let (start, end) = line_around(chunk, at);
-        line_no += count_lines(&chunk[counted_to..start]);
-        if at + HEALTH_MARKER.len() - start <= max_line {
-            let head_end = end.min(start + max_line);
-            if let Some(status) = health_status(&chunk[at..head_end]) {
-                let hit = Hit {
-                    start,
-                    end: head_end,
-                    line: line_no,
-                };
-                if status == JOIN_IN_PROGRESS {
-                    s.join_count += 1;
-                    hits.join_first.get_or_insert(hit);
-                    hits.join_last = Some(hit);
-                    hits.ended_by = None;
-                } else {
-                    hits.first_other.get_or_insert(hit);
-                    if s.join_count > 0 && hits.ended_by.is_none() {
-                        hits.ended_by = Some(hit);
-                    }
-                }
-                hits.last_health = Some(hit);
+        // `counted_to` is where a line starts and no newline lies between the
+        // marker's line start and the marker: counting to the marker counts
+        // the lines before its line.
+        line_no += count_lines(&chunk[counted_to..at]);
+        let name_at = at + HEALTH_MARKER.len();
+        let name_end = name_at + status_len(&chunk[name_at..]);
+        let end = memchr(b'\n', &chunk[name_end..]).map_or(chunk.len(), |p| name_end + p);
+        let status = if name_end - counted_to <= max_line {
+            // The line starts at or after `counted_to`: the whole name is
+            // within the part of the line that is read.
+            Some(&chunk[name_at..name_end]).filter(|n| !n.is_empty())
+        } else {
+            // A long line (or a long way from the last report): where the
+            // line starts decides what is read.
+            let start = memrchr(b'\n', &chunk[counted_to..at]).map_or(counted_to, |p| counted_to + p + 1);
+            if at + HEALTH_MARKER.len() - start <= max_line {
+                health_status(&chunk[at..end.min(start + max_line)])
+            } else {
+                None
             }
+        };
+        if let Some(status) = status {
+            let hit = Hit { at, line: line_no };
+            if status == JOIN_IN_PROGRESS {
+                s.join_count += 1;
+                hits.join_first.get_or_insert(hit);
+                hits.join_last = Some(hit);
+                hits.ended_by = None;
+            } else {
+                hits.first_other.get_or_insert(hit);
+                if s.join_count > 0 && hits.ended_by.is_none() {
+                    hits.ended_by = Some(hit);
+                }
+            }
+            hits.last_health = Some(hit);
         }
         // Move past this line without counting it twice.
         if end < chunk.len() {
@@ -269,17 +426,12 @@ pub fn scan_chunk(chunk: &[u8], base: u64, max_line: usize) -> Summary {
             // The chunk ends inside this (unterminated) line: the tail rule below counts it.
         }
     }
-    let point = |h: Option<Hit>| h.and_then(|h| h.point(chunk));
+    let point = |h: Option<Hit>| h.and_then(|h| h.point(chunk, max_line));
     s.join_first = point(hits.join_first);
     s.join_last = point(hits.join_last);
     s.ended_by = point(hits.ended_by);
     s.first_other = point(hits.first_other);
     s.last_health = point(hits.last_health);
-    if base < NAME_WINDOW {
-        let limit = chunk.len().min((NAME_WINDOW - base) as usize);
-        s.node = first_name(chunk, b"TVMName", limit, max_line);
-        s.pool = first_name(chunk, b"PoolName", limit, max_line);
-    }
     line_no += count_lines(&chunk[counted_to..]);
     // A line longer than `max_line` contains a whole aligned window of half
     // that size without a newline: probing a few windows finds every long
@@ -512,6 +664,87 @@ mod tests {
                 (first_time(&chunk, max_line), last_time(&chunk, max_line)),
                 times_line_by_line(&chunk, max_line)
             );
+        }
+    }
+
+    /// The per-line reference the report search must agree with: every
+    /// line's first marker, when it and a status name lie within the line's
+    /// first `max_line` bytes.
+    fn reports_line_by_line(chunk: &[u8], max_line: usize) -> Vec<(u64, u64, String)> {
+        let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+        let mut offset = 0u64;
+        let mut out = Vec::new();
+        if chunk.is_empty() {
+            return out;
+        }
+        for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+            let head = &line[..line.len().min(max_line)];
+            if let Some(status) = health_status(head) {
+                out.push((i as u64, offset, String::from_utf8_lossy(status).into_owned()));
+            }
+            offset += line.len() as u64 + 1;
+        }
+        out
+    }
+
+    fn at(p: &Option<HealthPoint>) -> Option<(u64, u64, String)> {
+        p.as_ref().map(|p| (p.line, p.offset, p.status.clone()))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn reports_equal_line_by_line(
+            pieces in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::Just("health=Status.TvmJoinPoolInProgress".to_string()),
+                proptest::prelude::Just("health=Status.TvmJoinPoolInProgressX".to_string()),
+                proptest::prelude::Just("health=Status.Ok".to_string()),
+                proptest::prelude::Just("health=Status.".to_string()),
+                "[a-zA-Z_ \r\n.=]{0,30}",
+                "\n{1,3}",
+            ], 0..30),
+            max_line in 1usize..80,
+        ) {
+            let chunk = pieces.concat().into_bytes();
+            let s = scan_chunk(&chunk, 0, max_line);
+            let all = reports_line_by_line(&chunk, max_line);
+            let joins: Vec<_> = all.iter().filter(|r| r.2 == "TvmJoinPoolInProgress").cloned().collect();
+            let others: Vec<_> = all.iter().filter(|r| r.2 != "TvmJoinPoolInProgress").cloned().collect();
+            let ended_by = joins.last().and_then(|j| others.iter().find(|o| o.0 > j.0)).cloned();
+            proptest::prop_assert_eq!(s.join_count, joins.len() as u64);
+            proptest::prop_assert_eq!(at(&s.join_first), joins.first().cloned());
+            proptest::prop_assert_eq!(at(&s.join_last), joins.last().cloned());
+            proptest::prop_assert_eq!(at(&s.first_other), others.first().cloned());
+            proptest::prop_assert_eq!(at(&s.ended_by), ended_by);
+            proptest::prop_assert_eq!(at(&s.last_health), all.last().cloned());
+            let newlines = chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+            proptest::prop_assert_eq!(s.lines, newlines + u64::from(chunk.last().is_some_and(|&b| b != b'\n')));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_names_equal_a_search_per_key(
+            pieces in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::Just("\"TVMName\":\"tvm-1\"".to_string()),
+                proptest::prelude::Just("'PoolName': 'p-2'".to_string()),
+                proptest::prelude::Just("PoolName=p3 TVMName=n3".to_string()),
+                proptest::prelude::Just("TVMName\"\"".to_string()),
+                proptest::prelude::Just("xPoolNameName".to_string()),
+                "[a-zA-Z:='\" ]{0,12}",
+                "\n{1,2}",
+            ], 0..24),
+            limit_cut in 0usize..400,
+            max_line in 1usize..90,
+            node in proptest::prelude::any::<bool>(),
+            pool in proptest::prelude::any::<bool>(),
+        ) {
+            let chunk = pieces.concat().into_bytes();
+            let limit = chunk.len().min(limit_cut);
+            let per_key = (
+                node.then(|| first_name(&chunk, b"TVMName", limit, max_line)).flatten(),
+                pool.then(|| first_name(&chunk, b"PoolName", limit, max_line)).flatten(),
+            );
+            proptest::prop_assert_eq!(first_names(&chunk, limit, max_line, Wanted { node, pool }), per_key);
         }
     }
 

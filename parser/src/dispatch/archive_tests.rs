@@ -230,6 +230,80 @@ fn tar_members_handed_off_read_as_in_place() {
     );
 }
 
+/// Large plain tar members are read whole into reused buffers and handed
+/// off too: the same inputs, evidence and line numbers as read in place,
+/// and a stream cut inside one keeps its lines and names where it stopped.
+#[test]
+fn large_plain_tar_members_handed_off_read_as_in_place() {
+    let log = |node: u32, lines: u32| {
+        (0..lines)
+            .map(|i| {
+                let status = if i % 7 == 6 {
+                    "Ok"
+                } else {
+                    "TvmJoinPoolInProgress"
+                };
+                format!(
+                    "2024-05-01T{:02}:{:02}:{:02}Z tvm-{node} line {i} health=Status.{status}\n",
+                    10 + i / 3600,
+                    i / 60 % 60,
+                    i % 60
+                )
+            })
+            .collect::<String>()
+            .into_bytes()
+    };
+    // Sizes around and above the hand-off threshold, growing and shrinking,
+    // so buffers are both made and reused.
+    let logs: Vec<Vec<u8>> = [5_000, 20_000, 9_000, 30_000, 4_000]
+        .iter()
+        .enumerate()
+        .map(|(n, &lines)| log(n as u32, lines))
+        .collect();
+    assert!(logs[0].len() as u64 > 256 << 10, "{}", logs[0].len());
+    let names: Vec<String> = (0..logs.len())
+        .map(|n| format!("p/tvm-{n}/agent-debug.log"))
+        .collect();
+    let files: Vec<(&str, &[u8])> = names
+        .iter()
+        .map(|n| n.as_str())
+        .zip(logs.iter().map(|l| &l[..]))
+        .collect();
+    let tar = tar_of(&files);
+    let one = in_pool(1, gz(&tar));
+    let two = in_pool(2, gz(&tar));
+    assert_eq!(one.inputs, two.inputs);
+    assert_eq!(one.evidence, two.evidence);
+    assert_eq!(format!("{:?}", one.logs), format!("{:?}", two.logs));
+    assert_eq!(two.inputs.len(), 1 + logs.len());
+    for (input, log) in two.inputs[1..].iter().zip(&logs) {
+        let stats = input.log.as_ref().expect("read as a log");
+        assert_eq!(stats.bytes, log.len() as u64, "{input:?}");
+        assert!(input.error.is_none(), "{input:?}");
+    }
+    // Cut inside the fourth member: it keeps what came before the cut, and
+    // the archive says it is cut, whichever thread read the member.
+    let start = tar
+        .windows(b"line 0 ".len())
+        .enumerate()
+        .filter(|(_, w)| *w == b"line 0 ")
+        .nth(3)
+        .unwrap()
+        .0;
+    let cut = gz(&tar[..start + logs[3].len() / 2]);
+    let one = in_pool(1, cut.clone());
+    let two = in_pool(2, cut);
+    assert_eq!(one.inputs, two.inputs);
+    assert!(two.inputs[0].error.is_some(), "{:?}", two.inputs[0]);
+    let member = two
+        .inputs
+        .iter()
+        .find(|i| i.path.ends_with("tvm-3/agent-debug.log"))
+        .unwrap();
+    let read = member.log.as_ref().map_or(0, |l| l.lines);
+    assert!(read >= 10_000, "30000 lines, {read} read: {member:?}");
+}
+
 /// A cut `.gz` inside an archive keeps what it held, and the error says
 /// where it stopped, as the same file on disk would.
 #[test]
