@@ -1,0 +1,124 @@
+//! Which HAR entries can be skipped without parsing them.
+//!
+//! Almost every entry of a portal capture is a script, a stylesheet or an
+//! image that gives no evidence, and parsing it with serde was most of a
+//! large capture's time. Every extractor of [`super::extract`] is keyed on
+//! the request URL: an entry gives evidence, a `/batch` call or a warning only
+//! when its URL holds one of [`URL_LITERALS`] (compared without ASCII case).
+//! So an entry whose raw bytes hold none of them anywhere cannot give
+//! anything, and [`may_matter`] answers that with one SIMD search (Teddy,
+//! in `aho-corasick`) over the entry's bytes.
+//!
+//! Raw bytes are not the URL, though: JSON lets a string spell `/` as `\/`
+//! and any character as `\uXXXX`. No literal holds `"`, `\` or a control
+//! character (the characters the other escapes stand for), so such a
+//! literal can only hide behind those two escapes: an entry holding either
+//! one anywhere always goes to the parser. Percent-encoding hides nothing,
+//! since the extractors compare the URL as written.
+//!
+//! An entry that is skipped must still be a HAR entry; the parser reports one
+//! that is not. [`super::shape`] checks that, much faster than serde.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+
+use crate::arm::{ARM_HOSTS, SUBSCRIPTIONS};
+use crate::har::extract::BATCH_PATH;
+use crate::http::{IMDS_TOKEN_PATH, STORAGE_HOST_MARKERS};
+
+/// What the URL of an entry that can give evidence holds, one per
+/// extractor gate of [`super::extract::extract_entry`]: a Resource
+/// Manager host (direct ARM errors), the `/batch` path (the portal's
+/// envelope, and the timeline of every call), `subscriptions` (an ARM
+/// resource id on any host), IMDS's token path and the Storage host markers.
+/// A new extractor keyed on something else must add its literal here, or
+/// [`super::extract::extract_entry`]'s gate keeps it from ever running.
+pub const URL_LITERALS: [&str; 10] = [
+    ARM_HOSTS[0],
+    ARM_HOSTS[1],
+    ARM_HOSTS[2],
+    ARM_HOSTS[3],
+    BATCH_PATH,
+    SUBSCRIPTIONS,
+    IMDS_TOKEN_PATH,
+    STORAGE_HOST_MARKERS[0],
+    STORAGE_HOST_MARKERS[1],
+    STORAGE_HOST_MARKERS[2],
+];
+
+/// The JSON escapes that can stand for a character of a literal.
+const HIDING_ESCAPES: [&str; 2] = ["\\/", "\\u"];
+
+static URL_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(URL_LITERALS)
+        .expect("a handful of short literals always build")
+});
+
+static RAW_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(URL_LITERALS.into_iter().chain(HIDING_ESCAPES))
+        .expect("a handful of short literals always build")
+});
+
+/// False only when `entry` (the raw JSON bytes of one element of
+/// `log.entries`) cannot hold a URL with any of [`URL_LITERALS`], even
+/// behind a JSON escape.
+pub fn may_matter(entry: &[u8]) -> bool {
+    RAW_SEARCH.is_match(entry)
+}
+
+/// True when a request URL (as decoded from JSON) holds one of
+/// [`URL_LITERALS`]: the gate every extractor sits behind.
+pub fn url_may_matter(url: &str) -> bool {
+    URL_SEARCH.is_match(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_literal_holds_a_character_an_escape_other_than_slash_or_u_stands_for() {
+        for lit in URL_LITERALS {
+            assert!(
+                lit.bytes().all(|b| b != b'"' && b != b'\\' && b >= 0x20),
+                "{lit}: a raw search could miss it behind \\\" or \\\\ or a control escape"
+            );
+            assert!(lit.is_ascii(), "{lit}: ASCII case folding only");
+        }
+    }
+
+    #[test]
+    fn the_table_holds_every_constant_the_extractors_compare_with() {
+        // ARM_HOSTS is a slice: a host added there must be added here.
+        for h in ARM_HOSTS.iter().chain(&STORAGE_HOST_MARKERS) {
+            assert!(URL_LITERALS.contains(h), "{h} is missing from URL_LITERALS");
+        }
+        for lit in [BATCH_PATH, SUBSCRIPTIONS, IMDS_TOKEN_PATH] {
+            assert!(URL_LITERALS.contains(&lit), "{lit}");
+        }
+    }
+
+    #[test]
+    fn every_literal_is_found_in_any_ascii_case_and_behind_escapes() {
+        for lit in URL_LITERALS {
+            let upper = lit.to_ascii_uppercase();
+            assert!(url_may_matter(&format!("https://x/{upper}?a")), "{lit}");
+            assert!(may_matter(format!(r#"{{"url":"{upper}"}}"#).as_bytes()));
+        }
+        assert!(may_matter(br#"{"url":"https:\/\/x"}"#));
+        assert!(may_matter(br#"{"url":"\u0068ttps"}"#));
+        assert!(!may_matter(
+            br#"{"request":{"url":"https://portal.azure.com/Content/a.js"}}"#
+        ));
+        assert!(!url_may_matter(
+            "https://afd.hosting.portal.azure.net/Content/site.css"
+        ));
+    }
+}
