@@ -287,12 +287,12 @@ pub fn read_har<R: Read>(reader: R, loc: &Location, opts: &HarOptions) -> HarRes
     read_har_with(reader, loc, opts, true)
 }
 
-/// An entry that cannot give evidence, a `/batch` call or a warning (no
-/// literal an extractor needs, even behind an escape) and that serde would
-/// read: what parsing it would return is known, [`extract::EntryOutcome`]'s
-/// default.
+/// An entry that serde would read and that cannot give evidence, a `/batch`
+/// call or a warning (its URL holds no literal an extractor needs, even
+/// behind an escape): what parsing it would return is known,
+/// [`extract::EntryOutcome`]'s default.
 fn skippable(entry: &[u8]) -> bool {
-    !prefilter::may_matter(entry) && shape::is_entry(entry)
+    shape::check(entry).is_some_and(|s| !prefilter::raw_url_may_matter(&entry[s.url]))
 }
 
 /// [`read_har`], with the prefilter on or off.

@@ -1,14 +1,15 @@
-//! A fast check that an entry's bytes are a HAR entry, for entries the
-//! [`super::prefilter`] skips.
+//! A fast check that an entry's bytes are a HAR entry, and where its
+//! request URL is, for the entries the [`super::prefilter`] may skip.
 //!
 //! A skipped entry is not parsed, yet one that is not a HAR entry must still
-//! be reported as not read. [`is_entry`] answers "would
+//! be reported as not read. [`check`] answers "would
 //! `serde_json::from_slice::<Entry>` succeed?" without building anything: it
 //! walks the JSON once, checking what serde checks (syntax, no control
 //! characters in strings, valid escapes, the types and single occurrence of
 //! the fields [`super::entry::Entry`] declares, UTF-8 where serde reads text)
 //! and nothing it does not (serde ignores the other fields without reading
-//! their text as UTF-8).
+//! their text as UTF-8). On the way it notes the raw bytes of
+//! `request.url`, the one string every extractor is keyed on.
 //!
 //! It may say no to an entry serde would read (a `\u` escape, a status
 //! written `2e2`, a value nested 64 deep): that entry is parsed, which costs
@@ -17,13 +18,29 @@
 
 use std::ops::Range;
 
+/// What [`check`] learned of an entry serde would read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    /// The raw bytes (between the quotes, escapes as written) of
+    /// `request.url`; empty when the entry has none (serde's default).
+    pub url: Range<usize>,
+}
+
+/// `Some` only when `bytes` would parse as a [`super::entry::Entry`].
+pub fn check(bytes: &[u8]) -> Option<Shape> {
+    let mut c = Cursor {
+        b: bytes,
+        i: 0,
+        url: 0..0,
+    };
+    c.entry()?;
+    c.ws();
+    (c.i == bytes.len()).then_some(Shape { url: c.url })
+}
+
 /// True only when `bytes` would parse as a [`super::entry::Entry`].
 pub fn is_entry(bytes: &[u8]) -> bool {
-    let mut c = Cursor { b: bytes, i: 0 };
-    c.entry().is_some() && {
-        c.ws();
-        c.i == bytes.len()
-    }
+    check(bytes).is_some()
 }
 
 /// Nesting the ignored-value walk follows (serde has no limit there); deeper
@@ -33,6 +50,8 @@ const MAX_NESTING: u32 = 64;
 struct Cursor<'a> {
     b: &'a [u8],
     i: usize,
+    /// Where `request.url` was seen.
+    url: Range<usize>,
 }
 
 /// Records a field; `None` when it was already seen (serde's "duplicate field").
@@ -48,28 +67,19 @@ fn utf8(s: &[u8]) -> Option<()> {
     std::str::from_utf8(s).ok().map(|_| ())
 }
 
-/// Offset of the first `"`, `\` or control character, 32 bytes at a time
-/// (the comparisons vectorize).
-fn find_special(s: &[u8]) -> Option<usize> {
-    const W: usize = 32;
-    let special = |b: u8| (b == b'"') | (b == b'\\') | (b < 0x20);
-    let mut chunks = s.chunks_exact(W);
-    let mut off = 0;
-    for c in &mut chunks {
-        let mut m: u32 = 0;
-        for (j, &b) in c.iter().enumerate() {
-            m |= u32::from(special(b)) << j;
-        }
-        if m != 0 {
-            return Some(off + m.trailing_zeros() as usize);
-        }
-        off += W;
+/// What a run of string bytes holds besides plain printable ASCII.
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    control: bool,
+    non_ascii: bool,
+}
+
+/// Two reductions with no early exit, so both vectorize.
+fn scan_run(s: &[u8]) -> Seen {
+    Seen {
+        control: s.iter().fold(0xff, |m: u8, &b| m.min(b)) < 0x20,
+        non_ascii: s.iter().fold(0, |m: u8, &b| m.max(b)) >= 0x80,
     }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| special(b))
-        .map(|p| off + p)
 }
 
 impl Cursor<'_> {
@@ -94,26 +104,31 @@ impl Cursor<'_> {
             .then(|| self.i += word.len())
     }
 
-    /// A string at the cursor; returns the range of its raw contents.
-    fn string(&mut self) -> Option<Range<usize>> {
+    /// A string at the cursor; returns the range of its raw contents and
+    /// whether they hold a byte that is not ASCII.
+    fn string(&mut self) -> Option<(Range<usize>, bool)> {
         if self.peek()? != b'"' {
             return None;
         }
         self.i += 1;
         let start = self.i;
+        let mut non_ascii = false;
         loop {
-            self.i += find_special(&self.b[self.i..])?;
-            match self.b[self.i] {
-                b'"' => {
-                    self.i += 1;
-                    return Some(start..self.i - 1);
-                }
+            let k = memchr::memchr2(b'"', b'\\', &self.b[self.i..])?;
+            let run = scan_run(&self.b[self.i..self.i + k]);
+            if run.control {
+                return None;
+            }
+            non_ascii |= run.non_ascii;
+            self.i += k;
+            if self.b[self.i] == b'"' {
+                self.i += 1;
+                return Some((start..self.i - 1, non_ascii));
+            }
+            match self.b.get(self.i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
                 // `\u` is left to serde: it may stand for a lone surrogate,
                 // which serde refuses only where it reads the text.
-                b'\\' => match self.b.get(self.i + 1)? {
-                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
-                    _ => return None,
-                },
                 _ => return None,
             }
         }
@@ -121,8 +136,16 @@ impl Cursor<'_> {
 
     /// A string serde reads as text (`Cow<str>`): it must be UTF-8.
     fn text(&mut self) -> Option<()> {
-        let r = self.string()?;
-        utf8(&self.b[r])
+        self.text_at().map(|_| ())
+    }
+
+    /// [`Self::text`], giving the range of its raw contents.
+    fn text_at(&mut self) -> Option<Range<usize>> {
+        let (r, non_ascii) = self.string()?;
+        if non_ascii {
+            utf8(&self.b[r.clone()])?;
+        }
+        Some(r)
     }
 
     /// `null`, or what `f` accepts (an `Option<T>` field).
@@ -171,7 +194,7 @@ impl Cursor<'_> {
     /// An object key followed by its colon.
     fn key(&mut self) -> Option<Range<usize>> {
         self.ws();
-        let k = self.string()?;
+        let (k, _) = self.string()?;
         self.eat(b':')?;
         self.ws();
         Some(k)
@@ -240,6 +263,10 @@ impl Cursor<'_> {
 
     /// A value kept raw (`&RawValue`): any JSON, whose bytes must be UTF-8.
     fn raw(&mut self) -> Option<()> {
+        // Almost always a string (a body): its scan already knows.
+        if self.peek()? == b'"' {
+            return self.text();
+        }
         let start = self.i;
         self.value()?;
         utf8(&self.b[start..self.i])
@@ -301,7 +328,8 @@ impl Cursor<'_> {
             }
             b"url" => {
                 once(&mut seen, 2)?;
-                c.text()
+                c.url = c.text_at()?;
+                Some(())
             }
             b"headers" => {
                 once(&mut seen, 4)?;

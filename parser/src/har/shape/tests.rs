@@ -100,17 +100,39 @@ fn deep_values_are_left_to_serde() {
 }
 
 #[test]
-fn specials_are_found_at_every_offset() {
+fn strings_see_control_and_non_ascii_bytes_at_every_offset() {
     for len in 0..80 {
         for at in 0..len {
-            for c in [b'"', b'\\', b'\n', 0u8] {
-                let mut s = vec![b'a'; len];
-                s[at] = c;
-                assert_eq!(find_special(&s), Some(at), "{len} {at} {c}");
+            for (c, ok, high) in [
+                (b'\n', false, false),
+                (1u8, false, false),
+                (0x80, true, true),
+            ] {
+                let mut s = vec![b'"'];
+                s.extend(std::iter::repeat_n(b'a', len));
+                s[1 + at] = c;
+                s.push(b'"');
+                let mut cur = Cursor {
+                    b: &s,
+                    i: 0,
+                    url: 0..0,
+                };
+                let got = cur.string();
+                assert_eq!(got.is_some(), ok, "{len} {at} {c}");
+                if let Some((r, non_ascii)) = got {
+                    assert_eq!((r, non_ascii), (1..1 + len, high));
+                }
             }
         }
-        assert_eq!(find_special(&vec![0x80; len]), None);
     }
+}
+
+#[test]
+fn the_request_url_is_found_raw() {
+    let e = br#"{"x":{"url":"no"},"request":{"method":"GET","url":"https:\/\/a\"b"}}"#;
+    let s = check(e).expect("an entry");
+    assert_eq!(&e[s.url], br#"https:\/\/a\"b"#);
+    assert_eq!(check(br#"{"request":{}}"#), Some(Shape { url: 0..0 }));
 }
 
 /// Bytes a mutation writes: JSON's structure, escapes, digits, text that is
