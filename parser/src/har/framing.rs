@@ -124,110 +124,11 @@ struct Skipper {
     begun: bool,
 }
 
-/// One bit per byte of a 64-byte block: where it equals `c` (the loop
-/// vectorizes into compares and a mask move).
-fn eq_mask(block: &[u8; 64], c: u8) -> u64 {
-    let mut m = 0u64;
-    for (j, &b) in block.iter().enumerate() {
-        m |= u64::from(b == c) << j;
-    }
-    m
-}
-
-/// Bit `j` set when an odd number of bits `0..=j` of `x` are: from an
-/// opening quote (included) to its closing quote (excluded).
-fn prefix_xor(mut x: u64) -> u64 {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    x
-}
-
-/// What [`Skipper::blocks`] ended with.
-enum Blocks {
-    /// The value ends here (one past its last byte).
-    End(usize),
-    /// Scanning goes on byte by byte from here.
-    At(usize),
-}
-
 impl Skipper {
-    /// Scans a container 64 bytes at a time, as bit masks, which is what a
-    /// pretty-printed entry (a quote every few bytes) needs: the byte-wise
-    /// loop below pays a search call per token. Exactly the byte-wise
-    /// semantics: a block with a backslash outside a string (not JSON) is
-    /// left to the byte-wise loop, which treats it its own way.
-    fn blocks(&mut self, buf: &[u8], mut i: usize) -> Blocks {
-        while let Some(block) = buf.get(i..).and_then(|b| b.first_chunk::<64>()) {
-            let backslashes = eq_mask(block, b'\\');
-            // Bit j: byte j is escaped (follows an escaping backslash).
-            let mut escaped = u64::from(self.escaped);
-            let mut carry = false;
-            let mut m = backslashes;
-            while m != 0 {
-                let j = m.trailing_zeros();
-                m &= m - 1;
-                if escaped >> j & 1 == 0 {
-                    if j == 63 {
-                        carry = true;
-                    } else {
-                        escaped |= 1 << (j + 1);
-                    }
-                }
-            }
-            let quotes = eq_mask(block, b'"') & !escaped;
-            let outside = u64::from(self.in_str).wrapping_neg() ^ !prefix_xor(quotes);
-            if backslashes & outside != 0 {
-                return Blocks::At(i);
-            }
-            let opens = eq_mask(block, self.open) & outside;
-            let closes = eq_mask(block, self.close) & outside;
-            if closes.count_ones() < self.depth {
-                self.depth = self.depth + opens.count_ones() - closes.count_ones();
-            } else {
-                let mut m = opens | closes;
-                while m != 0 {
-                    let j = m.trailing_zeros();
-                    m &= m - 1;
-                    if opens >> j & 1 == 1 {
-                        self.depth += 1;
-                    } else {
-                        self.depth -= 1;
-                        if self.depth == 0 {
-                            self.in_str = false;
-                            self.escaped = false;
-                            return Blocks::End(i + j as usize + 1);
-                        }
-                    }
-                }
-            }
-            self.in_str = outside >> 63 == 0;
-            self.escaped = carry;
-            i += 64;
-        }
-        Blocks::At(i)
-    }
-
     /// Scans `buf[i..]`; returns the index one past the value's end, or `Err(n)`
     /// when the window ended after consuming up to `n` (state is kept).
     fn run(&mut self, buf: &[u8], mut i: usize, eof: bool) -> Result<usize, usize> {
-        // Where the byte-wise loop took over from the blocks, not to try them
-        // again on the block they left to it.
-        let mut bytewise_until = i;
         while i < buf.len() {
-            if self.depth > 0 && i >= bytewise_until && buf.len() - i >= 64 {
-                match self.blocks(buf, i) {
-                    Blocks::End(end) => return Ok(end),
-                    Blocks::At(at) => {
-                        i = at;
-                        bytewise_until = at + 64;
-                        continue;
-                    }
-                }
-            }
             if self.in_str {
                 if self.escaped {
                     self.escaped = false;

@@ -8,7 +8,8 @@
 //! [`super::shape::check`] walks an entry once, checking that serde would
 //! read it (a skipped entry that is not a HAR entry must still be reported)
 //! and noting the raw bytes of `request.url`; [`raw_url_may_matter`] then
-//! looks for the literals there.
+//! looks for the literals there, and where there is one and no escape,
+//! applies the extractors' own gate ([`url_may_matter`]) to it.
 //!
 //! Raw bytes are not the URL, though: JSON lets a string spell `/` as `\/`
 //! and any character as `\uXXXX`. No literal holds `"`, `\` or a control
@@ -27,7 +28,7 @@ use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
-use crate::arm::{ARM_HOSTS, SUBSCRIPTIONS};
+use crate::arm::{self, ARM_HOSTS, SUBSCRIPTIONS};
 use crate::har::extract::BATCH_PATH;
 use crate::http::{IMDS_TOKEN_PATH, STORAGE_HOST_MARKERS};
 
@@ -71,16 +72,39 @@ static RAW_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
 });
 
 /// False only when `raw` (the bytes of a JSON string between its quotes,
-/// escapes as written) cannot decode to a URL holding any of
-/// [`URL_LITERALS`].
+/// escapes as written) cannot decode to a URL that [`url_may_matter`].
 pub fn raw_url_may_matter(raw: &[u8]) -> bool {
-    RAW_SEARCH.is_match(raw)
+    if !RAW_SEARCH.is_match(raw) {
+        return false;
+    }
+    // Without a backslash the raw bytes are the URL, and the exact gate
+    // applies: most portal URLs with `/batch` are CDN paths, not the call.
+    if memchr::memchr(b'\\', raw).is_some() {
+        return true;
+    }
+    std::str::from_utf8(raw).map_or(true, url_may_matter)
 }
 
-/// True when a request URL (as decoded from JSON) holds one of
-/// [`URL_LITERALS`]: the gate every extractor sits behind.
+/// The gate every extractor of [`super::extract::extract_entry`] sits
+/// behind: true when a request URL (as decoded from JSON) holds one of
+/// [`URL_LITERALS`] where an extractor looks for it: the path is `/batch`,
+/// the host is a Resource Manager or Storage one, the path is IMDS's token
+/// path, or it names a subscription.
 pub fn url_may_matter(url: &str) -> bool {
-    URL_SEARCH.is_match(url)
+    if !URL_SEARCH.is_match(url) {
+        return false;
+    }
+    let host = arm::host_of(url).unwrap_or("");
+    let path = arm::strip_to_path(url);
+    let path_only = path.split(['?', '#']).next().unwrap_or("");
+    path_only.eq_ignore_ascii_case(BATCH_PATH)
+        || arm::is_arm_host(host)
+        || crate::http::wants(url)
+        // A superset of what `ArmResourceId::parse` accepts, without its allocations.
+        || url
+            .as_bytes()
+            .windows(SUBSCRIPTIONS.len())
+            .any(|w| w.eq_ignore_ascii_case(SUBSCRIPTIONS.as_bytes()))
 }
 
 #[cfg(test)]
@@ -113,8 +137,11 @@ mod tests {
     fn every_literal_is_found_in_any_ascii_case_and_behind_escapes() {
         for lit in URL_LITERALS {
             let upper = lit.to_ascii_uppercase();
-            assert!(url_may_matter(&format!("https://x/{upper}?a")), "{lit}");
-            assert!(raw_url_may_matter(format!("x{upper}").as_bytes()));
+            assert!(
+                URL_SEARCH.is_match(&format!("https://x/{upper}?a")),
+                "{lit}"
+            );
+            assert!(RAW_SEARCH.is_match(format!("x{upper}").as_bytes()));
         }
         assert!(raw_url_may_matter(br#"https:\/\/x"#));
         assert!(raw_url_may_matter(br#"\u0068ttps"#));
@@ -124,5 +151,16 @@ mod tests {
         assert!(!url_may_matter(
             "https://afd.hosting.portal.azure.net/Content/site.css"
         ));
+        // The literal where no extractor looks for it.
+        assert!(!raw_url_may_matter(
+            b"https://afd-v2.hosting.portal.azure.net/batch/Content/x.css"
+        ));
+        assert!(raw_url_may_matter(b"https://MANAGEMENT.azure.com/BATCH?x"));
+        assert!(raw_url_may_matter(b"/batch"));
+        assert!(raw_url_may_matter(b"https://x.blob.core.windows.net/c"));
+        assert!(raw_url_may_matter(
+            b"http://169.254.169.254/metadata/identity/oauth2/token?a"
+        ));
+        assert!(raw_url_may_matter(b"https://example.com/x/subscriptions/s"));
     }
 }

@@ -286,6 +286,7 @@ proptest::proptest! {
             || ArmResourceId::parse(&url).is_some();
         if gated {
             proptest::prop_assert!(prefilter::url_may_matter(&url), "{url}");
+            proptest::prop_assert!(prefilter::raw_url_may_matter(url.as_bytes()), "{url}");
         }
     }
 }

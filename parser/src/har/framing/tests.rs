@@ -223,10 +223,9 @@ proptest! {
     }
 
     /// Bytes that are not JSON (a backslash outside a string, stray quotes)
-    /// frame the same whole, where 64-byte blocks are scanned, as one byte
-    /// at a time, where they never are.
+    /// frame the same whole as one byte at a time.
     #[test]
-    fn blocks_and_bytes_agree_on_any_bytes(
+    fn whole_and_byte_by_byte_agree_on_any_bytes(
         bytes in prop::collection::vec(prop::sample::select(b"{}[]\"\\a ,:".to_vec()), 0..600),
     ) {
         let mut doc = b"{\"log\":{\"entries\":[{".to_vec();
