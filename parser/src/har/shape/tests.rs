@@ -106,7 +106,11 @@ fn strings_see_control_and_non_ascii_bytes_at_every_offset() {
             for (c, ok, high) in [
                 (b'\n', false, false),
                 (1u8, false, false),
+                (0x1f, false, false),
+                (b' ', true, false),
+                (0x7f, true, false),
                 (0x80, true, true),
+                (0xff, true, true),
             ] {
                 let mut s = vec![b'"'];
                 s.extend(std::iter::repeat_n(b'a', len));
