@@ -1,13 +1,15 @@
-//! HAR throughput: framing alone, and the whole read (framing, entry
-//! grammar, `/batch` envelope extraction), on a generated Chrome capture.
+//! HAR throughput: framing alone, the whole read (framing, entry grammar,
+//! `/batch` envelope extraction), and the per-entry work with and without
+//! the prefilter, on a generated Chrome capture.
 //!
 //! `cargo bench -p batchdiag-benches --bench har`
 
 use std::hint::black_box;
 
 use batchdiag_benches::large::write_large_har;
+use batchdiag_parser::har::extract::extract_entry;
 use batchdiag_parser::har::framing::{Event, Framer};
-use batchdiag_parser::har::{read_har, HarOptions};
+use batchdiag_parser::har::{prefilter, read_har, shape, HarOptions};
 use batchdiag_parser::Location;
 use criterion::{criterion_main, Criterion, Throughput};
 
@@ -27,6 +29,61 @@ fn frame_all(doc: &[u8]) -> u64 {
             Ok(_) => {}
         }
     }
+}
+
+/// The byte range of every entry.
+fn entry_spans(doc: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut f = Framer::new();
+    let mut spans = Vec::new();
+    loop {
+        match f.next(doc, 0, true) {
+            Ok(Event::Entry { start, end, .. }) => spans.push(start as usize..end as usize),
+            Ok(Event::End) | Err(_) => return spans,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Per-entry work on one thread: serde and the extractors for every entry
+/// (`parse-all`), or only for those the prefilter and shape check keep
+/// (`prefiltered`, what the reader does).
+fn entries(c: &mut Criterion, doc: &[u8]) {
+    let spans = entry_spans(doc);
+    let loc = || Location::file("bench.har");
+    let mut g = c.benchmark_group("parser/har-entry");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(doc.len() as u64));
+    g.bench_function("parse-all", |b| {
+        b.iter(|| {
+            spans
+                .iter()
+                .filter_map(|r| extract_entry(&doc[r.clone()], &loc).ok())
+                .map(|o| o.evidence.len())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("prefiltered", |b| {
+        b.iter(|| {
+            spans
+                .iter()
+                .map(|r| &doc[r.clone()])
+                .filter(|e| {
+                    shape::check(e).is_none_or(|s| prefilter::raw_url_may_matter(&e[s.url]))
+                })
+                .filter_map(|e| extract_entry(e, &loc).ok())
+                .map(|o| o.evidence.len())
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("shape-check", |b| {
+        b.iter(|| {
+            spans
+                .iter()
+                .filter(|r| shape::is_entry(&doc[(*r).clone()]))
+                .count()
+        })
+    });
+    g.finish();
 }
 
 fn har(c: &mut Criterion) {
@@ -52,6 +109,7 @@ fn har(c: &mut Criterion) {
         });
     }
     g.finish();
+    entries(c, &doc);
 
     // The same read, counted in entries per second.
     let entries = frame_all(&doc);

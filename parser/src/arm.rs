@@ -26,6 +26,9 @@ pub struct ArmResourceId {
     pub types: Vec<(String, String)>,
 }
 
+/// The segment every ARM resource id starts with (compared without case).
+pub const SUBSCRIPTIONS: &str = "subscriptions";
+
 impl ArmResourceId {
     /// Parses the path part of an absolute URL or a bare `/subscriptions/...` path.
     /// Returns `None` when there is no subscription segment.
@@ -35,7 +38,7 @@ impl ArmResourceId {
         let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let start = segs
             .iter()
-            .position(|s| s.eq_ignore_ascii_case("subscriptions"))?;
+            .position(|s| s.eq_ignore_ascii_case(SUBSCRIPTIONS))?;
         let segs = &segs[start..];
         let subscription = (*segs.get(1)?).to_string();
         let mut used = 2;

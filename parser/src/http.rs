@@ -25,6 +25,13 @@ pub struct Exchange<'a> {
 /// The IMDS address.
 pub const IMDS_HOST: &str = "169.254.169.254";
 
+/// The path of IMDS's token endpoint (compared in lowercase).
+pub const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
+
+/// What a Storage host contains (compared in lowercase): blob, Data Lake,
+/// and the DNS-zone endpoints.
+pub const STORAGE_HOST_MARKERS: [&str; 3] = [".blob.core.", ".dfs.core.", ".blob.storage.azure.net"];
+
 fn header<'a>(h: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
     h.iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -73,12 +80,12 @@ fn query_params(url: &str) -> Vec<(String, String)> {
 fn is_imds(url: &str) -> bool {
     let host = crate::arm::host_of(url).unwrap_or("");
     let path = crate::arm::strip_to_path(url).to_ascii_lowercase();
-    (host == IMDS_HOST || host.is_empty()) && path.starts_with("/metadata/identity/oauth2/token")
+    (host == IMDS_HOST || host.is_empty()) && path.starts_with(IMDS_TOKEN_PATH)
 }
 
 fn is_storage(url: &str) -> bool {
     let host = crate::arm::host_of(url).unwrap_or("").to_ascii_lowercase();
-    [".blob.core.", ".dfs.core.", ".blob.storage.azure.net"]
+    STORAGE_HOST_MARKERS
         .iter()
         .any(|s| host.contains(s))
 }

@@ -9,8 +9,12 @@ use crate::arm::{
 use crate::evidence::{ArmError, Envelope, Evidence, Fact};
 use crate::har::calls::{CallRecord, InnerFailure};
 use crate::har::entry::{decode_body, Entry, Response};
+use crate::har::prefilter;
 use crate::location::Location;
 use crate::time::normalize_timestamp;
+
+/// The path of the portal's Resource Manager batch endpoint (compared without case).
+pub const BATCH_PATH: &str = "/batch";
 
 /// What one entry contributed.
 #[derive(Debug, Default)]
@@ -43,6 +47,12 @@ pub fn extract_entry(bytes: &[u8], loc: &dyn Fn() -> Location) -> Result<EntryOu
     // Most entries give no evidence: their time is only read when one does.
     let time = || entry.started.as_deref().map(normalize_timestamp);
     let url: &str = &entry.request.url;
+    // Every extractor below is keyed on the URL; the prefilter skips whole
+    // entries on that promise, so a gate that is not in its table must not
+    // be added below this line.
+    if !prefilter::url_may_matter(url) {
+        return Ok(out);
+    }
     let host = arm::host_of(url).unwrap_or("");
     let path = arm::strip_to_path(url);
     let path_only = path.split(['?', '#']).next().unwrap_or("");
@@ -52,7 +62,7 @@ pub fn extract_entry(bytes: &[u8], loc: &dyn Fn() -> Location) -> Result<EntryOu
 
     let is_batch = entry.request.method.eq_ignore_ascii_case("POST")
         && (arm::is_arm_host(host) || host.is_empty())
-        && path_only.eq_ignore_ascii_case("/batch");
+        && path_only.eq_ignore_ascii_case(BATCH_PATH);
     if is_batch {
         out.batch_call = true;
         out.call = Some(CallRecord {

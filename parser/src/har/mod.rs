@@ -11,6 +11,8 @@ pub mod calls;
 pub mod entry;
 pub mod extract;
 pub mod framing;
+pub mod prefilter;
+pub mod shape;
 pub mod stream;
 
 use std::io::Read;
@@ -86,6 +88,8 @@ const MAX_WARNINGS: usize = 20;
 
 struct Collector<'l> {
     base_loc: &'l Location,
+    /// Skip entries that cannot give anything (off only to test that it changes nothing).
+    prefilter: bool,
     result: HarResult,
     calls: calls::CallLog,
     bad_entries: u64,
@@ -123,11 +127,13 @@ impl Collector<'_> {
                 let offset = base + r.start as u64;
                 // The location is built only for entries that give evidence or fail.
                 let loc = || self.entry_loc(*index, offset);
-                (
-                    *index,
-                    offset,
-                    extract::extract_entry(&buf[r.clone()], &loc),
-                )
+                let bytes = &buf[r.clone()];
+                let outcome = if self.prefilter && skippable(bytes) {
+                    Ok(extract::EntryOutcome::default())
+                } else {
+                    extract::extract_entry(bytes, &loc)
+                };
+                (*index, offset, outcome)
             })
             .collect()
     }
@@ -277,10 +283,29 @@ fn frame_window(framer: &mut Framer, buf: &[u8], base: u64, eof: bool) -> Step {
 /// Two buffers take turns: while the entries framed in one are parsed (in
 /// parallel), the next chunk is read into the other and framed, so reading,
 /// framing and parsing overlap.
-pub fn read_har<R: Read>(mut reader: R, loc: &Location, opts: &HarOptions) -> HarResult {
+pub fn read_har<R: Read>(reader: R, loc: &Location, opts: &HarOptions) -> HarResult {
+    read_har_with(reader, loc, opts, true)
+}
+
+/// An entry that serde would read and that cannot give evidence, a `/batch`
+/// call or a warning (its URL holds no literal an extractor needs, even
+/// behind an escape): what parsing it would return is known,
+/// [`extract::EntryOutcome`]'s default.
+fn skippable(entry: &[u8]) -> bool {
+    shape::check(entry).is_some_and(|s| !prefilter::raw_url_may_matter(&entry[s.url]))
+}
+
+/// [`read_har`], with the prefilter on or off.
+fn read_har_with<R: Read>(
+    mut reader: R,
+    loc: &Location,
+    opts: &HarOptions,
+    prefilter: bool,
+) -> HarResult {
     let mut framer = Framer::new();
     let mut c = Collector {
         base_loc: loc,
+        prefilter,
         result: HarResult::default(),
         calls: calls::CallLog::default(),
         bad_entries: 0,

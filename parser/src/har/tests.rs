@@ -200,3 +200,125 @@ fn batch_calls_are_recorded_with_their_entry_and_time_at_any_chunk_size() {
     );
     assert_eq!(big.summary, whole.summary);
 }
+
+/// One generated entry: a URL that may hold a literal plainly, in another
+/// case, behind `\/` or `\u` escapes, or not at all; bodies that may hide
+/// literals in base64; and now and then an entry that is not a HAR entry.
+fn gen_entry() -> impl proptest::strategy::Strategy<Value = String> {
+    use base64::Engine as _;
+    use proptest::prelude::*;
+    let urls = prop::sample::select(vec![
+        "https://portal.azure.com/Content/a.js",
+        "https://afd-v2.hosting.portal.azure.net/batch/Content/x.css",
+        "https://management.azure.com/batch?api-version=2020-06-01",
+        "https://MANAGEMENT.Azure.com/BATCH",
+        "/batch",
+        "https://management.azure.com/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a/applications/app/versions/1",
+        "https://example.com/subscriptions/s/x",
+        "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&client_id=abc",
+        "https://acct.blob.core.windows.net/c/b?sv=x",
+        "https://acct.dfs.core.windows.net/c/b",
+    ]);
+    let bodies = prop::sample::select(vec![
+        None,
+        Some(
+            r#"{"error":{"code":"AutoStorageNoPermission","message":"m","target":"BatchAccount"}}"#,
+        ),
+        Some(
+            r#"{"responses":[{"name":"a","httpStatusCode":409,"content":{"error":{"code":"Conflict"}}},{"name":"b","httpStatusCode":200}]}"#,
+        ),
+        Some(
+            r#"{"access_token":"eyJ0eXAiOiJKV1QifQ.e30.sig","client_id":"abc","resource":"https://storage.azure.com/"}"#,
+        ),
+        Some("<Error><Code>AuthorizationPermissionMismatch</Code></Error>"),
+        Some("see https://management.azure.com/batch and /subscriptions/s"),
+        Some("not json"),
+    ]);
+    (
+        urls,
+        0..4usize,
+        prop::sample::select(vec!["GET", "POST", "post", "PUT"]),
+        prop::sample::select(vec!["200", "409", "500", "\"409\"", "0"]),
+        bodies,
+        0..3usize,
+        any::<bool>(),
+        0..9usize,
+    )
+        .prop_map(|(url, esc, method, status, body, enc, with_post, extra)| {
+            let url = match esc {
+                // The literal hidden behind escapes a raw search cannot see.
+                1 => url.replace('/', "\\/"),
+                2 => url.replacen('b', "\\u0062", 1).replacen('m', "\\u006d", 1),
+                3 => url.replacen('s', "\\u0073", 2),
+                _ => url.to_string(),
+            };
+            let content = match (body, enc) {
+                (None, _) => r#"{"size":0}"#.to_string(),
+                (Some(b), 0) => format!(r#"{{"mimeType":"application/json","text":{}}}"#, serde_json::json!(b)),
+                (Some(b), 1) => format!(
+                    r#"{{"mimeType":"application/json","text":"{}","encoding":"base64"}}"#,
+                    base64::engine::general_purpose::STANDARD.encode(b)
+                ),
+                (Some(_), _) => r#"{"text":"***not base64","encoding":"base64"}"#.to_string(),
+            };
+            let post = if with_post {
+                r#","postData":{"mimeType":"application/json","text":"{\"requests\":[{\"name\":\"a\",\"httpMethod\":\"PUT\",\"url\":\"/subscriptions/s/resourceGroups/g/providers/Microsoft.Batch/batchAccounts/a\"}]}"}"#
+            } else {
+                ""
+            };
+            let headers = r#"[{"name":"referer","value":"https://portal.azure.com/"}]"#;
+            let e = format!(
+                r#"{{"startedDateTime":"2024-05-01T10:00:00.000Z","time":1.5,"request":{{"method":"{method}","url":"{url}","headers":{headers}{post}}},"response":{{"status":{status},"headers":[],"content":{content}}},"timings":{{"wait":1}}}}"#
+            );
+            match extra {
+                // Not HAR entries, or not JSON, in ways framing lets through.
+                1 => e.replacen(r#""request":{"#, r#""request":5,"x":{"#, 1),
+                2 => e.replacen(r#""time":1.5"#, r#""time":1.5,"request":{}"#, 1),
+                3 => e.replacen(r#""wait":1"#, r#""wait":1,}"#, 1),
+                4 => e.replacen(r#""status":"#, r#""status":[1,"#, 1).replacen(r#","headers":[],"#, r#"],"headers":[],"#, 1),
+                // A literal outside the URL.
+                5 => e.replacen("https://portal.azure.com/\"", "https://management.azure.com/batch\"", 1),
+                6 => e.replacen(r#","response":{"#, r#","x":{"#, 1),
+                7 => e.replacen(r#""wait":1"#, "\"wait\":\"tab\there\"", 1),
+                _ => e,
+            }
+        })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// The prefilter changes nothing the reader reports: evidence, summary
+    /// (counts, the `/batch` timeline), errors and warnings, at any read size.
+    #[test]
+    fn the_prefilter_changes_nothing(
+        entries in proptest::collection::vec(gen_entry(), 1..12),
+        chunk in 1usize..600,
+    ) {
+        let d = format!("{{\"log\":{{\"entries\":[{}]}}}}", entries.join(",\n"));
+        let loc = Location::file("p.har");
+        let on = read_har_with(d.as_bytes(), &loc, &opts(chunk, 1 << 20), true);
+        let off = read_har_with(d.as_bytes(), &loc, &opts(chunk, 1 << 20), false);
+        proptest::prop_assert_eq!(&on.evidence, &off.evidence);
+        proptest::prop_assert_eq!(&on.summary, &off.summary);
+        proptest::prop_assert_eq!(&on.error, &off.error);
+        proptest::prop_assert_eq!(&on.warnings, &off.warnings);
+    }
+}
+
+#[test]
+fn portal_noise_is_skipped_and_literals_are_not() {
+    // An entry of `doc`'s noise.
+    let noise = r#"{"startedDateTime":"2024-05-01T10:00:01.000Z","request":{"method":"GET","url":"https://portal.azure.com/c/1.js","headers":[]},"response":{"status":200,"headers":[],"content":{"size":3,"mimeType":"text/javascript","text":"x=1"}}}"#;
+    assert!(doc(3).contains(noise));
+    assert!(skippable(noise.as_bytes()));
+    assert!(!skippable(noise.replace("/c/1.js", "/batch").as_bytes()));
+    assert!(!skippable(
+        noise.replace("/c/1.js", "\\/c\\/1.js").as_bytes()
+    ));
+    assert!(!skippable(
+        noise
+            .replace(r#""request":{"#, r#""request":5,"x":{"#)
+            .as_bytes()
+    ));
+}

@@ -228,3 +228,65 @@ fn broken_batch_bodies_request_warns_response_is_unread() {
     let out = extract_entry(&broken_base64, &loc).unwrap();
     assert!(out.unreadable.is_some(), "{out:?}");
 }
+
+/// URL fragments: every literal of the prefilter's table, in odd cases and
+/// cut short, and the rest of a URL's usual parts.
+fn url_piece() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let mut pieces: Vec<String> = Vec::new();
+    for lit in prefilter::URL_LITERALS {
+        pieces.push(lit.to_string());
+        pieces.push(lit.to_ascii_uppercase());
+        pieces.push(lit[..lit.len() / 2].to_string());
+        pieces.push(lit[lit.len() / 2..].to_string());
+    }
+    for p in [
+        "https://",
+        "http://",
+        "/",
+        "//",
+        "?",
+        "#",
+        "&",
+        "=",
+        ":443",
+        "@",
+        "user@",
+        "s1",
+        "rg",
+        "resourceGroups",
+        "providers",
+        "Microsoft.Batch",
+        "169.254.169.254",
+        "portal.azure.com",
+        "x",
+        "%2F",
+        "batch",
+        "Batch",
+        ".",
+        "-",
+    ] {
+        pieces.push(p.to_string());
+    }
+    proptest::collection::vec(proptest::sample::select(pieces), 0..8).prop_map(|v| v.concat())
+}
+
+proptest::proptest! {
+    /// Every gate an extractor sits behind implies a literal of the table:
+    /// the gate in `extract_entry` changes nothing, and the prefilter's
+    /// promise holds.
+    #[test]
+    fn every_extractor_gate_needs_a_literal_of_the_table(url in url_piece()) {
+        let host = arm::host_of(&url).unwrap_or("");
+        let path = arm::strip_to_path(&url);
+        let path_only = path.split(['?', '#']).next().unwrap_or("");
+        let gated = path_only.eq_ignore_ascii_case(BATCH_PATH)
+            || crate::http::wants(&url)
+            || arm::is_arm_host(host)
+            || ArmResourceId::parse(&url).is_some();
+        if gated {
+            proptest::prop_assert!(prefilter::url_may_matter(&url), "{url}");
+            proptest::prop_assert!(prefilter::raw_url_may_matter(url.as_bytes()), "{url}");
+        }
+    }
+}

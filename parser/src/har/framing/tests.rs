@@ -200,6 +200,39 @@ proptest! {
         prop_assert_eq!(got, entries);
     }
 
+    /// Long entries (strings of quotes, backslashes and brackets across
+    /// 64-byte blocks) frame the same at any read size.
+    #[test]
+    fn long_entries_frame_the_same_at_any_read_size(
+        entries in prop::collection::vec(
+            prop::collection::vec(("[a-z{}\\[\\]\":,\\\\ ]{0,80}", 0usize..3), 1..12).prop_map(|v| {
+                let items: Vec<String> = v.iter().enumerate().map(|(i, (t, n))| {
+                    let val = serde_json::to_string(t).unwrap();
+                    format!("\"k{i}\": {}{val}{}", "[{\"a\":".repeat(*n), "}]".repeat(*n))
+                }).collect();
+                format!("{{{}}}", items.join(",\n        "))
+            }),
+            0..5,
+        ),
+        chunk in 1usize..300,
+    ) {
+        let doc = format!("{{\"log\": {{\"entries\": [\n{}\n]}}}}", entries.join(",\n"));
+        let (got, _, err) = frame(doc.as_bytes(), chunk);
+        prop_assert_eq!(err, None);
+        prop_assert_eq!(got, entries);
+    }
+
+    /// Bytes that are not JSON (a backslash outside a string, stray quotes)
+    /// frame the same whole as one byte at a time.
+    #[test]
+    fn whole_and_byte_by_byte_agree_on_any_bytes(
+        bytes in prop::collection::vec(prop::sample::select(b"{}[]\"\\a ,:".to_vec()), 0..600),
+    ) {
+        let mut doc = b"{\"log\":{\"entries\":[{".to_vec();
+        doc.extend_from_slice(&bytes);
+        prop_assert_eq!(frame(&doc, 1), frame(&doc, doc.len()));
+    }
+
     /// Arbitrary bytes never panic and never loop forever.
     #[test]
     fn arbitrary_bytes_do_not_panic(bytes in prop::collection::vec(any::<u8>(), 0..300), chunk in 1usize..50) {

@@ -1,0 +1,166 @@
+//! Which HAR entries can be skipped without parsing them.
+//!
+//! Almost every entry of a portal capture is a script, a stylesheet or an
+//! image that gives no evidence, and parsing it with serde was most of a
+//! large capture's time. Every extractor of [`super::extract`] is keyed on
+//! the request URL: an entry gives evidence, a `/batch` call or a warning only
+//! when its URL holds one of [`URL_LITERALS`] (compared without ASCII case).
+//! [`super::shape::check`] walks an entry once, checking that serde would
+//! read it (a skipped entry that is not a HAR entry must still be reported)
+//! and noting the raw bytes of `request.url`; [`raw_url_may_matter`] then
+//! looks for the literals there, and where there is one and no escape,
+//! applies the extractors' own gate ([`url_may_matter`]) to it.
+//!
+//! Raw bytes are not the URL, though: JSON lets a string spell `/` as `\/`
+//! and any character as `\uXXXX`. No literal holds `"`, `\` or a control
+//! character (the characters the other escapes stand for), so a literal can
+//! only hide behind those two escapes: a URL holding either one always goes
+//! to the parser. Percent-encoding hides nothing, since the extractors
+//! compare the URL as written. Bodies need no look: base64, gzip or escaped,
+//! they are read only for an entry whose URL already holds a literal.
+//!
+//! Searching the whole entry for the literals instead was measured first:
+//! without a case-sensitive byte to anchor on, the search ran byte by byte
+//! (10 instructions a byte, more than serde), where the URL is a hundred
+//! bytes.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+
+use crate::arm::{self, ARM_HOSTS, SUBSCRIPTIONS};
+use crate::har::extract::BATCH_PATH;
+use crate::http::{IMDS_TOKEN_PATH, STORAGE_HOST_MARKERS};
+
+/// What the URL of an entry that can give evidence holds, one per
+/// extractor gate of [`super::extract::extract_entry`]: a Resource
+/// Manager host (direct ARM errors), the `/batch` path (the portal's
+/// envelope, and the timeline of every call), `subscriptions` (an ARM
+/// resource id on any host), IMDS's token path and the Storage host markers.
+/// A new extractor keyed on something else must add its literal here, or
+/// [`super::extract::extract_entry`]'s gate keeps it from ever running.
+pub const URL_LITERALS: [&str; 10] = [
+    ARM_HOSTS[0],
+    ARM_HOSTS[1],
+    ARM_HOSTS[2],
+    ARM_HOSTS[3],
+    BATCH_PATH,
+    SUBSCRIPTIONS,
+    IMDS_TOKEN_PATH,
+    STORAGE_HOST_MARKERS[0],
+    STORAGE_HOST_MARKERS[1],
+    STORAGE_HOST_MARKERS[2],
+];
+
+/// The JSON escapes that can stand for a character of a literal.
+const HIDING_ESCAPES: [&str; 2] = ["\\/", "\\u"];
+
+static URL_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(URL_LITERALS)
+        .expect("a handful of short literals always build")
+});
+
+static RAW_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(URL_LITERALS.into_iter().chain(HIDING_ESCAPES))
+        .expect("a handful of short literals always build")
+});
+
+/// False only when `raw` (the bytes of a JSON string between its quotes,
+/// escapes as written) cannot decode to a URL that [`url_may_matter`].
+pub fn raw_url_may_matter(raw: &[u8]) -> bool {
+    if !RAW_SEARCH.is_match(raw) {
+        return false;
+    }
+    // Without a backslash the raw bytes are the URL, and the exact gate
+    // applies: most portal URLs with `/batch` are CDN paths, not the call.
+    if memchr::memchr(b'\\', raw).is_some() {
+        return true;
+    }
+    std::str::from_utf8(raw).map_or(true, url_may_matter)
+}
+
+/// The gate every extractor of [`super::extract::extract_entry`] sits
+/// behind: true when a request URL (as decoded from JSON) holds one of
+/// [`URL_LITERALS`] where an extractor looks for it: the path is `/batch`,
+/// the host is a Resource Manager or Storage one, the path is IMDS's token
+/// path, or it names a subscription.
+pub fn url_may_matter(url: &str) -> bool {
+    if !URL_SEARCH.is_match(url) {
+        return false;
+    }
+    let host = arm::host_of(url).unwrap_or("");
+    let path = arm::strip_to_path(url);
+    let path_only = path.split(['?', '#']).next().unwrap_or("");
+    path_only.eq_ignore_ascii_case(BATCH_PATH)
+        || arm::is_arm_host(host)
+        || crate::http::wants(url)
+        // A superset of what `ArmResourceId::parse` accepts, without its allocations.
+        || url
+            .as_bytes()
+            .windows(SUBSCRIPTIONS.len())
+            .any(|w| w.eq_ignore_ascii_case(SUBSCRIPTIONS.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_literal_holds_a_character_an_escape_other_than_slash_or_u_stands_for() {
+        for lit in URL_LITERALS {
+            assert!(
+                lit.bytes().all(|b| b != b'"' && b != b'\\' && b >= 0x20),
+                "{lit}: a raw search could miss it behind \\\" or \\\\ or a control escape"
+            );
+            assert!(lit.is_ascii(), "{lit}: ASCII case folding only");
+        }
+    }
+
+    #[test]
+    fn the_table_holds_every_constant_the_extractors_compare_with() {
+        // ARM_HOSTS is a slice: a host added there must be added here.
+        for h in ARM_HOSTS.iter().chain(&STORAGE_HOST_MARKERS) {
+            assert!(URL_LITERALS.contains(h), "{h} is missing from URL_LITERALS");
+        }
+        for lit in [BATCH_PATH, SUBSCRIPTIONS, IMDS_TOKEN_PATH] {
+            assert!(URL_LITERALS.contains(&lit), "{lit}");
+        }
+    }
+
+    #[test]
+    fn every_literal_is_found_in_any_ascii_case_and_behind_escapes() {
+        for lit in URL_LITERALS {
+            let upper = lit.to_ascii_uppercase();
+            assert!(
+                URL_SEARCH.is_match(&format!("https://x/{upper}?a")),
+                "{lit}"
+            );
+            assert!(RAW_SEARCH.is_match(format!("x{upper}").as_bytes()));
+        }
+        assert!(raw_url_may_matter(br#"https:\/\/x"#));
+        assert!(raw_url_may_matter(br#"\u0068ttps"#));
+        assert!(!raw_url_may_matter(
+            b"https://portal.azure.com/Content/a.js"
+        ));
+        assert!(!url_may_matter(
+            "https://afd.hosting.portal.azure.net/Content/site.css"
+        ));
+        // The literal where no extractor looks for it.
+        assert!(!raw_url_may_matter(
+            b"https://afd-v2.hosting.portal.azure.net/batch/Content/x.css"
+        ));
+        assert!(raw_url_may_matter(b"https://MANAGEMENT.azure.com/BATCH?x"));
+        assert!(raw_url_may_matter(b"/batch"));
+        assert!(raw_url_may_matter(b"https://x.blob.core.windows.net/c"));
+        assert!(raw_url_may_matter(
+            b"http://169.254.169.254/metadata/identity/oauth2/token?a"
+        ));
+        assert!(raw_url_may_matter(b"https://example.com/x/subscriptions/s"));
+    }
+}
