@@ -484,32 +484,23 @@ pub fn tar<V: Visitor>(
                 },
                 budget,
             );
-            // Compressed members, and plain ones large enough, are read whole
-            // and visited on another thread while this one goes on
-            // inflating the stream: a member's scan then no longer holds up
-            // the inflater (it waited for the last chunk of every member).
-            // Plain members are inflated straight into a reused buffer of
-            // their size, so handing them off costs no copy here.
+            // Only compressed members are worth a thread of their own: a
+            // plain log scans faster than it could be copied to another.
             let mut head = Vec::with_capacity(4);
             if let Err(e) = (&mut guarded).take(4).read_to_end(&mut head) {
                 let replay = Replay::new(head, Some(e));
                 finish(visitor.member(member(Content::File(Box::new(replay)))));
                 continue;
             }
-            let compressed = is_compressed(&head);
-            let ticket = if compressed || size >= HANDOFF_MIN_PLAIN {
+            let ticket = if is_compressed(&head) {
                 handoff.take(size)
             } else {
                 None
             };
             match ticket {
                 Some(ticket) => {
-                    let content: Box<dyn Read + Send + '_> = if compressed {
-                        let rest = guarded.read_to_end(&mut head).err();
-                        Box::new(Replay::new(head, rest))
-                    } else {
-                        Box::new(handoff.read_whole(head, &mut guarded, size))
-                    };
+                    let rest = guarded.read_to_end(&mut head).err();
+                    let replay = Replay::new(head, rest);
                     // The member is made on the thread that visits it: only
                     // its plain parts and the bytes cross over.
                     let (name, unsafe_name) = (name.clone(), unsafe_name(&name));
@@ -522,7 +513,7 @@ pub fn tar<V: Visitor>(
                             size: Some(size),
                             mode,
                             mtime,
-                            content: Content::File(content),
+                            content: Content::File(Box::new(replay)),
                         });
                         handoff.give_back(ticket);
                         done.lock().expect("no panics hold it").push((this, out));
@@ -554,14 +545,6 @@ const HANDOFF_MAX_MEMBER: u64 = 16 << 20;
 /// stream: memory stays bounded however fast the stream inflates.
 const HANDOFF_MAX_BYTES: u64 = 32 << 20;
 
-/// Plain tar members at least this large are handed off too (smaller ones
-/// scan in less time than a hand-off takes).
-const HANDOFF_MIN_PLAIN: u64 = 256 << 10;
-
-/// Buffers for plain members kept for the next ones (each at most
-/// [`HANDOFF_MAX_MEMBER`]): reused, they cost no page faults or zeroing.
-const HANDOFF_SPARE_BUFFERS: usize = 2;
-
 /// Decides which tar members are handed off to other threads.
 ///
 /// It never waits: when the budget is spent (or there is no other thread),
@@ -570,7 +553,6 @@ const HANDOFF_SPARE_BUFFERS: usize = 2;
 struct Handoff {
     enabled: bool,
     held: AtomicU64,
-    spare: Mutex<Vec<Vec<u8>>>,
 }
 
 impl Handoff {
@@ -578,7 +560,6 @@ impl Handoff {
         Handoff {
             enabled: parallel && rayon::current_num_threads() > 1,
             held: AtomicU64::new(0),
-            spare: Mutex::new(Vec::new()),
         }
     }
 
@@ -597,84 +578,6 @@ impl Handoff {
 
     fn give_back(&self, ticket: u64) {
         self.held.fetch_sub(ticket, Ordering::AcqRel);
-    }
-
-    /// Reads a plain member of `size` bytes (its first bytes already in
-    /// `head`) whole into a spare buffer; a read error is kept to be met
-    /// after the bytes, where it happened.
-    fn read_whole<R: Read>(&self, head: Vec<u8>, reader: &mut R, size: u64) -> Held<'_> {
-        let size = size as usize;
-        let mut buf = self
-            .spare
-            .lock()
-            .expect("no panics hold it")
-            .pop()
-            .unwrap_or_default();
-        let need = size.max(head.len());
-        if buf.len() < need {
-            // Rounded up, so that members of about one size share buffers
-            // (growing one by a few bytes would copy it).
-            buf = vec![0; need.next_multiple_of(1 << 20)];
-        }
-        buf[..head.len()].copy_from_slice(&head);
-        let mut len = head.len();
-        let mut error = None;
-        while len < size {
-            match reader.read(&mut buf[len..size]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    error = Some(e);
-                    break;
-                }
-            }
-        }
-        Held {
-            tail: Replay::new(Vec::new(), None),
-            buf,
-            len,
-            pos: 0,
-            error,
-            owner: self,
-        }
-    }
-}
-
-/// A plain member read whole: its bytes, then the error that cut it, if
-/// one did. The buffer goes back to its [`Handoff`] when the member is read.
-struct Held<'h> {
-    // What follows the bytes: nothing, or the error that cut them, met
-    // again on every later read as [`Replay`] does.
-    tail: Replay,
-    buf: Vec<u8>,
-    len: usize,
-    pos: usize,
-    error: Option<io::Error>,
-    owner: &'h Handoff,
-}
-
-impl Read for Held<'_> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos == self.len {
-            if let Some(e) = self.error.take() {
-                self.tail = Replay::new(Vec::new(), Some(e));
-            }
-            return self.tail.read(out);
-        }
-        let n = out.len().min(self.len - self.pos);
-        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-impl Drop for Held<'_> {
-    fn drop(&mut self) {
-        let mut spare = self.owner.spare.lock().expect("no panics hold it");
-        if spare.len() < HANDOFF_SPARE_BUFFERS {
-            spare.push(std::mem::take(&mut self.buf));
-        }
     }
 }
 
@@ -716,7 +619,6 @@ mod tests {
         let h = Handoff {
             enabled: true,
             held: AtomicU64::new(0),
-            spare: Mutex::new(Vec::new()),
         };
         assert_eq!(h.take(HANDOFF_MAX_MEMBER + 1), None, "too large a member");
         let a = h.take(HANDOFF_MAX_MEMBER).unwrap();
@@ -728,7 +630,6 @@ mod tests {
         let off = Handoff {
             enabled: false,
             held: AtomicU64::new(0),
-            spare: Mutex::new(Vec::new()),
         };
         assert_eq!(off.take(1), None, "one thread: always in place");
     }
