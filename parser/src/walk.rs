@@ -535,10 +535,10 @@ pub fn tar<V: Visitor>(
     }
 }
 
-/// Compressed tar members (rotated `.gz` logs, nested archives) and plain
-/// ones from [`HANDOFF_MIN_PLAIN`] up to this size may be read into memory
-/// and visited on another thread, while this one goes on reading the tar
-/// stream; larger members are read in place.
+/// Compressed tar members (rotated `.gz` logs, nested archives) up to this
+/// size may be read into memory and visited on another thread, while this
+/// one goes on reading the tar stream; larger ones, and plain members (a
+/// plain log scans faster than it could be handed over), are read in place.
 const HANDOFF_MAX_MEMBER: u64 = 16 << 20;
 
 /// At most this many bytes of handed-off members are held at once, per tar
