@@ -292,7 +292,7 @@ if [ "$SCALE" = 1 ]; then
       read -r t _ <<< "$(measure "${tmpl//@/$input}")"
       out+=("$t")
     done
-    # By the environment, which `redact` (no --jobs) honours through rayon too.
+    # By the environment, which `analyze` and `redact` read as their --jobs.
     read -r j1 _ <<< "$(measure "BATCHDIAG_JOBS=1 RAYON_NUM_THREADS=1 ${tmpl//@/$3}")"
     read -r j2 _ <<< "$(measure "BATCHDIAG_JOBS=2 RAYON_NUM_THREADS=2 ${tmpl//@/$3}")"
     printf '  %-26s %10.3f s %10.3f s %10.3f s %8.3f s %8.3f s %7.2fx\n' "$label" "${out[@]}" "$j1" "$j2" "$(ratio "$j1" "$j2")"

@@ -414,6 +414,44 @@ fn a_part_the_copier_cannot_read_fails_the_gate() {
 }
 
 #[test]
+fn jobs_sets_the_threads_and_the_copy_is_the_same_on_one_or_two() {
+    let t = Temp::new("jobs");
+    let har = har_with("jobs-body", "jobs-frame");
+    let input = t.path("in.har");
+    std::fs::write(&input, &har).expect("write the capture");
+    let copies: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .map(|j| {
+            let out = t.path(&format!("copy-{j}.har"));
+            let o = batchdiag(&["redact", "-j", j, &input, "-o", &out]);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            std::fs::read(&out).expect("the copy")
+        })
+        .collect();
+    assert!(!copies[0].is_empty());
+    assert_eq!(copies[0], copies[1], "-j 1 and -j 2 write the same copy");
+    // And by the environment, as `analyze` reads it.
+    let out = t.path("copy-env.har");
+    let o = Command::new(env!("CARGO_BIN_EXE_batchdiag"))
+        .args(["redact", &input, "-o", &out])
+        .env("BATCHDIAG_JOBS", "1")
+        .output()
+        .expect("run batchdiag");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read(&out).expect("the copy"), copies[0]);
+}
+
+#[test]
 fn every_corpus_bundle_copied_analyses_to_the_same_diagnoses() {
     let t = Temp::new("corpus");
     let mut bundles: Vec<String> = std::fs::read_dir(root().join("corpus"))

@@ -95,14 +95,22 @@ pub(crate) fn run(a: RedactArgs) -> anyhow::Result<u8> {
         }
         (None, false) => Dest::Stdout,
     };
+    // As for `analyze`: the archive walk runs in this pool and a HAR's
+    // entries are cleaned on as many threads, so `--jobs N` means N in all.
+    let threads = crate::jobs(a.jobs);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the worker threads")?;
     let copier = Copier::new(CopyOptions {
         keep_unread: a.keep_unread,
+        threads,
         ..CopyOptions::default()
     });
     let mut total = Findings::default();
     let mut failed_inputs = missing;
     for job in &jobs {
-        match copy_one(&copier, job, &dest) {
+        match pool.install(|| copy_one(&copier, job, &dest)) {
             Ok(Some(outcome)) => {
                 report(job, &outcome, a.check);
                 total.extend(outcome.findings);
