@@ -78,7 +78,7 @@ pub struct RedactArgs {
     /// unchanged instead of leaving them out; they are still listed.
     #[arg(long)]
     pub keep_unread: bool,
-    /// Worker threads in all (default, or 0: one per core; at most 64). The copy is the
+    /// Worker threads (default, or 0: one per core; at most 64). The copy is the
     /// same whatever the count.
     #[arg(long, short = 'j', value_name = "N", env = "BATCHDIAG_JOBS")]
     pub jobs: Option<usize>,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
 /// Runs `work` on every item on the threads of `pool` and gives each result
@@ -11,8 +12,9 @@ use std::sync::mpsc;
 /// At most `ahead` items past the oldest unwritten one are started, so a
 /// slow item holds back at most that many finished results (memory stays
 /// bounded), while a thread that finishes never waits for a slow neighbour.
-/// The first error of `write` stops the run (items already started finish
-/// first); a panic in `work` is raised again here.
+/// The first error of `write` stops the run: items already running finish,
+/// those not yet begun are skipped; a panic in `work` is raised again here
+/// the same way.
 pub(crate) fn ordered<T, R, E>(
     pool: &rayon::ThreadPool,
     items: &[T],
@@ -27,6 +29,8 @@ where
     let ahead = ahead.max(1);
     let (tx, rx) = mpsc::channel();
     let work = &work;
+    // Set when the run ends early: nobody waits for more results then.
+    let stop = &AtomicBool::new(false);
     // The calling thread only hands out work and writes: it is not one of
     // the pool's threads, so `--jobs N` still means N threads working.
     pool.in_place_scope(|scope| {
@@ -37,6 +41,9 @@ where
             while started < items.len() && started < written + ahead {
                 let (i, item, tx) = (started, &items[started], tx.clone());
                 scope.spawn(move |_| {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
                     // Sent even when `work` panics, so the writer never waits
                     // for a result that cannot come.
                     let r = panic::catch_unwind(AssertUnwindSafe(|| work(item)));
@@ -49,11 +56,17 @@ where
                 .expect("every started item sends its result, and the sender outlives them");
             match r {
                 Ok(r) => done.insert(i, r),
-                Err(p) => panic::resume_unwind(p),
+                Err(p) => {
+                    stop.store(true, Ordering::Relaxed);
+                    panic::resume_unwind(p)
+                }
             };
             while let Some(r) = done.remove(&written) {
                 written += 1;
-                write(r)?;
+                if let Err(e) = write(r) {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
             }
         }
         Ok(())
@@ -147,6 +160,26 @@ mod tests {
         assert_eq!(r, Err("closed"));
         assert_eq!(written, (0..10).collect::<Vec<_>>());
         assert!(started.load(Ordering::SeqCst) <= 10 + 1 + 4);
+    }
+
+    #[test]
+    fn items_not_begun_when_the_write_fails_are_skipped() {
+        let items: Vec<usize> = (0..100).collect();
+        let started = AtomicUsize::new(0);
+        let r = ordered(
+            &pool(1),
+            &items,
+            100,
+            |_| {
+                started.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+            },
+            |()| Err("closed"),
+        );
+        assert_eq!(r, Err("closed"));
+        // The first item failed to write while the second was running: the
+        // other 98 queued ones never ran.
+        assert!(started.load(Ordering::SeqCst) < 10, "{started:?}");
     }
 
     #[test]

@@ -95,8 +95,10 @@ pub(crate) fn run(a: RedactArgs) -> anyhow::Result<u8> {
         }
         (None, false) => Dest::Stdout,
     };
-    // As for `analyze`: the archive walk runs in this pool and a HAR's
-    // entries are cleaned on as many threads, so `--jobs N` means N in all.
+    // The archive walk runs in this pool and a HAR's entries are cleaned on
+    // as many threads of its own (the pool's thread waits meanwhile). HARs
+    // inside a zip are cleaned on several walk threads at once, each with
+    // its N, so there `--jobs N` bounds the walk, not every thread.
     let threads = crate::jobs(a.jobs);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
