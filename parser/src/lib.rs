@@ -97,6 +97,7 @@ pub use input::{InputKind, InputReport, LogStats, Shape};
 pub use jwt::TokenClaims;
 pub use limits::{Cancel, Limits};
 pub use location::Location;
+pub use positioned::FileAt;
 pub use reader::{read_sources, Bundle, Observer, Reader, Session};
 
 /// Log reading options (buffer sizes), part of [`ReadOptions`].

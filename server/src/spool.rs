@@ -6,7 +6,7 @@
 //! behind even if the process dies; it is gone when the read closes it.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, Write};
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use batchdiag_parser::detect::{self, Format, Head};
@@ -92,7 +92,8 @@ pub fn prepare<R: Read>(
         }
         file.write_all(&buf[..n]).map_err(SpoolError::Disk)?;
     }
-    file.rewind().map_err(SpoolError::Disk)?;
+    // Its offset stays at the end: its readers read positionally from the
+    // start (`FileAt`).
     Ok((Upload::Spooled(file), total))
 }
 
@@ -111,12 +112,15 @@ mod tests {
     fn a_zip_is_spooled_whole_and_other_content_streams() {
         let zip = b"PK\x03\x04 the rest of an archive".to_vec();
         let (up, n) = prepare("case.bin", &zip[..], &opts(1 << 20)).unwrap();
-        let Upload::Spooled(mut f) = up else {
+        let Upload::Spooled(f) = up else {
             panic!("a zip is spooled")
         };
         assert_eq!(n, zip.len() as u64);
         let mut back = Vec::new();
-        f.read_to_end(&mut back).unwrap();
+        batchdiag_parser::FileAt::new(std::sync::Arc::new(f))
+            .unwrap()
+            .read_to_end(&mut back)
+            .unwrap();
         assert_eq!(back, zip);
 
         let (up, n) = prepare("a.log", &b"PK is not enough\n"[..], &opts(1 << 20)).unwrap();

@@ -23,14 +23,14 @@ pub mod text;
 mod zip_comment;
 
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use batchdiag_parser::detect::{self, Format, Handling, Head, HEAD_BYTES};
 use batchdiag_parser::limits::{Budget, Checks, Compressed, Counted, Guard};
 use batchdiag_parser::walk::{self, Content, Member, Visitor, ZipSource};
-use batchdiag_parser::Limits;
+use batchdiag_parser::{FileAt, Limits};
 
 use crate::findings::Findings;
 
@@ -122,17 +122,6 @@ pub enum Input<'a> {
     Reader(Box<dyn Read + 'a>),
 }
 
-/// Reads an open file through its shared offset. Only the content's first
-/// look and non-zip content use it; a zip's workers read at their own
-/// offsets (`ZipSource::File`), so they never race with it.
-struct SharedFile(Arc<File>);
-
-impl Read for SharedFile {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        (&*self.0).read(buf)
-    }
-}
-
 impl Copier {
     /// A copier with these options.
     pub fn new(opts: CopyOptions) -> Self {
@@ -155,11 +144,12 @@ impl Copier {
                 Ok(f) => (Box::new(f), Some(Disk::Path(p))),
                 Err(source) => return Err(input_error(source)),
             },
-            Input::File(f) => {
-                // A spooled file is handed over just written, its offset at the end.
-                (&*f).rewind().map_err(input_error)?;
-                (Box::new(SharedFile(f.clone())), Some(Disk::File(f)))
-            }
+            // Read from its start by positional reads, wherever its offset is
+            // (a spooled upload is handed over just written).
+            Input::File(f) => (
+                Box::new(FileAt::new(f.clone()).map_err(input_error)?),
+                Some(Disk::File(f)),
+            ),
             Input::Reader(r) => (r, None),
         };
         let (head, reader) = peek(reader).map_err(input_error)?;
