@@ -21,11 +21,10 @@ pub const BATCH_PATH: &str = "/batch";
 pub struct EntryOutcome {
     /// Evidence found in the entry.
     pub evidence: Vec<Evidence>,
-    /// The entry was a portal `/batch` call.
-    pub batch_call: bool,
     /// Inner requests seen in a `/batch` call.
     pub inner_requests: u64,
-    /// The `/batch` call for the timeline (set only for `/batch` calls).
+    /// The `/batch` call for the timeline: set exactly when the entry was a
+    /// portal `/batch` call.
     pub call: Option<CallRecord>,
     /// A `/batch` call whose response body the capture did not keep.
     pub batch_without_response: bool,
@@ -64,7 +63,6 @@ pub fn extract_entry(bytes: &[u8], loc: &dyn Fn() -> Location) -> Result<EntryOu
         && (arm::is_arm_host(host) || host.is_empty())
         && path_only.eq_ignore_ascii_case(BATCH_PATH);
     if is_batch {
-        out.batch_call = true;
         out.call = Some(CallRecord {
             // Parsed from the borrowed text: no allocation.
             time_ms: entry

@@ -150,7 +150,7 @@ impl Collector<'_> {
             match outcome {
                 Ok(o) => {
                     let s = &mut self.result.summary;
-                    s.batch_calls += u64::from(o.batch_call);
+                    s.batch_calls += u64::from(o.call.is_some());
                     s.batch_requests += o.inner_requests;
                     s.batch_without_response += u64::from(o.batch_without_response);
                     if let Some(call) = o.call {

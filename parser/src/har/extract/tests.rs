@@ -68,7 +68,7 @@ fn inner_409_behind_outer_200_paired_by_name() {
             b64,
         );
         let out = extract_entry(&e, &loc).unwrap();
-        assert!(out.batch_call);
+        assert!(out.call.is_some());
         assert_eq!(out.inner_requests, 2);
         assert_eq!(out.evidence.len(), 1);
         let ev = &out.evidence[0];
@@ -129,7 +129,7 @@ fn batch_without_bodies_is_counted_not_guessed() {
         false,
     );
     let out = extract_entry(&e, &loc).unwrap();
-    assert!(out.batch_call && out.batch_without_response);
+    assert!(out.call.is_some() && out.batch_without_response);
     assert!(out.evidence.is_empty());
     assert_eq!(out.call.map(|c| (c.responses, c.failed)), Some((0, 0)));
 }
@@ -156,7 +156,7 @@ fn direct_arm_error_outside_an_envelope() {
     let body = r#"{"error":{"code":"AutoStorageNoPermission","message":"m","target":"BatchAccount","details":[{"code":"Inner","message":"d"}]}}"#;
     let e = entry("PUT", PKG, None, 409, Some(body), false);
     let out = extract_entry(&e, &loc).unwrap();
-    assert!(!out.batch_call);
+    assert!(out.call.is_none());
     let a = out.evidence[0].fact.as_arm_error().unwrap();
     assert_eq!(a.envelope, None);
     assert_eq!(a.details[0].code.as_deref(), Some("Inner"));
@@ -234,7 +234,7 @@ fn broken_batch_bodies_request_warns_response_is_unread() {
 fn url_piece() -> impl proptest::strategy::Strategy<Value = String> {
     use proptest::prelude::*;
     let mut pieces: Vec<String> = Vec::new();
-    for lit in prefilter::URL_LITERALS {
+    for lit in prefilter::url_literals() {
         pieces.push(lit.to_string());
         pieces.push(lit.to_ascii_uppercase());
         pieces.push(lit[..lit.len() / 2].to_string());
