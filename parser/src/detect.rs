@@ -75,6 +75,15 @@ pub struct Head<'a> {
     pub name: &'a str,
 }
 
+/// The name a [`Head`] carries for `path`: its last component (after `/`
+/// or `\`), lowercase.
+pub fn file_name(path: &str) -> String {
+    path.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// How many bytes of the head detection reads.
 pub const HEAD_BYTES: usize = 4096;
 
@@ -384,6 +393,13 @@ pub fn looks_like_har(head: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_file_name_is_the_last_component_lowercase() {
+        assert_eq!(file_name(r"logs\Node-1/Agent-Debug.LOG"), "agent-debug.log");
+        assert_eq!(file_name("a.zip!/b/"), "");
+        assert_eq!(file_name("Bundle.ZIP"), "bundle.zip");
+    }
 
     fn sniff(bytes: &[u8], name: &str) -> Format {
         detect(&Head { bytes, name })

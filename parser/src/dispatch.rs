@@ -88,11 +88,7 @@ pub(crate) enum Disk {
 }
 
 fn file_name(loc: &Location) -> String {
-    let p = virtual_path(loc);
-    p.rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
+    detect::file_name(&virtual_path(loc))
 }
 
 /// Reads one item: detects it and reads it as its table row says.

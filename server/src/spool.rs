@@ -58,11 +58,7 @@ pub fn prepare<R: Read>(
         .take(ZIP_HEAD as u64)
         .read_to_end(&mut head)
         .map_err(SpoolError::Upload)?;
-    let file_name = name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let file_name = detect::file_name(name);
     let format = detect::detect(&Head {
         bytes: &head,
         name: &file_name,

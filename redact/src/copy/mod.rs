@@ -155,7 +155,7 @@ impl Copier {
         let (head, reader) = peek(reader).map_err(input_error)?;
         let format = detect::detect(&Head {
             bytes: &head,
-            name: &file_name(name),
+            name: &detect::file_name(name),
         });
         let budget = Budget::new(self.opts.limits.clone());
         let mut findings = Findings::default();
@@ -198,7 +198,7 @@ impl Copier {
     ) -> io::Result<Copied> {
         let format = detect::detect(&Head {
             bytes: &head,
-            name: &file_name(part.name),
+            name: &detect::file_name(part.name),
         });
         let nested_too_deep = part.depth >= self.opts.limits.max_depth;
         match format.handling() {
@@ -726,13 +726,6 @@ fn inner_name(name: &str) -> String {
     } else {
         name.to_string()
     }
-}
-
-fn file_name(name: &str) -> String {
-    name.rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase()
 }
 
 /// Reads the head detection needs, without losing it.
