@@ -182,7 +182,14 @@ fn spool_response(st: &Shared, e: &SpoolError) -> Response {
             st.metrics.reject("disconnected");
             plain(StatusCode::BAD_REQUEST, &e.to_string())
         }
-        SpoolError::Disk(_) => plain(StatusCode::INSUFFICIENT_STORAGE, &e.to_string()),
+        // The system's error can name the server's own paths: a fixed text.
+        SpoolError::Disk(_) => {
+            st.metrics.reject("spool_disk");
+            plain(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "cannot spool the zip to a temporary file on the server",
+            )
+        }
     }
 }
 

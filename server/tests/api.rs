@@ -219,6 +219,24 @@ async fn a_body_over_the_limit_is_413() {
     );
 }
 
+#[tokio::test]
+async fn a_spool_that_cannot_be_written_is_507_without_the_servers_paths() {
+    let missing = std::env::temp_dir().join("batchdiag-no-such-spool-dir-for-this-test");
+    let dir = missing.clone();
+    let s = start(move |c| c.spool_dir = Some(dir)).await;
+    let mut zip = b"PK\x03\x04".to_vec();
+    zip.extend(vec![0u8; 1000]);
+    let r = raw(&s, "bundle.zip", zip, Some(T1)).await;
+    assert_eq!(r.status(), 507);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("no-such-spool-dir"), "{body}");
+    assert!(!missing.exists());
+    assert_eq!(
+        metric(&s, "batchdiag_rejections_total{reason=\"spool_disk\"}").await,
+        1.0
+    );
+}
+
 /// Sends headers and part of a body, then waits: a stalled upload.
 async fn stall(s: &Server, len: usize, sent: &[u8]) -> tokio::net::TcpStream {
     let mut c = tokio::net::TcpStream::connect(s.addr).await.unwrap();
