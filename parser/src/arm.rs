@@ -224,14 +224,20 @@ pub struct InnerResponse {
     pub headers: Option<HashMap<String, serde_json::Value>>,
 }
 
+/// An HTTP status written as a number or a string (`409`, `"409"`);
+/// anything else, or out of range, is unknown.
+pub fn status_value(v: &serde_json::Value) -> Option<u16> {
+    match v {
+        serde_json::Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
 impl InnerResponse {
     /// The status as a number, tolerating `"409"`.
     pub fn status(&self) -> Option<u16> {
-        match self.http_status_code.as_ref()? {
-            serde_json::Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
-            serde_json::Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
+        status_value(self.http_status_code.as_ref()?)
     }
 
     /// The ARM error inside `content`, if any (`content` may also be a JSON string).

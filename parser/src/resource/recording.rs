@@ -44,15 +44,6 @@ fn headers(v: Option<&Value>) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// `StatusCode` as a number or a string; anything else is unknown.
-fn status_of(v: Option<&Value>) -> Option<u16> {
-    match v? {
-        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 /// The response `Date` (RFC 9110 IMF-fixdate) as RFC 3339 UTC.
 fn date_of(h: &[(&str, &str)]) -> Option<jiff::Timestamp> {
     let d = h
@@ -89,8 +80,7 @@ pub fn read(entries: &[Value], loc: &Location) -> ResourceResult {
 fn exchange(e: &Value, loc: &Location, out: &mut Vec<Evidence>) {
     let url = e.get("RequestUri").and_then(Value::as_str).unwrap_or("");
     let method = e.get("RequestMethod").and_then(Value::as_str);
-    let status = status_of(e.get("StatusCode"));
-    let request_headers = headers(e.get("RequestHeaders"));
+    let status = e.get("StatusCode").and_then(crate::arm::status_value);
     let response_headers = headers(e.get("ResponseHeaders"));
     let date = date_of(&response_headers);
     let time = date.map(|t| t.to_string());
@@ -105,14 +95,15 @@ fn exchange(e: &Value, loc: &Location, out: &mut Vec<Evidence>) {
 
     if crate::http::wants(url) {
         // Storage answers are XML kept as a string; JSON answers as objects.
-        let bytes: Option<Vec<u8>> = body.map(|b| match b {
-            Value::String(s) => s.clone().into_bytes(),
-            other => other.to_string().into_bytes(),
+        let bytes: Option<std::borrow::Cow<'_, [u8]>> = body.map(|b| match b {
+            Value::String(s) => s.as_bytes().into(),
+            other => other.to_string().into_bytes().into(),
         });
         let x = crate::http::Exchange {
             method,
             url: Some(url),
-            request_headers: Some(request_headers),
+            // Only an exchange the HTTP reader wants needs them.
+            request_headers: Some(headers(e.get("RequestHeaders"))),
             status,
             response_headers,
             body: bytes.as_deref(),
