@@ -15,7 +15,9 @@
 //! lets the same code run over a sliding buffer of a file, a gzip stream or
 //! stdin with memory bounded by the largest entry, not by the file.
 
-use memchr::{memchr2, memchr3};
+use memchr::memchr2;
+
+use super::blocks::{self, BLOCK};
 
 /// A top-level field of `log` whose value the caller may want to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +121,9 @@ struct Skipper {
     open: u8,
     close: u8,
     in_str: bool,
+    /// The next byte is escaped by a backslash. Inside a container this
+    /// holds outside strings too (where valid JSON has no backslash), which
+    /// is what the block masks compute.
     escaped: bool,
     scalar: bool,
     begun: bool,
@@ -128,70 +133,116 @@ impl Skipper {
     /// Scans `buf[i..]`; returns the index one past the value's end, or `Err(n)`
     /// when the window ended after consuming up to `n` (state is kept).
     fn run(&mut self, buf: &[u8], mut i: usize, eof: bool) -> Result<usize, usize> {
-        while i < buf.len() {
-            if self.in_str {
-                if self.escaped {
-                    self.escaped = false;
-                    i += 1;
-                    continue;
-                }
-                // Strings hold almost all of a HAR's bytes (bodies, base64):
-                // jump straight to the next quote or backslash.
-                match memchr2(b'"', b'\\', &buf[i..]) {
-                    None => return Err(buf.len()),
-                    Some(k) => {
-                        i += k;
-                        if buf[i] == b'\\' {
-                            self.escaped = true;
-                        } else {
-                            self.in_str = false;
-                            if self.depth == 0 {
-                                return Ok(i + 1);
-                            }
-                        }
-                        i += 1;
-                    }
-                }
-                continue;
-            }
-            let b = buf[i];
-            if !self.begun {
-                self.begun = true;
-                match b {
-                    b'{' => (self.depth, self.open, self.close) = (1, b'{', b'}'),
-                    b'[' => (self.depth, self.open, self.close) = (1, b'[', b']'),
-                    b'"' => self.in_str = true,
-                    _ => self.scalar = true,
-                }
-                i += 1;
-                continue;
-            }
-            if self.scalar {
-                match b {
-                    b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' => return Ok(i),
-                    _ => i += 1,
-                }
-                continue;
-            }
-            // Jump over white space and scalars to the next byte that matters.
-            let Some(k) = memchr3(b'"', self.open, self.close, &buf[i..]) else {
+        if !self.begun {
+            let Some(&b) = buf.get(i) else {
                 return Err(buf.len());
             };
-            i += k;
-            match buf[i] {
+            self.begun = true;
+            match b {
+                b'{' => (self.depth, self.open, self.close) = (1, b'{', b'}'),
+                b'[' => (self.depth, self.open, self.close) = (1, b'[', b']'),
                 b'"' => self.in_str = true,
-                c if c == self.open => self.depth += 1,
-                _ => {
-                    self.depth -= 1;
-                    if self.depth == 0 {
-                        return Ok(i + 1);
-                    }
-                }
+                _ => self.scalar = true,
             }
             i += 1;
         }
-        if eof && self.scalar {
-            return Ok(buf.len());
+        if self.depth > 0 {
+            return self.container(buf, i);
+        }
+        if self.scalar {
+            return match buf[i..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+            {
+                Some(k) => Ok(i + k),
+                None if eof => Ok(buf.len()),
+                None => Err(buf.len()),
+            };
+        }
+        // A string value: jump from quote or backslash to the next.
+        while i < buf.len() {
+            if self.escaped {
+                self.escaped = false;
+                i += 1;
+                continue;
+            }
+            let Some(k) = memchr2(b'"', b'\\', &buf[i..]) else {
+                return Err(buf.len());
+            };
+            i += k;
+            if buf[i] == b'"' {
+                self.in_str = false;
+                return Ok(i + 1);
+            }
+            self.escaped = true;
+            i += 1;
+        }
+        Err(buf.len())
+    }
+
+    /// The inside of an object or array, from `buf[i]` on: 64 bytes at a
+    /// time through [`blocks`], one at a time for a last partial block.
+    fn container(&mut self, buf: &[u8], mut i: usize) -> Result<usize, usize> {
+        loop {
+            if self.in_str && !self.escaped {
+                // Strings hold almost all of a HAR's bytes (bodies, base64):
+                // cross them straight to the next quote or backslash.
+                match memchr2(b'"', b'\\', &buf[i..]) {
+                    None => return Err(buf.len()),
+                    Some(k) => i += k,
+                }
+            }
+            if buf.len() - i < BLOCK {
+                break;
+            }
+            let m = blocks::masks(&buf[i..], self.open, self.close);
+            let escaped = blocks::escaped(m.backslash, &mut self.escaped);
+            let inside =
+                blocks::prefix_xor(m.quote & !escaped) ^ if self.in_str { u64::MAX } else { 0 };
+            self.in_str = inside >> 63 == 1;
+            let live = !inside & !escaped;
+            let (opens, closes) = (m.open & live, m.close & live);
+            if closes.count_ones() < self.depth {
+                // The value cannot end in this block.
+                self.depth = self.depth + opens.count_ones() - closes.count_ones();
+                i += BLOCK;
+                continue;
+            }
+            let mut marks = opens | closes;
+            while marks != 0 {
+                let k = marks.trailing_zeros();
+                marks &= marks - 1;
+                if opens >> k & 1 == 1 {
+                    self.depth += 1;
+                } else {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        return Ok(i + k as usize + 1);
+                    }
+                }
+            }
+            i += BLOCK;
+        }
+        while i < buf.len() {
+            let b = buf[i];
+            i += 1;
+            if self.escaped {
+                self.escaped = false;
+                continue;
+            }
+            match b {
+                b'\\' => self.escaped = true,
+                b'"' => self.in_str = !self.in_str,
+                _ if self.in_str => {}
+                c if c == self.open => self.depth += 1,
+                c if c == self.close => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        return Ok(i);
+                    }
+                }
+                _ => {}
+            }
         }
         Err(buf.len())
     }

@@ -7,6 +7,7 @@
 //! chunk size plus the largest entry (itself capped by
 //! [`HarOptions::max_entry_bytes`]), never by the file.
 
+pub(crate) mod blocks;
 pub mod calls;
 pub mod entry;
 pub mod extract;

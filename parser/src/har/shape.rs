@@ -18,6 +18,8 @@
 
 use std::ops::Range;
 
+use super::blocks;
+
 /// What [`check`] learned of an entry serde would read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shape {
@@ -67,43 +69,13 @@ fn utf8(s: &[u8]) -> Option<()> {
     std::str::from_utf8(s).ok().map(|_| ())
 }
 
-/// What a run of string bytes holds besides plain printable ASCII.
-#[derive(Clone, Copy, Default)]
-struct Seen {
-    control: bool,
-    non_ascii: bool,
-}
-
-/// Eight bytes at a time: a byte below 0x20 (Mycroft's "has less than"
-/// test, exact for whether there is one) or with its high bit set.
-fn scan_run(s: &[u8]) -> Seen {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut words = s.chunks_exact(8);
-    let (mut control, mut high) = (0u64, 0u64);
-    for w in &mut words {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(w);
-        let x = u64::from_le_bytes(b);
-        control |= x.wrapping_sub(LOW * 0x20) & !x;
-        high |= x;
-    }
-    let tail = words.remainder();
-    Seen {
-        control: control & HIGH != 0 || tail.iter().any(|&b| b < 0x20),
-        non_ascii: high & HIGH != 0 || !tail.is_ascii(),
-    }
-}
-
 impl Cursor<'_> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.i += 1;
-        }
+        self.i += blocks::non_ws(&self.b[self.i..]).unwrap_or(self.b.len() - self.i);
     }
 
     fn eat(&mut self, c: u8) -> Option<()> {
@@ -127,21 +99,24 @@ impl Cursor<'_> {
         let start = self.i;
         let mut non_ascii = false;
         loop {
-            let k = memchr::memchr2(b'"', b'\\', &self.b[self.i..])?;
-            let run = scan_run(&self.b[self.i..self.i + k]);
-            if run.control {
-                return None;
-            }
-            non_ascii |= run.non_ascii;
+            // Once a byte is known not to be ASCII, the rest need not stop at one.
+            let k = blocks::string_stop(&self.b[self.i..], !non_ascii)?;
             self.i += k;
-            if self.b[self.i] == b'"' {
-                self.i += 1;
-                return Some((start..self.i - 1, non_ascii));
-            }
-            match self.b.get(self.i + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
-                // `\u` is left to serde: it may stand for a lone surrogate,
-                // which serde refuses only where it reads the text.
+            match self.b[self.i] {
+                b'"' => {
+                    self.i += 1;
+                    return Some((start..self.i - 1, non_ascii));
+                }
+                b'\\' => match self.b.get(self.i + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 2,
+                    // `\u` is left to serde: it may stand for a lone surrogate,
+                    // which serde refuses only where it reads the text.
+                    _ => return None,
+                },
+                0x80.. => {
+                    non_ascii = true;
+                    self.i += 1;
+                }
                 _ => return None,
             }
         }
