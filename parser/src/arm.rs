@@ -1,8 +1,6 @@
 //! Azure Resource Manager shapes shared by every input format: resource ids,
 //! the error envelope, and the portal's `/batch` request and response bodies.
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::evidence::ErrorDetail;
@@ -200,28 +198,30 @@ pub struct InnerRequest {
     pub url: Option<String>,
 }
 
-/// The response body of the portal's `POST /batch`.
+/// The response body of the portal's `POST /batch`, borrowed from its text.
 #[derive(Debug, Deserialize)]
-pub struct BatchResponses {
+pub struct BatchResponses<'a> {
     /// Inner responses, in no guaranteed order.
-    pub responses: Vec<InnerResponse>,
+    #[serde(borrow)]
+    pub responses: Vec<InnerResponse<'a>>,
 }
 
 /// One inner response of `/batch`.
+///
+/// Its body stays raw text until [`InnerResponse::error`] asks for it:
+/// only failed calls are read, and building a tree of every successful
+/// one (pool and node lists) was most of a `/batch` entry's cost.
 #[derive(Debug, Deserialize)]
-pub struct InnerResponse {
+pub struct InnerResponse<'a> {
     /// Pairs the response with its request.
     #[serde(default, deserialize_with = "string_or_other")]
     pub name: Option<String>,
     /// The real status of the inner call.
     #[serde(rename = "httpStatusCode", default)]
     pub http_status_code: Option<serde_json::Value>,
-    /// The inner response body, already parsed JSON (or a string holding JSON).
-    #[serde(default)]
-    pub content: Option<serde_json::Value>,
-    /// Inner response headers.
-    #[serde(default)]
-    pub headers: Option<HashMap<String, serde_json::Value>>,
+    /// The inner response body, JSON (or a string holding JSON) as written.
+    #[serde(default, borrow)]
+    pub content: Option<&'a serde_json::value::RawValue>,
 }
 
 /// An HTTP status written as a number or a string (`409`, `"409"`);
@@ -234,7 +234,7 @@ pub fn status_value(v: &serde_json::Value) -> Option<u16> {
     }
 }
 
-impl InnerResponse {
+impl InnerResponse<'_> {
     /// The status as a number, tolerating `"409"`.
     pub fn status(&self) -> Option<u16> {
         status_value(self.http_status_code.as_ref()?)
@@ -242,9 +242,9 @@ impl InnerResponse {
 
     /// The ARM error inside `content`, if any (`content` may also be a JSON string).
     pub fn error(&self) -> Option<ErrorBody> {
-        let content = self.content.as_ref()?;
+        let content = serde_json::from_str::<serde_json::Value>(self.content?.get()).ok()?;
         let parsed;
-        let value = match content {
+        let value = match &content {
             serde_json::Value::String(s) => {
                 parsed = serde_json::from_str::<serde_json::Value>(s).ok()?;
                 &parsed

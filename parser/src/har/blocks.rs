@@ -207,18 +207,40 @@ mod imp {
     pub fn string_stop(s: &[u8], stop_at_high: bool) -> Option<usize> {
         let (q, b) = (splat(b'"'), splat(b'\\'));
         let (space, low) = (splat(0x20), splat(0x1f));
-        let mut i = 0;
-        while i + LANE <= s.len() {
-            let v = load(&s[i..]);
+        let stops = |v: __m128i| {
             let marks = or(eq(v, q), eq(v, b));
-            let stop = if stop_at_high {
+            if stop_at_high {
                 // Signed, 0x80..=0xFF are negative: below 0x20 as well.
                 or(marks, lt_signed(v, space))
             } else {
                 // Unsigned v <= 0x1f, as max(v, 0x1f) == 0x1f.
                 or(marks, eq(max_unsigned(v, low), low))
-            };
-            let m = bits(stop);
+            }
+        };
+        // Most strings (header names and values) end in their first 16
+        // bytes; bodies and base64 run to kilobytes: 64 bytes per branch.
+        let mut i = 0;
+        if s.len() >= LANE {
+            let m = bits(stops(load(s)));
+            if m != 0 {
+                return Some(m.trailing_zeros() as usize);
+            }
+            i = LANE;
+        }
+        while i + 4 * LANE <= s.len() {
+            let block = &s[i..i + 4 * LANE];
+            let (a, b) = (stops(load(block)), stops(load(&block[LANE..])));
+            let (c, d) = (
+                stops(load(&block[2 * LANE..])),
+                stops(load(&block[3 * LANE..])),
+            );
+            if bits(or(or(a, b), or(c, d))) != 0 {
+                break;
+            }
+            i += 4 * LANE;
+        }
+        while i + LANE <= s.len() {
+            let m = bits(stops(load(&s[i..])));
             if m != 0 {
                 return Some(i + m.trailing_zeros() as usize);
             }

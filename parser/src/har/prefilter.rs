@@ -40,45 +40,77 @@ use crate::http::{IMDS_TOKEN_PATH, STORAGE_HOST_MARKERS};
 /// A new extractor keyed on something else must add its literal here, or
 /// [`super::extract::extract_entry`]'s gate keeps it from ever running.
 pub fn url_literals() -> impl Iterator<Item = &'static str> + Clone {
+    literals().map(|(lit, _)| lit)
+}
+
+/// Which gate a literal opens, as a bit of [`Gates`].
+type Gates = u8;
+const ARM_HOST: Gates = 1;
+const STORAGE_OR_IMDS: Gates = 2;
+const BATCH: Gates = 4;
+const SUBSCRIPTION: Gates = 8;
+/// A JSON escape that may hide a literal (raw search only).
+const ESCAPE: Gates = 16;
+
+fn literals() -> impl Iterator<Item = (&'static str, Gates)> + Clone {
     // Built from the extractors' own tables, so a host added to one of
     // them is searched for with no second list to keep in step.
-    ARM_HOSTS
-        .iter()
-        .chain(&STORAGE_HOST_MARKERS)
-        .copied()
-        .chain([BATCH_PATH, SUBSCRIPTIONS, IMDS_TOKEN_PATH])
+    let arm = ARM_HOSTS.iter().map(|h| (*h, ARM_HOST));
+    let storage = STORAGE_HOST_MARKERS.iter().map(|m| (*m, STORAGE_OR_IMDS));
+    arm.chain(storage).chain([
+        (BATCH_PATH, BATCH),
+        (SUBSCRIPTIONS, SUBSCRIPTION),
+        (IMDS_TOKEN_PATH, STORAGE_OR_IMDS),
+    ])
 }
 /// The JSON escapes that can stand for a character of a literal.
 const HIDING_ESCAPES: [&str; 2] = ["\\/", "\\u"];
 
-static URL_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(url_literals())
-        .expect("a handful of short literals always build")
-});
+/// A searcher for some literals, and the gate of each of its patterns.
+struct Search {
+    ac: AhoCorasick,
+    gates: Vec<Gates>,
+}
 
-static RAW_SEARCH: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(url_literals().chain(HIDING_ESCAPES))
-        .expect("a handful of short literals always build")
-});
+impl Search {
+    fn new(pats: impl Iterator<Item = (&'static str, Gates)>) -> Search {
+        let (lits, gates): (Vec<_>, Vec<_>) = pats.unzip();
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(lits)
+            .expect("a handful of short literals always build");
+        Search { ac, gates }
+    }
+
+    /// The gates of every literal `hay` holds (overlapping matches too, so
+    /// one literal never hides another).
+    fn gates(&self, hay: &[u8]) -> Gates {
+        self.ac
+            .find_overlapping_iter(hay)
+            .fold(0, |g, m| g | self.gates[m.pattern().as_usize()])
+    }
+}
+
+static URL_SEARCH: LazyLock<Search> = LazyLock::new(|| Search::new(literals()));
+
+static RAW_SEARCH: LazyLock<Search> =
+    LazyLock::new(|| Search::new(literals().chain(HIDING_ESCAPES.map(|e| (e, ESCAPE)))));
 
 /// False only when `raw` (the bytes of a JSON string between its quotes,
 /// escapes as written) cannot decode to a URL that [`url_may_matter`].
 pub fn raw_url_may_matter(raw: &[u8]) -> bool {
-    if !RAW_SEARCH.is_match(raw) {
+    let found = RAW_SEARCH.gates(raw);
+    if found == 0 {
         return false;
     }
-    // Without a backslash the raw bytes are the URL, and the exact gate
-    // applies: most portal URLs with `/batch` are CDN paths, not the call.
-    if memchr::memchr(b'\\', raw).is_some() {
+    // Without an escape that can hide a literal, the raw bytes hold the
+    // URL's literals, and the exact gate applies: most portal URLs with
+    // `/batch` are CDN paths, not the call.
+    if found & ESCAPE != 0 {
         return true;
     }
-    std::str::from_utf8(raw).map_or(true, url_may_matter)
+    std::str::from_utf8(raw).map_or(true, |url| opens(url, found))
 }
 
 /// The gate every extractor of [`super::extract::extract_entry`] sits
@@ -87,20 +119,29 @@ pub fn raw_url_may_matter(raw: &[u8]) -> bool {
 /// the host is a Resource Manager or Storage one, the path is IMDS's token
 /// path, or it names a subscription.
 pub fn url_may_matter(url: &str) -> bool {
-    if !URL_SEARCH.is_match(url) {
-        return false;
+    opens(url, URL_SEARCH.gates(url.as_bytes()))
+}
+
+/// The extractor gates `url` opens, looking only at those whose literal it
+/// holds (`found`): each gate needs its literal, so no other can open.
+fn opens(url: &str, found: Gates) -> bool {
+    if found & SUBSCRIPTION != 0 {
+        // A superset of what `ArmResourceId::parse` accepts.
+        return true;
     }
-    let host = arm::host_of(url).unwrap_or("");
-    let path = arm::strip_to_path(url);
-    let path_only = path.split(['?', '#']).next().unwrap_or("");
-    path_only.eq_ignore_ascii_case(BATCH_PATH)
-        || arm::is_arm_host(host)
-        || crate::http::wants(url)
-        // A superset of what `ArmResourceId::parse` accepts, without its allocations.
-        || url
-            .as_bytes()
-            .windows(SUBSCRIPTIONS.len())
-            .any(|w| w.eq_ignore_ascii_case(SUBSCRIPTIONS.as_bytes()))
+    if found & BATCH != 0 {
+        let path = arm::strip_to_path(url);
+        if path
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .eq_ignore_ascii_case(BATCH_PATH)
+        {
+            return true;
+        }
+    }
+    (found & ARM_HOST != 0 && arm::is_arm_host(arm::host_of(url).unwrap_or("")))
+        || (found & STORAGE_OR_IMDS != 0 && crate::http::wants(url))
 }
 
 #[cfg(test)]
@@ -135,11 +176,12 @@ mod tests {
     fn every_literal_is_found_in_any_ascii_case_and_behind_escapes() {
         for lit in url_literals() {
             let upper = lit.to_ascii_uppercase();
-            assert!(
-                URL_SEARCH.is_match(&format!("https://x/{upper}?a")),
+            assert_ne!(
+                URL_SEARCH.gates(format!("https://x/{upper}?a").as_bytes()),
+                0,
                 "{lit}"
             );
-            assert!(RAW_SEARCH.is_match(format!("x{upper}").as_bytes()));
+            assert_ne!(RAW_SEARCH.gates(format!("x{upper}").as_bytes()), 0);
         }
         assert!(raw_url_may_matter(br#"https:\/\/x"#));
         assert!(raw_url_may_matter(br#"\u0068ttps"#));
