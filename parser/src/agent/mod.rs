@@ -10,6 +10,7 @@
 
 pub mod assemble;
 pub mod line;
+mod marker;
 pub mod scan;
 
 use std::io::Read;

@@ -1,7 +1,8 @@
 //! Scanning a chunk of whole lines into a [`Summary`].
 //!
-//! A literal prefilter (Aho-Corasick over the whole chunk) finds the few
-//! lines that carry a marker; only those are cut out and parsed. Summaries
+//! One search over the whole chunk finds the health markers
+//! ([`super::marker`]); lines are counted between them, and only the few
+//! reports a chunk cites are cut out and parsed. Summaries
 //! of consecutive chunks [`merge`](Summary::merge) into the summary of the
 //! whole file, and those of rotated files into the summary of a node, so
 //! chunks can be scanned in parallel and in any grouping.
@@ -10,14 +11,10 @@ use std::sync::LazyLock;
 
 use memchr::{memchr, memmem, memrchr};
 
-use super::line::{field_value, find_timestamp, health_status, HEALTH_MARKER};
+use super::marker::Markers;
+use super::line::{field_value, find_timestamp, health_status, status_len, HEALTH_MARKER};
 
-/// The health status of a node that has not finished joining its pool.
-pub const JOIN_IN_PROGRESS: &[u8] = b"TvmJoinPoolInProgress";
-
-/// Health reports are found with one SIMD substring search over every byte.
-static HEALTH: LazyLock<memmem::Finder<'static>> =
-    LazyLock::new(|| memmem::Finder::new(HEALTH_MARKER));
+pub use super::line::JOIN_IN_PROGRESS;
 
 /// Pool and node names are looked for only this far into each file: the
 /// agent writes them when it starts, and a bounded search keeps the one
@@ -209,27 +206,6 @@ impl Hit {
     }
 }
 
-/// A byte of a status name (`TvmJoinPoolInProgress`, `Ok`).
-fn is_status_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
-}
-
-/// The length of the status name at the start of `rest` (what follows the marker).
-fn status_len(rest: &[u8]) -> usize {
-    // Most reports of a stuck node are this one: a compare, not a walk.
-    if rest.starts_with(JOIN_IN_PROGRESS)
-        && !rest
-            .get(JOIN_IN_PROGRESS.len())
-            .copied()
-            .is_some_and(is_status_byte)
-    {
-        return JOIN_IN_PROGRESS.len();
-    }
-    rest.iter()
-        .position(|&b| !is_status_byte(b))
-        .unwrap_or(rest.len())
-}
-
 /// The reports a chunk cites, as positions.
 #[derive(Debug, Default)]
 struct Hits {
@@ -338,10 +314,15 @@ fn first_names(
             from: 0,
         },
     ];
+    // Settled before the first hit, and after each: the search must stop
+    // at the hit that settles the last name, not at the next "Name" (the
+    // file's usual one occurrence of each made that a pass over the whole
+    // window for nothing).
+    let settled = |keys: &[Key; 2]| keys.iter().all(|k| !k.want || k.found.is_some());
+    if settled(&keys) {
+        return (None, None);
+    }
     for n in FINDER.find_iter(&chunk[..limit]) {
-        if keys.iter().all(|k| !k.want || k.found.is_some()) {
-            break;
-        }
         for k in keys.iter_mut().filter(|k| k.want && k.found.is_none()) {
             let prefix = k.key.len() - SUFFIX.len();
             let Some(at) = n.checked_sub(prefix) else {
@@ -357,6 +338,9 @@ fn first_names(
                     k.found = Some(String::from_utf8_lossy(v).into_owned());
                 }
             }
+        }
+        if settled(&keys) {
+            break;
         }
     }
     let [node, pool] = keys;
@@ -377,10 +361,10 @@ fn scan_reports(chunk: &[u8], max_line: usize) -> Summary {
     let mut hits = Hits::default();
     let mut line_no = 0u64;
     let mut counted_to = 0usize;
-    for at in HEALTH.find_iter(chunk) {
-        if at < counted_to {
-            continue;
-        }
+    let mut markers = Markers::new(chunk);
+    // Each search starts where the last report's line ends: a second marker
+    // on a line is never looked at.
+    while let Some(at) = markers.find(counted_to) {
         // `counted_to` is where a line starts and no newline lies between the
         // marker's line start and the marker: counting to the marker counts
         // the lines before its line.
