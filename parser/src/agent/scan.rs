@@ -153,6 +153,17 @@ fn trim_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
+/// Where the line holding position `at` ends (its newline, or the chunk's end).
+fn line_end(chunk: &[u8], at: usize) -> usize {
+    // A report's status usually ends its line: a look at the next byte or
+    // two spares a search call per report.
+    match chunk.get(at..at + 2) {
+        Some([b'\n', _]) => at,
+        Some([b'\r', b'\n']) => at + 1,
+        _ => memchr(b'\n', &chunk[at..]).map_or(chunk.len(), |p| at + p),
+    }
+}
+
 /// The bounds of the line around position `at`.
 fn line_around(chunk: &[u8], at: usize) -> (usize, usize) {
     let start = memrchr(b'\n', &chunk[..at]).map_or(0, |p| p + 1);
@@ -371,7 +382,7 @@ fn scan_reports(chunk: &[u8], max_line: usize) -> Summary {
         line_no += count_lines(&chunk[counted_to..at]);
         let name_at = at + HEALTH_MARKER.len();
         let name_end = name_at + status_len(&chunk[name_at..]);
-        let end = memchr(b'\n', &chunk[name_end..]).map_or(chunk.len(), |p| name_end + p);
+        let end = line_end(chunk, name_end);
         let status = if name_end - counted_to <= max_line {
             // The line starts at or after `counted_to`: the whole name is
             // within the part of the line that is read.
