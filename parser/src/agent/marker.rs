@@ -74,6 +74,82 @@ impl<'a> Markers<'a> {
     }
 }
 
+/// Finds the `Name` of the keys `TVMName` and `PoolName` in a file's head,
+/// the same way: their rare bytes (`V`, `P`) are searched and the key
+/// around each verified, with the substring search for `Name` to fall back
+/// on. A file that names neither (half of an upload) is searched over its
+/// whole head, so this pass costs as much per byte as the reports' search.
+pub(crate) struct NameKeys<'a> {
+    hay: &'a [u8],
+    node: bool,
+    pool: bool,
+    false_hits: usize,
+    substring: bool,
+}
+
+/// `TVMName`: its rare byte is at 1, its `Name` at 3.
+const NODE_KEY: &[u8] = b"TVMName";
+/// `PoolName`: its rare byte is at 0, its `Name` at 4.
+const POOL_KEY: &[u8] = b"PoolName";
+
+/// The suffix both keys share, for the fallback.
+static NAME: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(b"Name"));
+
+impl<'a> NameKeys<'a> {
+    /// A search over `hay` for the keys wanted.
+    pub(crate) fn new(hay: &'a [u8], node: bool, pool: bool) -> Self {
+        NameKeys {
+            hay,
+            node,
+            pool,
+            false_hits: 0,
+            substring: false,
+        }
+    }
+
+    /// The position of the next `Name` at or after `from` that ends a
+    /// wanted key (or, after falling back, of the next `Name` at all: the
+    /// caller checks the key before it either way). Positions come in order.
+    pub(crate) fn find(&mut self, from: usize) -> Option<usize> {
+        let hay = self.hay;
+        // A key whose `Name` starts at or after `from` has its rare byte at
+        // most 4 bytes before it (PoolName; TVMName's is 2 before).
+        let mut scan = from.saturating_sub(4);
+        while !self.substring {
+            let rest = hay.get(scan..)?;
+            let q = scan
+                + match (self.node, self.pool) {
+                    (true, true) => memchr::memchr2(b'V', b'P', rest)?,
+                    (true, false) => memchr(b'V', rest)?,
+                    (false, true) => memchr(b'P', rest)?,
+                    (false, false) => return None,
+                };
+            scan = q + 1;
+            let name = if hay[q] == b'V' {
+                q.checked_sub(1)
+                    .filter(|&s| hay[s..].starts_with(NODE_KEY))
+                    .map(|s| s + 3)
+            } else {
+                Some(q)
+                    .filter(|&s| hay[s..].starts_with(POOL_KEY))
+                    .map(|s| s + 4)
+            };
+            match name {
+                Some(n) if n >= from => return Some(n),
+                // A key before `from`: already seen.
+                Some(_) => {}
+                None => {
+                    self.false_hits += 1;
+                    if self.false_hits > FALSE_ALLOWED + q / BYTES_PER_FALSE {
+                        self.substring = true;
+                    }
+                }
+            }
+        }
+        NAME.find(hay.get(from..)?).map(|p| from + p)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +204,67 @@ mod tests {
         let (found, fell_back) = all(&usual);
         assert!(!fell_back);
         assert_eq!(found, reference(&usual));
+    }
+
+    /// Every `Name` that ends a wanted key, by the substring search alone.
+    fn names_reference(hay: &[u8], node: bool, pool: bool) -> Vec<usize> {
+        NAME.find_iter(hay)
+            .filter(|&n| {
+                (node && n >= 3 && hay[n - 3..].starts_with(NODE_KEY))
+                    || (pool && n >= 4 && hay[n - 4..].starts_with(POOL_KEY))
+            })
+            .collect()
+    }
+
+    /// What a caller keeps of [`NameKeys`]: the `Name`s that end a wanted
+    /// key (after a fall-back it is given every `Name`, in order, and
+    /// checks the key itself).
+    fn names_found(hay: &[u8], node: bool, pool: bool) -> (Vec<usize>, bool) {
+        let mut k = NameKeys::new(hay, node, pool);
+        let mut given = Vec::new();
+        let mut from = 0;
+        while let Some(n) = k.find(from) {
+            assert!(n >= from, "positions come in order");
+            given.push(n);
+            from = n + 1;
+        }
+        let keys = names_reference(hay, node, pool);
+        let kept = given.into_iter().filter(|n| keys.contains(n)).collect();
+        (kept, k.substring)
+    }
+
+    #[test]
+    fn name_keys_fall_back_when_their_bytes_are_common() {
+        let mut hay = b"TvmJoinPoolInProgress Version ".repeat(300);
+        hay.extend_from_slice(br#"{"TVMName":"n","PoolName":"p"}"#);
+        let (found, fell_back) = names_found(&hay, true, true);
+        assert!(fell_back);
+        assert_eq!(found, names_reference(&hay, true, true));
+        assert_eq!(found.len(), 2);
+        let quiet = [&b"x".repeat(5000)[..], br#"PoolName=p TVMName=n"#].concat();
+        let (found, fell_back) = names_found(&quiet, true, true);
+        assert!(!fell_back);
+        assert_eq!(found, names_reference(&quiet, true, true));
+        assert_eq!(names_found(&quiet, false, true).0, names_reference(&quiet, false, true));
+        assert_eq!(names_found(&quiet, true, false).0, names_reference(&quiet, true, false));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn name_keys_equal_the_substring_search(
+            pieces in proptest::collection::vec(proptest::prop_oneof![
+                proptest::prelude::Just("TVMName".to_string()),
+                proptest::prelude::Just("PoolName".to_string()),
+                proptest::prelude::Just("Name".to_string()),
+                proptest::prelude::Just("TVMPoolName".to_string()),
+                "[VPTMNoamel ]{0,12}",
+            ], 0..60),
+            node in proptest::prelude::any::<bool>(),
+            pool in proptest::prelude::any::<bool>(),
+        ) {
+            let hay = pieces.concat().into_bytes();
+            proptest::prop_assert_eq!(names_found(&hay, node, pool).0, names_reference(&hay, node, pool));
+        }
     }
 
     proptest::proptest! {

@@ -7,11 +7,9 @@
 //! whole file, and those of rotated files into the summary of a node, so
 //! chunks can be scanned in parallel and in any grouping.
 
-use std::sync::LazyLock;
+use memchr::{memchr, memrchr};
 
-use memchr::{memchr, memmem, memrchr};
-
-use super::marker::Markers;
+use super::marker::{Markers, NameKeys};
 use super::line::{field_value, find_timestamp, health_status, status_len, HEALTH_MARKER};
 
 pub use super::line::JOIN_IN_PROGRESS;
@@ -174,7 +172,7 @@ fn line_around(chunk: &[u8], at: usize) -> (usize, usize) {
 /// The value of `key` on the first line that has one, within the first `limit` bytes.
 #[cfg(test)]
 fn first_name(chunk: &[u8], key: &[u8], limit: usize, max_line: usize) -> Option<String> {
-    let finder = memmem::Finder::new(key);
+    let finder = memchr::memmem::Finder::new(key);
     let mut from = 0;
     while let Some(k) = finder.find(&chunk[from..limit]) {
         let at = from + k;
@@ -302,8 +300,6 @@ fn first_names(
     wanted: Wanted,
 ) -> (Option<String>, Option<String>) {
     const SUFFIX: &[u8] = b"Name";
-    static FINDER: LazyLock<memmem::Finder<'static>> =
-        LazyLock::new(|| memmem::Finder::new(SUFFIX));
     struct Key {
         key: &'static [u8],
         want: bool,
@@ -333,7 +329,10 @@ fn first_names(
     if settled(&keys) {
         return (None, None);
     }
-    for n in FINDER.find_iter(&chunk[..limit]) {
+    let mut probe = NameKeys::new(&chunk[..limit], wanted.node, wanted.pool);
+    let mut next = 0;
+    while let Some(n) = probe.find(next) {
+        next = n + 1;
         for k in keys.iter_mut().filter(|k| k.want && k.found.is_none()) {
             let prefix = k.key.len() - SUFFIX.len();
             let Some(at) = n.checked_sub(prefix) else {
@@ -725,6 +724,8 @@ mod tests {
                 proptest::prelude::Just("PoolName=p3 TVMName=n3".to_string()),
                 proptest::prelude::Just("TVMName\"\"".to_string()),
                 proptest::prelude::Just("xPoolNameName".to_string()),
+                // Enough V and P to make the key probe fall back.
+                "[VP]{1,40}",
                 "[a-zA-Z:='\" ]{0,12}",
                 "\n{1,2}",
             ], 0..24),
