@@ -36,6 +36,29 @@ fn logs(c: &mut Criterion) {
     g.bench_function(format!("slice/{mb}MB"), |b| {
         b.iter(|| black_box(read_agent_slice(&one, &loc, &opts).summary.lines))
     });
+    // One node's log that names neither node nor pool: every chunk of its
+    // head is searched for the names as well.
+    let unnamed: Vec<u8> = files
+        .iter()
+        .filter(|(n, _)| n.ends_with("agent-debug.log"))
+        .map(|(_, b)| b)
+        .find(|b| !b.windows(7).any(|w| w == b"TVMName"))
+        .expect("the fleet has nodes without names")
+        .clone();
+    g.throughput(Throughput::Bytes(unnamed.len() as u64));
+    g.bench_function(format!("slice-unnamed/{}MB", unnamed.len() >> 20), |b| {
+        b.iter(|| black_box(read_agent_slice(&unnamed, &loc, &opts).summary.lines))
+    });
+    // The worst case of the marker search's one-byte probe: a capital S on
+    // every line (it falls back to the substring search).
+    let capitals: Vec<u8> = one
+        .split_inclusive(|&b| b == b'\n')
+        .flat_map(|l| [b"Service SSL ".as_slice(), l].concat())
+        .collect();
+    g.throughput(Throughput::Bytes(capitals.len() as u64));
+    g.bench_function(format!("scan-capitals/{}MB", capitals.len() >> 20), |b| {
+        b.iter(|| black_box(scan_chunk(black_box(&capitals), 0, 1 << 20).join_count))
+    });
     g.finish();
 
     // The same scan counted in lines (agent logs average ~100 bytes a line).

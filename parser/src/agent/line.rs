@@ -163,15 +163,40 @@ pub fn find_timestamp(line: &[u8]) -> Option<i64> {
 /// The marker of a node health report.
 pub const HEALTH_MARKER: &[u8] = b"health=Status.";
 
+/// The health status of a node that has not finished joining its pool.
+pub const JOIN_IN_PROGRESS: &[u8] = b"TvmJoinPoolInProgress";
+
+/// A byte of a status name (`TvmJoinPoolInProgress`, `Ok`).
+fn is_status_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The length of the status name at the start of `rest` (what follows the
+/// marker); 0 when there is none. The one grammar of a status name: the
+/// scan compares it where the marker ends, [`health_status`] reads it from a line.
+pub fn status_len(rest: &[u8]) -> usize {
+    // Most reports of a stuck node are this one: a compare, not a walk.
+    if rest.starts_with(JOIN_IN_PROGRESS)
+        && !rest
+            .get(JOIN_IN_PROGRESS.len())
+            .copied()
+            .is_some_and(is_status_byte)
+    {
+        return JOIN_IN_PROGRESS.len();
+    }
+    rest.iter()
+        .position(|&b| !is_status_byte(b))
+        .unwrap_or(rest.len())
+}
+
 /// The status name after `health=Status.` (e.g. `TvmJoinPoolInProgress`).
 pub fn health_status(line: &[u8]) -> Option<&[u8]> {
     static FINDER: LazyLock<memmem::Finder<'static>> =
         LazyLock::new(|| memmem::Finder::new(HEALTH_MARKER));
     let at = FINDER.find(line)?;
     let rest = &line[at + HEALTH_MARKER.len()..];
-    let r: IResult<&[u8], &[u8]> =
-        take_while1(|b: u8| b.is_ascii_alphanumeric() || b == b'_').parse(rest);
-    r.ok().map(|(_, name)| name)
+    let n = status_len(rest);
+    (n > 0).then(|| &rest[..n])
 }
 
 /// The value of a `key` written as JSON (`"key":"v"`), a Python dict
@@ -271,6 +296,21 @@ mod tests {
     }
 
     #[test]
+    fn status_names_end_at_the_first_other_byte() {
+        for (rest, n) in [
+            (&b"TvmJoinPoolInProgress"[..], 21),
+            (b"TvmJoinPoolInProgress\r\n", 21),
+            (b"TvmJoinPoolInProgressX", 22),
+            (b"TvmJoinPoolInProgress_2 x", 23),
+            (b"Ok;", 2),
+            (b"", 0),
+            (b" Ok", 0),
+        ] {
+            assert_eq!(status_len(rest), n, "{}", String::from_utf8_lossy(rest));
+        }
+    }
+
+    #[test]
     fn node_and_pool_fields() {
         let json = br#"{"TVMName":"tvm-1695681911_1-20231004t120000z","PoolName":"pool-a","TVMAllocationTime":"133411680000000000"}"#;
         assert_eq!(
@@ -293,6 +333,9 @@ mod tests {
         fn never_panics(line in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
             let _ = find_timestamp(&line);
             let _ = health_status(&line);
+            // The fast path for the common name agrees with the walk.
+            let walk = line.iter().position(|&b| !is_status_byte(b)).unwrap_or(line.len());
+            proptest::prop_assert_eq!(status_len(&line), walk);
             let _ = field_value(&line, b"TVMName");
         }
 

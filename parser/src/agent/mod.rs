@@ -10,6 +10,7 @@
 
 pub mod assemble;
 pub mod line;
+mod marker;
 pub mod scan;
 
 use std::io::Read;
@@ -19,7 +20,7 @@ use memchr::{memchr, memrchr};
 use crate::error::{InputError, InputErrorKind};
 use crate::location::Location;
 use crate::readbuf::fill_slice;
-use scan::{names, scan_chunk_wanting, Summary, Wanted};
+use scan::{scan_chunk_wanting, Summary, Wanted};
 
 /// Buffer sizes for [`read_agent_log`].
 #[derive(Debug, Clone)]
@@ -159,21 +160,27 @@ pub fn read_agent_slice(data: &[u8], loc: &Location, opts: &LogOptions) -> LogRe
         bounds.push(end);
         at = end;
     }
-    // The names are searched for once over the file's head (they are
-    // usually on its first line), beside the chunks: searching every chunk
-    // in the window cost a whole extra pass over its second chunk.
-    let ((node, pool), total) = rayon::join(
-        || names(data, 0, max_line, Wanted::BOTH),
-        || {
-            bounds
-                .par_windows(2)
-                .map(|w| scan_chunk_wanting(&data[w[0]..w[1]], w[0] as u64, max_line, Wanted::NONE))
-                .collect::<Vec<_>>()
-                .into_iter()
-                .fold(Summary::default(), Summary::merge)
-        },
-    );
-    let total = Summary { node, pool, ..total };
+    // The names are searched for in each chunk of the file's head right
+    // where its reports are, while its bytes are in cache: a search of
+    // its own over the whole head (beside the chunks) read it from memory a
+    // second time. A chunk skips a name an earlier chunk has found; merging
+    // keeps the earliest anyway, so which chunks skip changes no result.
+    let found = names_found::Found::default();
+    let total = bounds
+        .par_windows(2)
+        .enumerate()
+        .map(|(k, w)| {
+            let (chunk, base) = (&data[w[0]..w[1]], w[0] as u64);
+            // The first chunk looks before its reports: a file that names
+            // both on its first line tells the other chunks at once.
+            let early = (k == 0).then(|| found.search(k, chunk, base, max_line));
+            let s = scan_chunk_wanting(chunk, base, max_line, Wanted::NONE);
+            let (node, pool) = early.unwrap_or_else(|| found.search(k, chunk, base, max_line));
+            Summary { node, pool, ..s }
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(Summary::default(), Summary::merge);
     finish(total, LogResult::default(), loc, max_line)
 }
 
@@ -194,6 +201,54 @@ fn finish(total: Summary, mut result: LogResult, loc: &Location, max_line: usize
     }
     result.summary = total;
     result
+}
+
+/// Which chunks of a file being scanned in parallel have found its names.
+mod names_found {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::scan::{names, Wanted};
+
+    /// The index of the first chunk known to hold each name.
+    #[derive(Debug)]
+    pub struct Found {
+        node: AtomicUsize,
+        pool: AtomicUsize,
+    }
+
+    impl Default for Found {
+        fn default() -> Self {
+            Found {
+                node: AtomicUsize::new(usize::MAX),
+                pool: AtomicUsize::new(usize::MAX),
+            }
+        }
+    }
+
+    impl Found {
+        /// The names chunk `k` (starting `base` bytes into the file) holds,
+        /// of those no earlier chunk has been seen to hold.
+        pub fn search(
+            &self,
+            k: usize,
+            chunk: &[u8],
+            base: u64,
+            max_line: usize,
+        ) -> (Option<String>, Option<String>) {
+            let wanted = Wanted {
+                node: self.node.load(Ordering::Relaxed) > k,
+                pool: self.pool.load(Ordering::Relaxed) > k,
+            };
+            let (node, pool) = names(chunk, base, max_line, wanted);
+            if node.is_some() {
+                self.node.fetch_min(k, Ordering::Relaxed);
+            }
+            if pool.is_some() {
+                self.pool.fetch_min(k, Ordering::Relaxed);
+            }
+            (node, pool)
+        }
+    }
 }
 
 /// Scan buffers, reused by the files a thread reads one after another.

@@ -141,6 +141,30 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+    /// Chunks of a mapped file search the names in parallel, each skipping
+    /// a name an earlier one found: the first in the file still wins.
+    #[test]
+    fn names_in_any_chunk_agree_with_the_stream(
+        pieces in proptest::collection::vec(proptest::prop_oneof![
+            proptest::prelude::Just("{\"TVMName\":\"n1\"}\n".to_string()),
+            proptest::prelude::Just("TVMName=n2 PoolName=p2\n".to_string()),
+            proptest::prelude::Just("'PoolName': 'p3'\n".to_string()),
+            proptest::prelude::Just("PoolName\"\"\n".to_string()),
+            "[a-z =\n]{0,40}",
+        ], 0..40),
+        chunk in 1usize..120,
+        max_line in 8usize..200,
+    ) {
+        let data = pieces.concat().into_bytes();
+        let loc = Location::file("n.log");
+        let a = read_agent_slice(&data, &loc, &opts(chunk, max_line));
+        let b = read_agent_log(&data[..], &loc, &opts(chunk, max_line));
+        proptest::prop_assert_eq!(&a.summary, &b.summary);
+    }
+}
+
 #[test]
 fn names_are_read_from_the_head_of_each_file() {
     let filler =
