@@ -140,9 +140,12 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // azure_entra/serviceprincipal/v2/spv2.go`; microsoft/security-utilities
         // `GeneratedRegexPatterns/PreciselyClassifiedSecurityKeys.json`
         // (SEC101/156, `7Q~`/`8Q~`). The three may hold `-` (both sources).
+        // Hinted with the digit: `Q~` alone is in one random image of three.
         p(
             "entra-client-secret",
-            &["Q~"],
+            &[
+                "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~", "9Q~",
+            ],
             r"(^|[^A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
             T("$1[REDACTED]"),
         ),
@@ -608,10 +611,12 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             ),
             W(keep_stand_ins),
         ),
-        // Credentials given to command-line tools by long flags.
+        // Credentials given to command-line tools by long flags (hinted
+        // with each flag's first letter: `--` alone is in CSS and in one
+        // random image of six).
         p(
             "command-line-credential",
-            &["--"],
+            &["--a", "--c", "--o", "--p", "--r", "--s", "--t", "--u"],
             &format!(
                 r"(?i)((?:^|\s)(?:--account-key|--password|--client-secret|--sas-token|--connection-string|--secret|--token|--access-token|--refresh-token|--api-key|--oauth2-bearer|--cookie|--pat|--personal-access-token|--registry-password|--admin-password|--auth-token|--user)(?:\s+|=))({WORD})"
             ),
@@ -1361,6 +1366,28 @@ mod shape_tests {
                 "{} has no hint: it would never run",
                 p.kind
             );
+        }
+    }
+
+    #[test]
+    fn every_match_holds_a_hint_of_its_pattern() {
+        // A hint missing from a match would let that secret through unseen.
+        let samples: Vec<String> = shapes().into_iter().map(|(_, s, _)| s).collect();
+        for p in PATTERNS.iter() {
+            for sample in &samples {
+                for m in p.re().find_iter(sample) {
+                    let text = m.as_str().to_ascii_lowercase();
+                    assert!(
+                        p.hints.iter().any(|h| text.contains(&h.to_ascii_lowercase())),
+                        "{}: {text} holds none of {:?}",
+                        p.kind,
+                        p.hints
+                    );
+                    if let Some(also) = p.also {
+                        assert!(text.contains(also), "{}: {text} lacks {also}", p.kind);
+                    }
+                }
+            }
         }
     }
 
