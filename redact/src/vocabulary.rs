@@ -1378,7 +1378,9 @@ mod shape_tests {
                 for m in p.re().find_iter(sample) {
                     let text = m.as_str().to_ascii_lowercase();
                     assert!(
-                        p.hints.iter().any(|h| text.contains(&h.to_ascii_lowercase())),
+                        p.hints
+                            .iter()
+                            .any(|h| text.contains(&h.to_ascii_lowercase())),
                         "{}: {text} holds none of {:?}",
                         p.kind,
                         p.hints

@@ -279,8 +279,8 @@ impl<'a> Cleaner<'a> {
                 return serde_json::to_writer(&mut *out, &o).map_err(io::Error::other);
             }
         }
-        if new.is_none() && t.decoded == 0 {
-            // serde_json writes a string without escapes as it is.
+        if new.is_none() && t.canonical {
+            // serde_json writes such a string as it is.
             out.push(b'"');
             out.extend_from_slice(&self.raw[t.start as usize..t.end as usize]);
             out.push(b'"');
@@ -392,6 +392,8 @@ mod tests {
             r#""https://a/?sig=STRSIG""#.into(),
             r#"{"request":"not an object","response":[{"headers":[{"name":"cookie","value":"x"}]}],"x":1e400}"#.into(),
             r#"{"request":{"headers":{"name":"cookie","value":"NOTARRAY"}},"big":1e99}"#.into(),
+            // Only the short escapes serde writes itself: copied raw when unchanged.
+            r#"{"response":{"content":{"mimeType":"application/javascript","text":"define(\"Batch/M\",[\"require\"],function(n){\n\t\"use strict\";\\\r\b\f})"}},"x":"a\"sig=SHORTESC\""}"#.into(),
         ]
     }
 

@@ -35,6 +35,9 @@ pub(crate) struct Tok {
     pub(crate) next: u32,
     /// Strings with an escape: 1 + their index in [`Tape::decoded`]; else 0.
     pub(crate) decoded: u32,
+    /// The string's raw text is what serde_json writes for it: no escape,
+    /// or only the short ones it writes itself (`\"`, `\\`, `\n`, ...).
+    pub(crate) canonical: bool,
 }
 
 /// A checked JSON text's tokens; kept between texts so their buffers are reused.
@@ -127,6 +130,34 @@ impl Tape {
     }
 }
 
+/// A string body whose only escapes are those serde_json writes itself
+/// (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`), decoded; `None` for
+/// any other (`\/`, `\u`, a stray `\`), a control character or text that
+/// is not UTF-8, which are left to serde_json.
+fn short_escapes(body: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while let Some(j) = memchr::memchr(b'\\', &body[i..]) {
+        out.extend_from_slice(&body[i..i + j]);
+        out.push(match body.get(i + j + 1)? {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            _ => return None,
+        });
+        i += j + 2;
+    }
+    out.extend_from_slice(&body[i..]);
+    if body.iter().any(|&b| b < 0x20) {
+        return None;
+    }
+    String::from_utf8(out).ok()
+}
+
 struct Reader<'r> {
     raw: &'r [u8],
     i: usize,
@@ -147,6 +178,7 @@ impl Reader<'_> {
             end: end as u32,
             next: self.t.toks.len() as u32 + 1,
             decoded: 0,
+            canonical: true,
         });
         self.t.toks.len() - 1
     }
@@ -276,13 +308,21 @@ impl Reader<'_> {
             if key {
                 return false;
             }
-            // serde_json decodes it, so escapes, surrogates and UTF-8 are
-            // read (and refused) exactly as the slow path reads them.
-            let Ok(s) = serde_json::from_slice::<String>(&self.raw[start - 1..end + 1]) else {
-                return false;
+            let body = &self.raw[start..end];
+            let (s, canonical) = match short_escapes(body) {
+                Some(s) => (s, true),
+                // Anything else serde_json decodes, so `\u` escapes,
+                // surrogates and UTF-8 are read (and refused) exactly as
+                // the slow path reads them.
+                None => match serde_json::from_slice::<String>(&self.raw[start - 1..end + 1]) {
+                    Ok(s) => (s, false),
+                    Err(_) => return false,
+                },
             };
             self.t.decoded.push(s);
-            self.t.toks[at].decoded = self.t.decoded.len() as u32;
+            let t = &mut self.t.toks[at];
+            t.decoded = self.t.decoded.len() as u32;
+            t.canonical = canonical;
             return true;
         }
         let body = &self.raw[start..end];
@@ -373,6 +413,29 @@ mod tests {
         assert_eq!(t.toks[a[1]].kind, Kind::Num);
         assert_eq!(t.get(raw, Some(0), "z"), None);
         assert_eq!(t.get(raw, Some(a[0]), "a"), None);
+    }
+
+    #[test]
+    fn short_escapes_decode_as_serde_decodes_them() {
+        for body in [
+            r#"a\"b\\c\nd\re\tf\bg\fh"#,
+            r#"\"\""#,
+            "caf\u{e9}\\n",
+            "plain",
+        ] {
+            let quoted = format!("\"{body}\"");
+            let serde: String = serde_json::from_str(&quoted).unwrap();
+            assert_eq!(
+                short_escapes(body.as_bytes()).as_deref(),
+                Some(&*serde),
+                "{body}"
+            );
+            // Canonical: serde writes the decoded text back as the raw one.
+            assert_eq!(serde_json::to_string(&serde).unwrap(), quoted);
+        }
+        for other in [r"\/", r"\u0041", r"\x", "\\", "a\u{1}b"] {
+            assert_eq!(short_escapes(other.as_bytes()), None, "{other}");
+        }
     }
 
     #[test]
