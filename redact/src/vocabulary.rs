@@ -23,6 +23,10 @@ pub struct Pattern {
     /// Literals (any case) at least one of which every match contains: the
     /// pattern only runs on text that holds one.
     pub hints: &'static [&'static str],
+    /// A literal (any case) every match holds as well as a hint: where one
+    /// hint is common in text the pattern cannot match (`@` in binary
+    /// bodies read as text), the pattern runs only when this one is there too.
+    pub also: Option<&'static str>,
     source: String,
     // Compiled on first use: most texts hold the hints of few patterns, and
     // compiling all of them cost a small bundle most of its time (87 M
@@ -76,6 +80,7 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         |kind: &'static str, hints: &'static [&'static str], re: &str, replace: Replace| Pattern {
             kind,
             hints,
+            also: None,
             source: re.to_owned(),
             re: OnceLock::new(),
             replace,
@@ -135,9 +140,12 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // azure_entra/serviceprincipal/v2/spv2.go`; microsoft/security-utilities
         // `GeneratedRegexPatterns/PreciselyClassifiedSecurityKeys.json`
         // (SEC101/156, `7Q~`/`8Q~`). The three may hold `-` (both sources).
+        // Hinted with the digit: `Q~` alone is in one random image of three.
         p(
             "entra-client-secret",
-            &["Q~"],
+            &[
+                "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~", "9Q~",
+            ],
             r"(^|[^A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
             T("$1[REDACTED]"),
         ),
@@ -386,14 +394,19 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             T("[REDACTED]"),
         ),
         // URL userinfo, always: `https://user:password@host`, `https://TOKEN@github.com`.
-        p(
-            "url-userinfo",
-            &["@"],
-            // One slash too: a URL kept in a path (a member name) loses one
-            // of its two (`logs/https:/user:pw@host/...`).
-            r#"(?i)((?-u:\b)[a-z][a-z0-9+.-]{1,15}:/{1,2})[^/\s@?#"'<>\\\[][^/\s@?#"'<>\\]*@"#,
-            T("$1[REDACTED]@"),
-        ),
+        // Every match holds `:/` as well as `@` (an `@` alone, as in an
+        // image read as text or an e-mail address, is no URL).
+        Pattern {
+            also: Some(":/"),
+            ..p(
+                "url-userinfo",
+                &["@"],
+                // One slash too: a URL kept in a path (a member name) loses one
+                // of its two (`logs/https:/user:pw@host/...`).
+                r#"(?i)((?-u:\b)[a-z][a-z0-9+.-]{1,15}:/{1,2})[^/\s@?#"'<>\\\[][^/\s@?#"'<>\\]*@"#,
+                T("$1[REDACTED]@"),
+            )
+        },
         // --- Context: the place says it is a credential.
         // Authorization schemes followed by a credential.
         p(
@@ -598,10 +611,12 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             ),
             W(keep_stand_ins),
         ),
-        // Credentials given to command-line tools by long flags.
+        // Credentials given to command-line tools by long flags (hinted
+        // with each flag's first letter: `--` alone is in CSS and in one
+        // random image of six).
         p(
             "command-line-credential",
-            &["--"],
+            &["--a", "--c", "--o", "--p", "--r", "--s", "--t", "--u"],
             &format!(
                 r"(?i)((?:^|\s)(?:--account-key|--password|--client-secret|--sas-token|--connection-string|--secret|--token|--access-token|--refresh-token|--api-key|--oauth2-bearer|--cookie|--pat|--personal-access-token|--registry-password|--admin-password|--auth-token|--user)(?:\s+|=))({WORD})"
             ),
@@ -801,22 +816,42 @@ pub fn redact_str(s: &str) -> Cow<'_, str> {
 
 /// The patterns whose hints occur in `s`, as a bit set.
 fn candidates(s: &str) -> u128 {
-    let mut set = 0u128;
-    for m in HINTS.find_overlapping_iter(s) {
-        set |= HINT_PATTERNS[m.pattern().as_usize()];
+    candidates_in(s.as_bytes())
+}
+
+/// The patterns whose hints occur in `bytes` (text or not), as a bit set.
+/// Every hint is ASCII, so bytes that are not UTF-8 hold the same hints
+/// as their lossy text (`String::from_utf8_lossy` only replaces bytes of
+/// 0x80 and above).
+pub(crate) fn candidates_in(bytes: &[u8]) -> u128 {
+    let (mut set, mut also) = (0u128, 0u128);
+    for m in HINTS.find_overlapping_iter(bytes) {
+        let (hint, other) = HINT_PATTERNS[m.pattern().as_usize()];
+        set |= hint;
+        also |= other;
     }
-    set
+    set & (also | !*NEEDS_ALSO)
 }
 
 /// [`redact_str`], telling `found` the kind of each secret replaced.
 pub fn redact_noting<'s>(s: &'s str, found: &mut dyn FnMut(&'static str)) -> Cow<'s, str> {
-    let mut out = Cow::Borrowed(s);
     // Most text holds nothing: one literal search decides that first, and
     // which patterns can match at all.
     let set = candidates(s);
     if set == 0 {
-        return out;
+        return Cow::Borrowed(s);
     }
+    redact_among(s, set, found)
+}
+
+/// [`redact_noting`] with the candidate patterns already known (`set`, as
+/// [`candidates_in`] finds them in `s`).
+pub(crate) fn redact_among<'s>(
+    s: &'s str,
+    set: u128,
+    found: &mut dyn FnMut(&'static str),
+) -> Cow<'s, str> {
+    let mut out = Cow::Borrowed(s);
     for (i, p) in PATTERNS.iter().enumerate() {
         if set & (1 << i) == 0 || !p.re().is_match(&out) {
             continue;
@@ -998,18 +1033,39 @@ pub static HINTS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(PATTERNS.iter().flat_map(|p| p.hints.iter()))
+        .build(
+            PATTERNS
+                .iter()
+                .flat_map(|p| p.hints.iter().copied())
+                .chain(PATTERNS.iter().filter_map(|p| p.also)),
+        )
         .expect("constant literals")
 });
 
-/// For each literal of [`HINTS`], the patterns it lets run.
-static HINT_PATTERNS: LazyLock<Vec<u128>> = LazyLock::new(|| {
+/// For each literal of [`HINTS`], the patterns it is a hint of, and those
+/// it is the [`Pattern::also`] of.
+static HINT_PATTERNS: LazyLock<Vec<(u128, u128)>> = LazyLock::new(|| {
     assert!(PATTERNS.len() <= 128, "the candidate set is a u128");
+    let bit = |i: usize| 1u128 << i;
+    let hints = PATTERNS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.hints.iter().map(move |_| (bit(i), 0)));
+    let also = PATTERNS
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.also.is_some())
+        .map(|(i, _)| (0, bit(i)));
+    hints.chain(also).collect()
+});
+
+/// The patterns that need their [`Pattern::also`] literal.
+static NEEDS_ALSO: LazyLock<u128> = LazyLock::new(|| {
     PATTERNS
         .iter()
         .enumerate()
-        .flat_map(|(i, p)| p.hints.iter().map(move |_| 1u128 << i))
-        .collect()
+        .filter(|(_, p)| p.also.is_some())
+        .fold(0, |set, (i, _)| set | 1u128 << i)
 });
 
 #[cfg(test)]
@@ -1085,6 +1141,29 @@ mod tests {
             assert!(!out.contains(canary), "{input} -> {out}");
             assert!(contains_secret(&input), "{input}");
             assert!(!contains_secret(&out), "{out}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_runs_only_with_its_also_literal() {
+        let userinfo = PATTERNS
+            .iter()
+            .position(|p| p.kind == "url-userinfo")
+            .map(|i| 1u128 << i)
+            .unwrap();
+        assert_eq!(candidates("mail deploy@contoso.com") & userinfo, 0);
+        assert_eq!(candidates_in(b"\x89PNG\xff@\xfe") & userinfo, 0);
+        assert_ne!(candidates("HTTPS://u:pw@host") & userinfo, 0);
+        assert_ne!(candidates("logs/https:/user:pw@host/a.log") & userinfo, 0);
+        assert!(contains_secret("git clone https://TOKENabc@github.com/o/r"));
+        // The literal is one every match holds, whatever the case.
+        for p in PATTERNS.iter().filter(|p| p.also.is_some()) {
+            for text in ["https://u:pw@h", "FTP:/U:PW@H", "a s3://k:s@b"] {
+                if let Some(m) = p.re().find(text) {
+                    let also = p.also.unwrap_or_default();
+                    assert!(m.as_str().to_ascii_lowercase().contains(also), "{text}");
+                }
+            }
         }
     }
 
@@ -1287,6 +1366,30 @@ mod shape_tests {
                 "{} has no hint: it would never run",
                 p.kind
             );
+        }
+    }
+
+    #[test]
+    fn every_match_holds_a_hint_of_its_pattern() {
+        // A hint missing from a match would let that secret through unseen.
+        let samples: Vec<String> = shapes().into_iter().map(|(_, s, _)| s).collect();
+        for p in PATTERNS.iter() {
+            for sample in &samples {
+                for m in p.re().find_iter(sample) {
+                    let text = m.as_str().to_ascii_lowercase();
+                    assert!(
+                        p.hints
+                            .iter()
+                            .any(|h| text.contains(&h.to_ascii_lowercase())),
+                        "{}: {text} holds none of {:?}",
+                        p.kind,
+                        p.hints
+                    );
+                    if let Some(also) = p.also {
+                        assert!(text.contains(also), "{}: {text} lacks {also}", p.kind);
+                    }
+                }
+            }
         }
     }
 

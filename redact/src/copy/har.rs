@@ -19,9 +19,12 @@ use batchdiag_parser::har::framing::LogField;
 use batchdiag_parser::har::stream::{Part, Parts};
 use serde_json::Value;
 
+use super::har_fast;
 use super::ordered::Ordered;
 use crate::findings::Findings;
-use crate::vocabulary::{redact_noting, secret_header, secret_pair, HINTS, REDACTED};
+use crate::vocabulary::{
+    candidates_in, redact_among, redact_noting, secret_header, secret_pair, REDACTED,
+};
 
 /// Largest decompressed gzip body read inside an entry.
 const MAX_INNER_BODY: u64 = 64 << 20;
@@ -53,6 +56,7 @@ pub fn copy_threaded<R: Read>(
         chunk_bytes: 4 << 20,
         threads,
         batch_bytes: BATCH_BYTES,
+        fast: true,
     };
     copy_how(reader, place, out, f, &how)
 }
@@ -71,6 +75,7 @@ pub fn copy_with<R: Read>(
         chunk_bytes,
         threads: 0,
         batch_bytes: BATCH_BYTES,
+        fast: true,
     };
     copy_how(reader, place, out, f, &how)
 }
@@ -89,6 +94,9 @@ pub(crate) struct How {
     pub(crate) chunk_bytes: usize,
     pub(crate) threads: usize,
     pub(crate) batch_bytes: usize,
+    /// Entries the tape reads are copied by [`har_fast`] (tests turn it
+    /// off to hold it to the slow path).
+    pub(crate) fast: bool,
 }
 
 /// Entries in a row, as the framing gave them, to be cleaned together.
@@ -111,13 +119,15 @@ struct Cleaned {
 }
 
 /// Cleans a batch as the one-thread copy would, entry by entry.
-fn clean_batch(batch: Batch, place: &str, max_entry_bytes: usize) -> io::Result<Cleaned> {
+fn clean_batch(batch: Batch, place: &str, how: &How) -> io::Result<Cleaned> {
+    let max_entry_bytes = how.max_entry_bytes;
     let mut c = Cleaned {
         out: Vec::with_capacity(batch.bytes.len()),
         ends: Vec::with_capacity(batch.items.len()),
         findings: Findings::default(),
     };
     let f = &mut c.findings;
+    let mut scratch = har_fast::Scratch::default();
     let mut start = 0;
     for item in batch.items {
         match item {
@@ -125,6 +135,11 @@ fn clean_batch(batch: Batch, place: &str, max_entry_bytes: usize) -> io::Result<
                 let bytes = &batch.bytes[start..end];
                 start = end;
                 let entry_place = || format!("{place}: log.entries[{index}]");
+                if how.fast && har_fast::clean(bytes, &entry_place, &mut c.out, f, &mut scratch)? {
+                    c.ends.push(c.out.len());
+                    f.entries += 1;
+                    continue;
+                }
                 let mut v: Value = match serde_json::from_slice(bytes) {
                     Ok(v) => v,
                     Err(e) => {
@@ -170,7 +185,7 @@ impl Sink<'_, '_> {
     }
 }
 
-fn copy_how<R: Read>(
+pub(crate) fn copy_how<R: Read>(
     reader: R,
     place: &str,
     out: &mut dyn Write,
@@ -181,12 +196,11 @@ fn copy_how<R: Read>(
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let max_entry_bytes = how.max_entry_bytes;
-    let work = |b: Batch| clean_batch(b, place, max_entry_bytes);
+    let work = |b: Batch| clean_batch(b, place, how);
     std::thread::scope(|scope| {
         let mut pool = Ordered::new(scope, &work, threads, IN_FLIGHT_BYTES);
         let mut sink = Sink { out, f, written: 0 };
-        let mut parts = Parts::new(reader, max_entry_bytes, how.chunk_bytes);
+        let mut parts = Parts::new(reader, how.max_entry_bytes, how.chunk_bytes);
         let mut fields: Vec<(LogField, Vec<u8>)> = Vec::new();
         let mut batch = Batch::default();
         let mut opened = false;
@@ -578,17 +592,29 @@ fn blank_pairs(pairs: Option<&mut Value>, place: &str, field: &str, f: &mut Find
 /// cannot be decoded is blanked: bytes that were not read are not copied.
 fn clean_encoded(text: &mut Value, place: &str, field: &str, f: &mut Findings) {
     let Some(encoded) = text.as_str() else { return };
+    if let Some(new) = clean_encoded_text(encoded, place, field, f) {
+        *text = Value::String(new);
+    }
+}
+
+/// [`clean_encoded`] of the string `encoded`: its new text, or `None` when
+/// it stays as it is.
+pub(super) fn clean_encoded_text(
+    encoded: &str,
+    place: &str,
+    field: &str,
+    f: &mut Findings,
+) -> Option<String> {
     if encoded.is_empty() {
-        return;
+        return None;
     }
     let Some(bytes) = decode_base64(encoded) else {
-        *text = Value::String(String::new());
         f.unread(
             || format!("{place} {field}"),
             "a base64 body that does not decode; blanked",
             false,
         );
-        return;
+        return Some(String::new());
     };
     let (plain, gzipped) = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut inner = Vec::new();
@@ -596,34 +622,39 @@ fn clean_encoded(text: &mut Value, place: &str, field: &str, f: &mut Findings) {
             .take(MAX_INNER_BODY + 1)
             .read_to_end(&mut inner);
         if read.is_err() || inner.len() as u64 > MAX_INNER_BODY {
-            *text = Value::String(String::new());
             f.unread(
                 || format!("{place} {field}"),
                 "a gzip body that does not inflate (or is too large); blanked",
                 false,
             );
-            return;
+            return Some(String::new());
         }
         (inner, true)
     } else {
         (bytes, false)
     };
-    let lossy;
-    let as_text = match std::str::from_utf8(&plain) {
-        Ok(s) => s,
+    let mut hits: Vec<&'static str> = Vec::new();
+    let clean = match std::str::from_utf8(&plain) {
+        Ok(s) => redact_noting(s, &mut |k| hits.push(k)),
         // Bytes that are not UTF-8 (an image, mostly): only read as text
         // when they hold a hint of a credential; then the credential wins
-        // over keeping the bytes exact.
-        Err(_) if !HINTS.is_match(&plain) => return,
+        // over keeping the bytes exact. The hints are ASCII, so the bytes
+        // hold the same ones as their lossy text: found once, on the bytes.
         Err(_) => {
-            lossy = String::from_utf8_lossy(&plain).into_owned();
-            &lossy
+            let set = candidates_in(&plain);
+            if set == 0 {
+                return None;
+            }
+            let lossy = String::from_utf8_lossy(&plain);
+            match redact_among(&lossy, set, &mut |k| hits.push(k)) {
+                Cow::Owned(o) => Cow::Owned(o),
+                // Nothing replaced, so nothing found.
+                Cow::Borrowed(_) => return None,
+            }
         }
     };
-    let mut hits: Vec<&'static str> = Vec::new();
-    let clean = redact_noting(as_text, &mut |k| hits.push(k));
     if hits.is_empty() {
-        return;
+        return None;
     }
     for k in hits {
         f.secret(|| format!("{place} {field}"), k);
@@ -631,17 +662,12 @@ fn clean_encoded(text: &mut Value, place: &str, field: &str, f: &mut Findings) {
     let clean = clean.into_owned().into_bytes();
     let bytes = if gzipped {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        if enc.write_all(&clean).is_err() {
-            return;
-        }
-        match enc.finish() {
-            Ok(b) => b,
-            Err(_) => return,
-        }
+        enc.write_all(&clean).ok()?;
+        enc.finish().ok()?
     } else {
         clean
     };
-    *text = Value::String(base64::engine::general_purpose::STANDARD.encode(bytes));
+    Some(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 /// Browsers write standard base64; proxies and tools also wrap lines or
@@ -726,6 +752,7 @@ mod thread_tests {
             chunk_bytes: 1000,
             threads,
             batch_bytes,
+            fast: true,
         };
         let mut out = Vec::new();
         let mut f = Findings::default();

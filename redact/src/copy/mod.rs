@@ -18,6 +18,8 @@
 //! still a valid file, and the findings say what was cut.
 
 pub mod har;
+mod har_fast;
+mod json_tape;
 mod ordered;
 pub mod text;
 mod zip_comment;
