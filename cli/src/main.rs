@@ -206,22 +206,32 @@ fn analyze(a: AnalyzeArgs) -> anyhow::Result<u8> {
         sink.finish().context(WRITING)?;
         return Ok(sink.tally().verdict().exit_code());
     }
-    // One bundle per path, analysed on every thread and written in path
-    // order. Windows with a barrier between them idled a thread whenever a
-    // window's slowest bundle (a bomb takes ~100x a small one) ran alone;
-    // here a thread that finishes takes the next bundle at once, and only
-    // the bundles ahead of the oldest unwritten one are in flight, so memory
-    // stays bounded however many paths are given.
-    // 8 per thread: with no barrier a few suffice, and each held result is
-    // a whole report (32 per thread measured 90 MB peak RSS over the
-    // 2,000-bundle fleet, 8 per thread 76 MB, in the same time).
-    let ahead = pool.current_num_threads() * 8;
+    // One bundle per path, each read whole on one thread, on `--jobs`
+    // threads, written in path order (`each::ordered` says why a small
+    // bundle is not split across threads). A thread that finishes takes the
+    // next bundle at once, and only the bundles ahead of the oldest
+    // unwritten one are in flight, so memory stays bounded however many
+    // paths are given. 32 per thread: a bundle is now read on one thread, so
+    // while one reads a bomb (~43 ms of CPU in the 2,000-bundle fleet, 15
+    // small bundles' worth) the others must find enough bundles ahead to
+    // stay busy. Peak RSS over that fleet: 41-43 MB with 32, 33-34 MB with
+    // 8 (the driver before this one: 40-50 MB with 8, bundles nested on a
+    // waiting thread's stack).
+    let ahead = pool.current_num_threads() * 32;
     let one = &one;
     each::ordered(
-        &pool,
+        pool.current_num_threads(),
         &a.paths,
         ahead,
-        |p: &String| one(std::slice::from_ref(p), Some(p)),
+        |p: &String| {
+            // A large bundle still gets every thread of the pool: with it
+            // alone in the queue, one thread would be all there is.
+            if each::is_large(p) {
+                pool.install(|| one(std::slice::from_ref(p), Some(p)))
+            } else {
+                one(std::slice::from_ref(p), Some(p))
+            }
+        },
         |redacted| write(&mut sink, &redacted?),
     )?;
     if let Some(p) = &progress {

@@ -3,7 +3,7 @@
 //! (each member read here again, one level deeper), or handed to the parser
 //! of its format. Each way has its own function that builds the input's report.
 
-use std::io::{self, Read};
+use std::io::Read;
 
 use crate::agent::assemble::LogFile;
 use crate::agent::{self, LogOptions};
@@ -193,9 +193,11 @@ fn read_utf16(item: Item<'_>, head: &[u8], format: Format, run: &Run) -> Found {
 fn read_gzip(item: Item<'_>, run: &Run) -> Found {
     let (counted, count) = Counted::new(item.reader);
     // The bufread decoder inflates straight from this buffer; the read one
-    // would copy every compressed byte through a second, 32 KiB buffer.
+    // would copy every compressed byte through a second, 32 KiB buffer. The
+    // buffer is the thread's, kept from the last stream (a fleet's small
+    // .tar.gz bundles each zeroed a fresh 256 KiB one).
     let decoder: Box<dyn Read + '_> = Box::new(flate2::bufread::MultiGzDecoder::new(
-        io::BufReader::with_capacity(256 << 10, counted),
+        crate::readbuf::Buffered::new(counted, 256 << 10),
     ));
     // A .tar.gz is many members in one stream: the per-member limit
     // then applies to each tar member, not to the whole stream.
@@ -648,6 +650,7 @@ fn looks_like_key_material(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
 
     pub(crate) fn read_named(name: &str, bytes: &[u8]) -> Found {
         let opts = ReadOptions::default();

@@ -10,7 +10,8 @@
 //! members and unsupported compression methods arrive as
 //! [`Content::Unreadable`] so the visitor can say so.
 //!
-//! Zip members are visited in parallel (each worker reopens the archive);
+//! Zip members are visited in parallel (each worker reopens the archive),
+//! unless the walk runs on a one-thread pool;
 //! tar members in order, except that small compressed members (rotated
 //! `.gz` logs, nested archives) are read into memory and visited on another
 //! thread while the stream goes on. Outputs always come back in archive
@@ -206,13 +207,12 @@ where
     F: Fn() -> zip::result::ZipResult<ZipArchive<R>> + Sync + Send,
     V: Visitor,
 {
-    let count = match open() {
-        Ok(a) => {
-            visitor.archive_comment(a.comment());
-            a.len()
-        }
+    let first = match open() {
+        Ok(a) => a,
         Err(e) => return salvage_zip(e, rewind(), budget, visitor),
     };
+    visitor.archive_comment(first.comment());
+    let count = first.len();
     let visit = |archive: &mut zip::result::ZipResult<ZipArchive<R>>, i: usize| {
         if budget.cancelled() {
             return None;
@@ -230,10 +230,14 @@ where
             })),
         }
     };
-    let outputs: Vec<Option<V::Output>> = if visitor.parallel() {
+    let outputs: Vec<Option<V::Output>> = if visitor.parallel() && rayon::current_num_threads() > 1
+    {
         (0..count).into_par_iter().map_init(&open, visit).collect()
     } else {
-        let mut archive = open();
+        // On one thread the archive already open serves every member
+        // (`analyze --each` reads each small bundle so): opening it again
+        // cost a second open and central-directory read per zip.
+        let mut archive = Ok(first);
         (0..count).map(|i| visit(&mut archive, i)).collect()
     };
     let members = outputs.len() as u64;

@@ -291,3 +291,37 @@ fn a_cut_zip_gives_the_members_before_the_cut() {
         .unwrap()
         .contains("not a readable zip archive"));
 }
+
+/// On one thread a zip's members are all read through the archive opened
+/// first; on two, each split reopens it: what is found is the same.
+#[test]
+fn zip_members_read_the_same_on_one_thread_and_on_two() {
+    let log = |node: u32| {
+        format!("2024-05-01T10:00:00Z tvm-{node} health=Status.TvmJoinPoolInProgress\n")
+            .into_bytes()
+    };
+    let logs: Vec<Vec<u8>> = (0..8).map(log).collect();
+    let nested = zip_of(&[("agent-debug.log", &logs[7])]);
+    let mut files: Vec<(String, &[u8])> = (0..7)
+        .map(|i| (format!("p/n{i}/agent-debug.log"), &logs[i][..]))
+        .collect();
+    files.push(("p/n7/logs.zip".into(), &nested));
+    files.push(("p/n8/capture.har".into(), b"{\"log\":{\"entries\":[]}}"));
+    let named: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+    let archive = zip_of(&named);
+    let one = in_pool(1, archive.clone());
+    let two = in_pool(2, archive);
+    assert_eq!(one.inputs, two.inputs);
+    assert_eq!(one.evidence, two.evidence);
+    assert_eq!(format!("{:?}", one.logs), format!("{:?}", two.logs));
+    // The zip, 9 members and the nested zip's member, in archive order.
+    let paths: Vec<&str> = one.inputs.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(paths.len(), 11, "{paths:?}");
+    assert_eq!(paths[1], "-!/p/n0/agent-debug.log");
+    assert_eq!(paths[9], "-!/p/n7/logs.zip!/agent-debug.log");
+    assert!(
+        one.inputs.iter().all(|i| i.error.is_none()),
+        "{:?}",
+        one.inputs
+    );
+}

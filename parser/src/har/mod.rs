@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{InputError, InputErrorKind};
 use crate::evidence::Evidence;
 use crate::location::Location;
-use crate::readbuf::fill;
+use crate::readbuf::Window;
 use framing::{Event, Framer, LogField};
 
 /// Limits and buffer sizes for [`read_har`].
@@ -314,7 +314,7 @@ fn read_har_with<R: Read>(
         warnings_dropped: 0,
     };
     let chunk = opts.chunk_bytes.max(1);
-    let mut buf: Vec<u8> = Vec::new();
+    let mut buf = Window::new(0);
     let mut base: u64 = 0;
     let mut step = Step::waiting();
 
@@ -347,12 +347,16 @@ fn read_har_with<R: Read>(
         }
         // The next window starts with what the framer still needs of this one.
         let mut next_base = framer.keep_from();
-        let mut next = Vec::with_capacity(chunk + chunk / 2);
+        // Windows come from the thread's pool: a small capture (most of a
+        // fleet's) reuses the last one's memory instead of a fresh 6 MiB.
+        let mut next = Window::new(chunk + chunk / 2);
         next.extend_from_slice(&buf[((next_base - base) as usize).min(buf.len())..]);
         if next.len() >= opts.max_entry_bytes {
             if framer.in_value() {
                 framer.discard_current();
-                drop_front(&mut next, &mut next_base, framer.keep_from());
+                let n = (framer.keep_from().saturating_sub(next_base) as usize).min(next.len());
+                next.drain_front(n);
+                next_base += n as u64;
             } else {
                 c.process(&buf, base, &mut step.entries);
                 c.result.error = Some(InputError::new(
@@ -372,7 +376,7 @@ fn read_har_with<R: Read>(
         let (read, next_step) = rayon::in_place_scope(|s| {
             let (c, buf, entries, slot) = (&c, &buf, &entries, &mut outcomes);
             s.spawn(move |_| *slot = c.parse(buf, base, entries));
-            match fill(&mut reader, &mut next, chunk) {
+            match next.fill(&mut reader, chunk) {
                 Ok(n) => {
                     let at_eof = n == 0;
                     (
