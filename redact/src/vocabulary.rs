@@ -141,12 +141,13 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // `GeneratedRegexPatterns/PreciselyClassifiedSecurityKeys.json`
         // (SEC101/156, `7Q~`/`8Q~`). The three may hold `-` (both sources).
         // Hinted with the digit: `Q~` alone is in one random image of three.
+        // `[0-9]`, not `\d`, which takes any Unicode digit, where the hints are ASCII.
         p(
             "entra-client-secret",
             &[
                 "0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~", "9Q~",
             ],
-            r"(^|[^A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}",
+            r"(^|[^A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}",
             T("$1[REDACTED]"),
         ),
         // Azure's identifiable keys (the signature in the middle says whose).
@@ -613,12 +614,13 @@ pub static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         ),
         // Credentials given to command-line tools by long flags (hinted
         // with each flag's first letter: `--` alone is in CSS and in one
-        // random image of six).
+        // random image of six). The flags fold ASCII case only (`-u`):
+        // Unicode folding takes `--ſecret`, which no hint holds.
         p(
             "command-line-credential",
             &["--a", "--c", "--o", "--p", "--r", "--s", "--t", "--u"],
             &format!(
-                r"(?i)((?:^|\s)(?:--account-key|--password|--client-secret|--sas-token|--connection-string|--secret|--token|--access-token|--refresh-token|--api-key|--oauth2-bearer|--cookie|--pat|--personal-access-token|--registry-password|--admin-password|--auth-token|--user)(?:\s+|=))({WORD})"
+                r"(?i)((?:^|\s)(?-u:--account-key|--password|--client-secret|--sas-token|--connection-string|--secret|--token|--access-token|--refresh-token|--api-key|--oauth2-bearer|--cookie|--pat|--personal-access-token|--registry-password|--admin-password|--auth-token|--user)(?:\s+|=))({WORD})"
             ),
             W(keep_stand_ins),
         ),
@@ -1372,7 +1374,25 @@ mod shape_tests {
     #[test]
     fn every_match_holds_a_hint_of_its_pattern() {
         // A hint missing from a match would let that secret through unseen.
-        let samples: Vec<String> = shapes().into_iter().map(|(_, s, _)| s).collect();
+        let mut samples: Vec<String> = shapes().into_iter().map(|(_, s, _)| s).collect();
+        // Hints are ASCII and found without ASCII case: a pattern whose
+        // `\d` or `(?i)` also takes a non-ASCII digit, `ſ` (an `s` under
+        // Unicode case folding) or the Kelvin sign (a `k`) would match text
+        // its hints never send it.
+        let lookalike = |s: &String| -> String {
+            s.chars()
+                .map(|c| match c {
+                    '0'..='9' => char::from_u32(0x0660 + (c as u32 - '0' as u32)).unwrap_or(c),
+                    's' | 'S' => '\u{17F}',
+                    'k' | 'K' => '\u{212A}',
+                    _ => c,
+                })
+                .collect()
+        };
+        let alike: Vec<String> = samples.iter().map(lookalike).collect();
+        samples.extend(alike);
+        samples.push("id abc\u{663}Q~abcdefghijklmnopqrstuvwxyz0123456".into());
+        samples.push("run --\u{17F}ecret hunter2valueXYZ".into());
         for p in PATTERNS.iter() {
             for sample in &samples {
                 for m in p.re().find_iter(sample) {
