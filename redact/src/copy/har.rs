@@ -523,6 +523,21 @@ fn scrub_strings(v: &mut Value, path: &mut String, place: &str, f: &mut Findings
             }
         }
         Value::Object(o) => {
+            // Keys are text the copy writes too (a custom field named by a
+            // signed URL): a key that changes is written cleaned.
+            if o.keys().any(|k| candidates_in(k.as_bytes()) != 0) {
+                for (k, x) in std::mem::take(o) {
+                    let mut hits: Vec<&'static str> = Vec::new();
+                    let k = redact_noting(&k, &mut |h| hits.push(h)).into_owned();
+                    for h in hits {
+                        f.secret(
+                            || format!("{place} {}.{k} (its key)", path.trim_start_matches('.')),
+                            h,
+                        );
+                    }
+                    o.insert(k, x);
+                }
+            }
             for (k, x) in o.iter_mut() {
                 let len = path.len();
                 path.push('.');

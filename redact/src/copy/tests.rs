@@ -504,3 +504,29 @@ fn output_errors_are_output_errors() {
         assert!(matches!(e, CopyError::Output(_)), "{name}: {e}");
     }
 }
+
+#[test]
+fn a_secret_in_an_object_key_is_cleaned_and_listed() {
+    // A custom field named by a signed URL: keys are text the copy writes too
+    // (review, session 22: keys were copied as they were and `--check` passed).
+    let key = "https://u:KEYPASSCANARY@h.example/x?sv=2022-11-02&sig=KEYSIGCANARY";
+    let har = serde_json::json!({"log": {"version": "1.2", "creator": {"name": "t", "version": "1"}, "entries": [
+        {"request": {"method": "GET", "url": "https://x/a"}, "response": {"status": 200, "content": {}},
+         "_custom": {key: 1, "plain": "v"}},
+        {"request": {"method": "GET", "url": "https://x/b"}, "response": {"status": 200, "content": {}}}
+    ]}}).to_string();
+    let (out, o) = copy_bytes("k.har", har.as_bytes(), false);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    for c in ["KEYPASSCANARY", "KEYSIGCANARY"] {
+        assert!(!text.contains(c), "{c} left in {text}");
+    }
+    let v: Value = serde_json::from_slice(&out).expect("the copy is JSON");
+    assert_eq!(
+        v["log"]["entries"][0]["_custom"]["plain"], "v",
+        "the rest stays"
+    );
+    assert_eq!(v["log"]["entries"].as_array().map(Vec::len), Some(2));
+    let listed = format!("{:?}", o.findings.listed);
+    assert!(!listed.contains("CANARY"), "{listed}");
+    assert!(o.findings.secrets > 0, "{listed}");
+}
