@@ -525,7 +525,7 @@ fn scrub_strings(v: &mut Value, path: &mut String, place: &str, f: &mut Findings
         Value::Object(o) => {
             // Keys are text the copy writes too (a custom field named by a
             // signed URL): a key that changes is written cleaned.
-            if o.keys().any(|k| candidates_in(k.as_bytes()) != 0) {
+            if o.keys().any(|k| !key_is_clean(k.as_bytes())) {
                 for (k, x) in std::mem::take(o) {
                     let mut hits: Vec<&'static str> = Vec::new();
                     let k = redact_noting(&k, &mut |h| hits.push(h)).into_owned();
@@ -705,6 +705,38 @@ fn decode_base64(text: &str) -> Option<Vec<u8>> {
                 .iter()
                 .find_map(|e| e.decode(trimmed).ok())
         })
+}
+
+/// Most keys [`key_is_clean`] remembers per thread: a capture's keys are its
+/// schema's few names.
+const CLEAN_KEYS_MAX: usize = 512;
+
+/// False when `key` (an object key) holds a secret. Hints alone are common
+/// in keys (every header has a `value`), so a key found clean is remembered
+/// and run through the vocabulary once per thread, not once per entry.
+pub(super) fn key_is_clean(key: &[u8]) -> bool {
+    use std::cell::RefCell;
+    use std::collections::HashSet;
+    thread_local! {
+        static CLEAN: RefCell<HashSet<Box<[u8]>>> = RefCell::new(HashSet::new());
+    }
+    if candidates_in(key) == 0 {
+        return true;
+    }
+    if CLEAN.with(|c| c.borrow().contains(key)) {
+        return true;
+    }
+    let clean = std::str::from_utf8(key)
+        .is_ok_and(|k| matches!(redact_noting(k, &mut |_| {}), Cow::Borrowed(_)));
+    if clean {
+        CLEAN.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() < CLEAN_KEYS_MAX {
+                c.insert(key.into());
+            }
+        });
+    }
+    clean
 }
 
 #[cfg(test)]

@@ -228,7 +228,7 @@ impl Reader<'_> {
                 return false;
             }
             // A key that holds a secret goes the serde path, which cleans keys.
-            if !key_is_clean(key) {
+            if !super::har::key_is_clean(key) {
                 return false;
             }
             self.t.keys.push((k.start, k.end));
@@ -392,40 +392,6 @@ impl Reader<'_> {
         self.push(Kind::Lit, start, self.i);
         true
     }
-}
-
-/// Keys found clean on this thread: a capture's keys are its schema's few
-/// names, and hints alone are common in them (every header has a `value`),
-/// so each is run through the vocabulary once, not once per entry.
-const CLEAN_KEYS_MAX: usize = 512;
-
-fn key_is_clean(key: &[u8]) -> bool {
-    use std::cell::RefCell;
-    use std::collections::HashSet;
-    thread_local! {
-        static CLEAN: RefCell<HashSet<Box<[u8]>>> = RefCell::new(HashSet::new());
-    }
-    if crate::vocabulary::candidates_in(key) == 0 {
-        return true;
-    }
-    if CLEAN.with(|c| c.borrow().contains(key)) {
-        return true;
-    }
-    let clean = std::str::from_utf8(key).is_ok_and(|k| {
-        matches!(
-            crate::vocabulary::redact_str(k),
-            std::borrow::Cow::Borrowed(_)
-        )
-    });
-    if clean {
-        CLEAN.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() < CLEAN_KEYS_MAX {
-                c.insert(key.into());
-            }
-        });
-    }
-    clean
 }
 
 #[cfg(test)]
