@@ -28,6 +28,11 @@ use crate::location::Location;
 use crate::readbuf::Window;
 use framing::{Event, Framer, LogField};
 
+/// The index of the first byte of a slice that is not JSON white space
+/// (16 bytes a step): for the other JSON walkers of the workspace (the
+/// `redact` copier's token tape) to cross indentation as the entry check does.
+pub use blocks::non_ws;
+
 /// Limits and buffer sizes for [`read_har`].
 #[derive(Debug, Clone)]
 pub struct HarOptions {

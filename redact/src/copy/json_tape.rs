@@ -166,9 +166,8 @@ struct Reader<'r> {
 
 impl Reader<'_> {
     fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.raw.get(self.i) {
-            self.i += 1;
-        }
+        let rest = self.raw.get(self.i..).unwrap_or_default();
+        self.i += batchdiag_parser::har::non_ws(rest).unwrap_or(rest.len());
     }
 
     fn push(&mut self, kind: Kind, start: usize, end: usize) -> usize {
